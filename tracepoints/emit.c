@@ -1,0 +1,86 @@
+/* The tracepoint call sites of the waitcap provider, behind the plain C
+ * emit API of waitcap_emit.h.
+ *
+ * Call sites and probes both live in libwaitcap-tp.so so that libwaitcap.so
+ * needs no LTTng header and maps liblttng-ust only when it loads us. */
+#define LTTNG_UST_TRACEPOINT_DEFINE
+#include "waitcap_tp.h"
+
+#define WAITCAP_EXPORT __attribute__((visibility("default")))
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+WAITCAP_EXPORT void waitcap_tp_emit_wait(const struct waitcap_tp_wait *w,
+					 const uint64_t *frames, uint32_t nframes,
+					 void *ip)
+{
+	if (!lttng_ust_tracepoint_enabled(waitcap, wait))
+		return;
+	struct waitcap_tp_wait safe = *w;
+	safe.op = or_empty(w->op);
+	safe.func = or_empty(w->func);
+	safe.peer = or_empty(w->peer);
+	safe.rule = or_empty(w->rule);
+	safe.outcome = or_empty(w->outcome);
+	if (!frames)
+		nframes = 0;
+	if (nframes > WAITCAP_TP_MAX_FRAMES)
+		nframes = WAITCAP_TP_MAX_FRAMES;
+	lttng_ust_do_tracepoint(waitcap, wait, &safe, frames, nframes, ip);
+}
+
+WAITCAP_EXPORT void waitcap_tp_emit_expired(const struct waitcap_tp_expired *e)
+{
+	if (!lttng_ust_tracepoint_enabled(waitcap, expired))
+		return;
+	struct waitcap_tp_expired safe = *e;
+	safe.op = or_empty(e->op);
+	safe.peer = or_empty(e->peer);
+	safe.rule = or_empty(e->rule);
+	lttng_ust_do_tracepoint(waitcap, expired, &safe, e->armed_ip);
+}
+
+WAITCAP_EXPORT void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip)
+{
+	if (!lttng_ust_tracepoint_enabled(waitcap, config))
+		return;
+	struct waitcap_tp_config safe = *c;
+	safe.profile = or_empty(c->profile);
+	safe.reason = or_empty(c->reason);
+	safe.file = or_empty(c->file);
+	safe.legacy_flag = or_empty(c->legacy_flag);
+	safe.error = or_empty(c->error);
+	lttng_ust_do_tracepoint(waitcap, config, &safe, ip);
+}
+
+WAITCAP_EXPORT const volatile int *waitcap_tp_wait_state(void)
+{
+	return &lttng_ust_tracepoint_waitcap___wait.state;
+}
+
+WAITCAP_EXPORT const volatile int *waitcap_tp_expired_state(void)
+{
+	return &lttng_ust_tracepoint_waitcap___expired.state;
+}
+
+WAITCAP_EXPORT const volatile int *waitcap_tp_config_state(void)
+{
+	return &lttng_ust_tracepoint_waitcap___config.state;
+}
+
+WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
+{
+	static const struct waitcap_tp_api api = {
+		.version = WAITCAP_TP_API_VERSION,
+		.wait_state = &lttng_ust_tracepoint_waitcap___wait.state,
+		.expired_state = &lttng_ust_tracepoint_waitcap___expired.state,
+		.config_state = &lttng_ust_tracepoint_waitcap___config.state,
+		.emit_wait = waitcap_tp_emit_wait,
+		.emit_expired = waitcap_tp_emit_expired,
+		.emit_config = waitcap_tp_emit_config,
+	};
+	return &api;
+}

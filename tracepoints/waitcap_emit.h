@@ -1,0 +1,100 @@
+/* The emit API of libwaitcap-tp.so: how a program records waitcap events
+ * without including any LTTng header.
+ *
+ * libwaitcap.so dlopen()s libwaitcap-tp.so and looks up waitcap_tp_get_api()
+ * (one symbol, one table); a plain program (the trace generator in bench/)
+ * may instead link libwaitcap-tp.so and call the functions directly.
+ *
+ * All strings may be NULL (recorded as "").  The emit functions never block
+ * and never allocate; they do nothing unless a session enabled the event.
+ */
+#ifndef WAITCAP_EMIT_H
+#define WAITCAP_EMIT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Most frames recorded per waitcap:wait event. */
+#define WAITCAP_TP_MAX_FRAMES 32
+
+struct waitcap_tp_wait {
+	const char *op;      /* connect, accept, recv, send, poll, select, epoll */
+	const char *func;    /* the libc name the program called */
+	int32_t fd;
+	const char *peer;    /* "127.0.0.1:8000", "[::1]:443" or "" */
+	const char *rule;    /* matched rule name or "" */
+	int64_t timeout_ms;  /* the program's own timeout, -1 for none */
+	int64_t cap_ms;      /* the cap that bounded the wait, -1 for none */
+	int64_t dur_ns;      /* time blocked */
+	const char *outcome; /* ready, app_timeout, capped, error, interrupted */
+	int64_t ret;         /* return value the program saw */
+	int32_t err;         /* errno the program saw, 0 when none */
+};
+
+struct waitcap_tp_expired {
+	const char *op;      /* connect, recv or send: which deadline fired */
+	int32_t fd;
+	const char *peer;
+	const char *rule;
+	int64_t cap_ms;
+	int64_t waited_ns;   /* since the deadline was armed */
+	void *armed_ip;      /* the connect or send that armed it */
+};
+
+struct waitcap_tp_config {
+	const char *profile;
+	const char *reason;      /* why this profile: "ENVIRONMENT=staging", ... */
+	const char *file;        /* profile file, or "(embedded)" */
+	const char *legacy_flag; /* the legacy flag that is on, or "" */
+	const char *error;       /* why the file was refused, or "" */
+	int32_t legacy;          /* 1: every cap is off */
+	int64_t connect_cap_ms;  /* -1: none */
+	int64_t recv_cap_ms;
+	int64_t send_cap_ms;
+	int32_t nrules;
+};
+
+/* Record waitcap:wait.  frames: return addresses, innermost first (at most
+ * WAITCAP_TP_MAX_FRAMES are kept).  ip: the program's call, recorded as the
+ * `ip` context. */
+void waitcap_tp_emit_wait(const struct waitcap_tp_wait *w, const uint64_t *frames,
+			  uint32_t nframes, void *ip);
+
+/* Record waitcap:expired; the `ip` context is e->armed_ip. */
+void waitcap_tp_emit_expired(const struct waitcap_tp_expired *e);
+
+/* Record waitcap:config; ip: the caller's address, or NULL. */
+void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip);
+
+/* Non-zero while at least one session has the event enabled.  The pointers
+ * stay valid for the life of the process: reading one is the whole cost of
+ * asking "is anyone listening?". */
+const volatile int *waitcap_tp_wait_state(void);
+const volatile int *waitcap_tp_expired_state(void);
+const volatile int *waitcap_tp_config_state(void);
+
+/* Everything above in one table, for dlsym() users. */
+#define WAITCAP_TP_API_VERSION 1
+
+struct waitcap_tp_api {
+	uint32_t version;            /* WAITCAP_TP_API_VERSION */
+	const volatile int *wait_state;
+	const volatile int *expired_state;
+	const volatile int *config_state;
+	void (*emit_wait)(const struct waitcap_tp_wait *, const uint64_t *, uint32_t, void *);
+	void (*emit_expired)(const struct waitcap_tp_expired *);
+	void (*emit_config)(const struct waitcap_tp_config *, void *);
+};
+
+#define WAITCAP_TP_GET_API "waitcap_tp_get_api"
+typedef const struct waitcap_tp_api *(*waitcap_tp_get_api_fn)(void);
+const struct waitcap_tp_api *waitcap_tp_get_api(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

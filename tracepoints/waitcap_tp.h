@@ -1,0 +1,92 @@
+/* The `waitcap` LTTng-UST provider: the events and their fields.
+ *
+ * Only tracepoints/ includes this header.  libwaitcap.so never does: it
+ * dlopen()s libwaitcap-tp.so and calls the emit functions of
+ * waitcap_emit.h, so that with WAITCAP_TRACE=0 liblttng-ust is never mapped.
+ *
+ * Every event takes the program's call address as its last argument `ip`
+ * (LTTNG_UST_TP_IP_PARAM), so the `ip` context points at the program, not
+ * at the wrapper or at libwaitcap-tp.so.
+ *
+ * Field names and types are a contract with the analyzer (tools/analyze):
+ * change them only together.
+ */
+#undef LTTNG_UST_TRACEPOINT_PROVIDER
+#define LTTNG_UST_TRACEPOINT_PROVIDER waitcap
+
+#undef LTTNG_UST_TRACEPOINT_INCLUDE
+#define LTTNG_UST_TRACEPOINT_INCLUDE "waitcap_tp.h"
+
+#if !defined(WAITCAP_TP_H) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
+#define WAITCAP_TP_H
+
+#include <stdint.h>
+#include <lttng/tracepoint.h>
+
+#include "waitcap_emit.h"
+
+/* waitcap:wait — one wait that blocked at least WAITCAP_MIN_BLOCK, or was
+ * capped.  frames: return addresses, innermost first, libwaitcap.so's own
+ * frames dropped, at most WAITCAP_TP_MAX_FRAMES. */
+LTTNG_UST_TRACEPOINT_EVENT(waitcap, wait,
+	LTTNG_UST_TP_ARGS(const struct waitcap_tp_wait *, w,
+			  const uint64_t *, frames, uint32_t, nframes,
+			  void *, ip),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(op, w->op)
+		lttng_ust_field_string(func, w->func)
+		lttng_ust_field_integer(int32_t, fd, w->fd)
+		lttng_ust_field_string(peer, w->peer)
+		lttng_ust_field_string(rule, w->rule)
+		lttng_ust_field_integer(int64_t, timeout_ms, w->timeout_ms)
+		lttng_ust_field_integer(int64_t, cap_ms, w->cap_ms)
+		lttng_ust_field_integer(int64_t, dur_ns, w->dur_ns)
+		lttng_ust_field_string(outcome, w->outcome)
+		lttng_ust_field_integer(int64_t, ret, w->ret)
+		lttng_ust_field_integer(int32_t, err, w->err)
+		lttng_ust_field_sequence_hex(uint64_t, frames, frames,
+					     uint32_t, nframes)
+		lttng_ust_field_unused(ip)
+	)
+)
+
+/* waitcap:expired — a socket deadline fired while no blocking call was
+ * waiting on it (event loops, poll loops).  ip and armed_ip are both the
+ * connect or send that armed the deadline. */
+LTTNG_UST_TRACEPOINT_EVENT(waitcap, expired,
+	LTTNG_UST_TP_ARGS(const struct waitcap_tp_expired *, e, void *, ip),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(op, e->op)
+		lttng_ust_field_integer(int32_t, fd, e->fd)
+		lttng_ust_field_string(peer, e->peer)
+		lttng_ust_field_string(rule, e->rule)
+		lttng_ust_field_integer(int64_t, cap_ms, e->cap_ms)
+		lttng_ust_field_integer(int64_t, waited_ns, e->waited_ns)
+		lttng_ust_field_integer_hex(uint64_t, armed_ip,
+					    (uint64_t)(uintptr_t)e->armed_ip)
+		lttng_ust_field_unused(ip)
+	)
+)
+
+/* waitcap:config — the active policy, at start and whenever it changes.
+ * Strings are empty when not applicable; caps are -1 for none. */
+LTTNG_UST_TRACEPOINT_EVENT(waitcap, config,
+	LTTNG_UST_TP_ARGS(const struct waitcap_tp_config *, c, void *, ip),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(profile, c->profile)
+		lttng_ust_field_string(reason, c->reason)
+		lttng_ust_field_string(file, c->file)
+		lttng_ust_field_string(legacy_flag, c->legacy_flag)
+		lttng_ust_field_string(error, c->error)
+		lttng_ust_field_integer(int32_t, legacy, c->legacy)
+		lttng_ust_field_integer(int64_t, connect_cap_ms, c->connect_cap_ms)
+		lttng_ust_field_integer(int64_t, recv_cap_ms, c->recv_cap_ms)
+		lttng_ust_field_integer(int64_t, send_cap_ms, c->send_cap_ms)
+		lttng_ust_field_integer(int32_t, nrules, c->nrules)
+		lttng_ust_field_unused(ip)
+	)
+)
+
+#endif /* WAITCAP_TP_H */
+
+#include <lttng/tracepoint-event.h>
