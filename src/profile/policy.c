@@ -1,0 +1,164 @@
+/* The active policy: the profile file reduced to what the library needs.
+ *
+ * wc_policy_load runs once at library start: it may allocate (and frees
+ * what it allocated), it never prints (the caller prints policy->error
+ * once) and never exits.  wc_policy_caps_for runs at connect time: plain
+ * arithmetic over the resolved rules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "duration.h"
+#include "match.h"
+
+static const char *const op_names[WC_OP_COUNT] = {"connect", "recv", "send"};
+
+const char *wc_op_name(enum wc_op op)
+{
+	return (unsigned)op < WC_OP_COUNT ? op_names[op] : "?";
+}
+
+static void no_caps(struct wc_caps *caps)
+{
+	for (int op = 0; op < WC_OP_COUNT; op++)
+		caps->ms[op] = WC_NO_CAP;
+}
+
+int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, size_t errsz)
+{
+	struct wc_caps out = *caps;
+	const char *s = text;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char item[96];
+		if (n == 0 || n >= sizeof item) {
+			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": expected OP=DURATION[,OP=DURATION]...",
+				 text);
+			return -1;
+		}
+		memcpy(item, s, n);
+		item[n] = 0;
+		char *eq = strchr(item, '=');
+		int op = -1;
+		if (eq) {
+			*eq = 0;
+			for (int o = 0; o < WC_OP_COUNT; o++)
+				if (strcmp(item, op_names[o]) == 0)
+					op = o;
+		}
+		if (op < 0) {
+			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": \"%s\" is not OP=DURATION "
+				 "with OP one of connect, recv, send", text, item);
+			return -1;
+		}
+		if (strcmp(eq + 1, "none") == 0)
+			out.ms[op] = WC_NO_CAP;
+		else if (wc_parse_cap_ms(eq + 1, 0, &out.ms[op]) != 0) {
+			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": bad duration \"%s\" for %s "
+				 "(expected e.g. 300ms, 2s)", text, eq + 1, item);
+			return -1;
+		}
+		s += n;
+		if (*s == ',' && *++s == 0) {
+			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": trailing comma", text);
+			return -1;
+		}
+	}
+	*caps = out;
+	return 0;
+}
+
+static void fail(struct wc_policy *policy, const char *err)
+{
+	snprintf(policy->error, sizeof policy->error, "%s", err);
+	policy->legacy = false;
+	policy->caps_overridden = false;
+	no_caps(&policy->caps);
+	policy->nrules = 0;
+}
+
+int wc_policy_from_config(struct wc_policy *policy, struct wc_config *cfg, wc_getenv_fn getenv_fn)
+{
+	char err[sizeof policy->error];
+	struct wc_selection sel;
+
+	snprintf(policy->file, sizeof policy->file, "%s", cfg->file);
+	if (wc_config_apply_env(cfg, getenv_fn, err, sizeof err) != 0 ||
+	    wc_config_check_hierarchy(cfg, err, sizeof err) != 0 ||
+	    wc_config_select(cfg, getenv_fn, &sel, err, sizeof err) != 0) {
+		fail(policy, err);
+		return -1;
+	}
+
+	const struct wc_config_profile *prof = &cfg->profiles[sel.profile];
+	snprintf(policy->profile, sizeof policy->profile, "%s", prof->name);
+	policy->reason = sel.reason;
+	snprintf(policy->reason_text, sizeof policy->reason_text, "%s", sel.reason_text);
+	policy->legacy = sel.legacy;
+	snprintf(policy->legacy_flag, sizeof policy->legacy_flag, "%s", sel.legacy_flag);
+	memcpy(policy->caps.ms, prof->caps, sizeof policy->caps.ms);
+
+	const char *override = getenv_fn ? getenv_fn("WAITCAP_CAPS") : NULL;
+	if (override && *override) {
+		if (wc_parse_caps_override(override, &policy->caps, err, sizeof err) != 0) {
+			fail(policy, err);
+			return -1;
+		}
+		policy->caps_overridden = true;
+	}
+
+	policy->nrules = cfg->nrules;
+	for (int r = 0; r < cfg->nrules; r++) {
+		struct wc_rule *out = &policy->rules[r];
+		snprintf(out->name, sizeof out->name, "%s", cfg->rules[r].name);
+		out->match = cfg->rules[r].match;
+		memcpy(out->caps.ms, cfg->rules[r].caps[sel.profile], sizeof out->caps.ms);
+	}
+	if (policy->legacy) { /* the rollback switch: nothing is capped */
+		no_caps(&policy->caps);
+		for (int r = 0; r < policy->nrules; r++)
+			no_caps(&policy->rules[r].caps);
+	}
+	return 0;
+}
+
+int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure)
+{
+	char err[sizeof policy->error];
+	const char *path = wc_config_pick_path(getenv_fn, secure);
+
+	memset(policy, 0, sizeof *policy);
+	no_caps(&policy->caps);
+	snprintf(policy->file, sizeof policy->file, "%s", path ? path : WC_EMBEDDED_NAME);
+
+	struct wc_config *cfg = path ? wc_config_load_file(path, err, sizeof err)
+				     : wc_config_load_embedded(err, sizeof err);
+	if (!cfg) {
+		fail(policy, err);
+		return -1;
+	}
+	int rc = wc_policy_from_config(policy, cfg, getenv_fn);
+	wc_config_free(cfg);
+	return rc;
+}
+
+void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
+			socklen_t addrlen, struct wc_caps *out, int *rule)
+{
+	*out = policy->caps;
+	*rule = -1;
+	for (int r = 0; r < policy->nrules && r < WC_MAX_RULES; r++) {
+		const struct wc_rule *rl = &policy->rules[r];
+		if (!wc_match_addr(&rl->match, addr, addrlen))
+			continue;
+		for (int op = 0; op < WC_OP_COUNT; op++)
+			if (rl->caps.ms[op] != WC_NO_CAP)
+				out->ms[op] = rl->caps.ms[op];
+		*rule = r;
+		break;
+	}
+	/* Legacy still names the rule (traces show it), but caps nothing. */
+	if (policy->legacy || policy->error[0])
+		no_caps(out);
+}

@@ -1,0 +1,88 @@
+/* The resolved policy: what libwaitcap.so needs to know to cap a connection.
+ *
+ * This header is the contract between src/profile (which owns JSON,
+ * environment selection, rules and hierarchy) and src/preload (which owns
+ * sockets).  The preload library never parses JSON; the profile code never
+ * touches a socket.  Everything here is plain data, resolved once at start.
+ */
+#ifndef WAITCAP_POLICY_H
+#define WAITCAP_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define WC_NO_CAP (-1) /* no cap for that op */
+
+enum wc_op { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_COUNT };
+
+/* Caps per op, in milliseconds; WC_NO_CAP where none applies. */
+struct wc_caps {
+	int32_t ms[WC_OP_COUNT];
+};
+
+/* A destination match, compiled from a rule's "match" object. */
+struct wc_match {
+	int family;          /* AF_INET, AF_INET6, or 0: any host */
+	uint8_t addr[16];    /* network byte order, family's length */
+	int prefix;          /* CIDR prefix length in bits */
+	int port_lo, port_hi; /* inclusive; 0..65535 when any port */
+};
+
+/* A rule as it applies in the active profile (values already resolved for
+ * that profile, environment overrides applied). */
+struct wc_rule {
+	char name[64];
+	struct wc_match match;
+	struct wc_caps caps; /* WC_NO_CAP: the profile's cap applies for that op */
+};
+
+enum wc_reason {
+	WC_REASON_WAITCAP_PROFILE,   /* WAITCAP_PROFILE=NAME */
+	WC_REASON_LOCAL_DEVELOPMENT, /* LOCAL_DEVELOPMENT=true */
+	WC_REASON_ENVIRONMENT,       /* ENVIRONMENT=VALUE mapped by "environments" */
+	WC_REASON_DEFAULT,           /* the file's "default" */
+};
+
+#define WC_MAX_RULES 64
+
+struct wc_policy {
+	char file[4096];        /* path of the profile file, or "(embedded)" */
+	char profile[64];       /* active profile name */
+	enum wc_reason reason;
+	char reason_text[160];  /* e.g. "ENVIRONMENT=staging", "default" */
+	bool legacy;            /* a legacy flag is on: no cap at all */
+	char legacy_flag[64];   /* which one, e.g. "FORCE_LEGACY_TIMEOUTS" */
+	bool caps_overridden;   /* WAITCAP_CAPS changed the profile's op caps */
+	struct wc_caps caps;    /* the profile's op caps (after WAITCAP_CAPS) */
+	int nrules;
+	struct wc_rule rules[WC_MAX_RULES];
+	char error[512];        /* non-empty: the file failed; no caps, tracing on */
+};
+
+/* How the policy reads its environment: getenv() in the tools, a safe
+ * lookup in the library, a table in tests. */
+typedef const char *(*wc_getenv_fn)(const char *name);
+
+/* Resolve the active policy.  Never fails: on any error the policy has no
+ * caps, policy->error says why (one line: "FILE:LINE:COL: what"), and the
+ * return value is -1.  Returns 0 on success.  With secure=true
+ * (AT_SECURE), environment-supplied paths (WAITCAP_CONFIG) are ignored. */
+int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure);
+
+/* The caps for one destination: the profile's, narrowed by the first rule
+ * that matches.  *rule is the index of that rule in policy->rules, or -1.
+ * With policy->legacy every cap is WC_NO_CAP. */
+void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
+			socklen_t addrlen, struct wc_caps *out, int *rule);
+
+/* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv", "send". */
+const char *wc_op_name(enum wc_op op);
+
+/* Parse a duration with a unit ("250ms", "5s", "1.5s", "2m", "100us") into
+ * nanoseconds.  A bare number, a negative value, overflow or trailing junk
+ * is an error (-1).  Returns 0 on success.  Caps are kept in milliseconds,
+ * rounded up. */
+int wc_parse_duration_ns(const char *text, int64_t *out_ns);
+
+#endif
