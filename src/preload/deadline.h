@@ -1,0 +1,54 @@
+/* Socket deadlines: connect, response and send, per capped socket.
+ *
+ * Deadlines belong to sockets, not to calls (DESIGN.md): every wait that
+ * involves a capped socket honours its armed deadlines, whether the program
+ * blocks in recv(), loops over poll() with short timeouts, or waits in an
+ * event loop.  When one passes, the socket is timed out as if the network
+ * had done it: ETIMEDOUT once, then a socket shut down in the kernel. */
+#ifndef WAITCAP_DEADLINE_H
+#define WAITCAP_DEADLINE_H
+
+#include "fdtab.h"
+
+/* Arm op's deadline at now + cap unless it is armed already or the socket
+ * has no cap for op.  ip is the call that armed it (for waitcap:expired). */
+void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
+
+static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
+{
+	if (LD(e->deadline[op]))
+		ST(e->deadline[op], 0);
+}
+
+/* The earliest armed deadline (0: none) and which op it belongs to. */
+int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
+
+/* op's deadline has passed: check the fd still is that socket, remember
+ * ETIMEDOUT for its next operation, shut it down.  Returns false when the
+ * slot was stale (the fd now names something else): the slot is reset and
+ * the caller passes the call through. */
+bool wc_expire(int fd, struct wc_fd *e, enum wc_op op);
+
+/* Take the pending ETIMEDOUT, as the kernel reports sk_err once. */
+static inline bool wc_take_pending(struct wc_fd *e)
+{
+	if (WC_LIKELY(!(LD(e->flags) & WC_F_PENDING)))
+		return false;
+	return __atomic_fetch_and(&e->flags, (uint8_t)~WC_F_PENDING, __ATOMIC_RELAXED) & WC_F_PENDING;
+}
+
+/* connect() finished (ok or not): disarm the connect deadline, give the
+ * program back its own TCP_USER_TIMEOUT. */
+void wc_connect_settled(int fd, struct wc_fd *e, bool ok);
+
+/* Milliseconds from now to deadline, rounded up (poll's unit). */
+static inline int wc_ms_until(int64_t deadline, int64_t now)
+{
+	int64_t left = deadline - now;
+	if (left <= 0)
+		return 0;
+	int64_t ms = (left + WC_MS - 1) / WC_MS;
+	return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+#endif

@@ -1,0 +1,125 @@
+/* The fd table: what the library knows about each file descriptor.
+ *
+ * One fixed slot per fd, indexed by the fd number (socket_wrapper's
+ * socket_fds_idx idea): "is this one of ours?" is one load.  The table is
+ * one anonymous mapping sized from RLIMIT_NOFILE's hard limit; pages that
+ * no fd touches are never faulted in.  Slots start zeroed (WC_KIND_UNKNOWN)
+ * and are classified lazily the first time a wrapper sees the fd, so
+ * inherited fds and fds received over SCM_RIGHTS are handled too.
+ */
+#ifndef WAITCAP_FDTAB_H
+#define WAITCAP_FDTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+#include "preload.h"
+
+enum wc_kind {
+	WC_KIND_UNKNOWN = 0, /* not classified yet */
+	WC_KIND_OTHER,       /* not a network socket: pass through forever */
+	WC_KIND_NET,         /* an AF_INET/AF_INET6 socket */
+};
+
+enum wc_role {
+	WC_ROLE_NONE = 0,   /* created here, not connected yet */
+	WC_ROLE_CONNECTING, /* connect() in progress */
+	WC_ROLE_OUTBOUND,   /* connected by this process */
+	WC_ROLE_ACCEPTED,   /* returned by accept() */
+	WC_ROLE_LISTENING,
+	WC_ROLE_UNKNOWN,    /* inherited or received: never capped */
+};
+
+enum {
+	WC_F_NONBLOCK = 1 << 0, /* O_NONBLOCK, as last set through us */
+	WC_F_CAPPED = 1 << 1,   /* caps apply (outbound TCP, not legacy) */
+	WC_F_PENDING = 1 << 2,  /* a deadline fired: next op gets ETIMEDOUT */
+	WC_F_BACKSTOP = 1 << 3, /* our TCP_USER_TIMEOUT is set while connecting */
+	WC_F_LOWAT = 1 << 4,    /* the program set SO_RCVLOWAT */
+	WC_F_STREAM = 1 << 5,   /* SOCK_STREAM */
+};
+
+/* Deadlines are indexed by enum wc_op: connect, response (recv), send. */
+struct wc_fd {
+	uint8_t kind;
+	uint8_t family;
+	uint8_t role;
+	uint8_t flags;
+	int16_t rule;          /* index into wc_policy.rules, -1 none */
+	uint16_t peer_port;    /* host order */
+	uint8_t peer_addr[16];
+	int32_t cap_ms[WC_OP_COUNT];
+	int32_t own_user_timeout_ms;
+	int64_t own_rcvtimeo_ns; /* the program's SO_RCVTIMEO, 0 none */
+	int64_t own_sndtimeo_ns;
+	int64_t deadline[WC_OP_COUNT]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
+	int64_t armed_at[WC_OP_COUNT];
+	void *armed_ip[WC_OP_COUNT];
+	uint64_t ino;          /* socket inode, to spot a reused fd number */
+	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
+};
+
+extern struct wc_fd *wc_fdtab;
+extern unsigned int wc_fdtab_size;
+
+/* Map the table.  Returns 0, or -1 (the library then passes through). */
+int wc_fdtab_init(void);
+
+/* Classify an unknown fd once (SO_TYPE / SO_DOMAIN / SO_ACCEPTCONN). */
+void wc_fd_classify(int fd, struct wc_fd *e);
+
+/* The slot of fd if it is a network socket the library should look at,
+ * else NULL.  This is the whole cost of a wrapped call on a file, a pipe
+ * or an AF_UNIX socket. */
+static inline struct wc_fd *wc_fd_net(int fd)
+{
+	if (!wc_active() || (unsigned int)fd >= wc_fdtab_size)
+		return NULL;
+	struct wc_fd *e = &wc_fdtab[fd];
+	uint8_t kind = LD(e->kind);
+	if (WC_LIKELY(kind == WC_KIND_OTHER))
+		return NULL;
+	if (kind == WC_KIND_UNKNOWN) {
+		wc_fd_classify(fd, e);
+		if (LD(e->kind) != WC_KIND_NET)
+			return NULL;
+	}
+	return e;
+}
+
+/* The slot of fd whatever it holds, or NULL when out of range/inactive. */
+static inline struct wc_fd *wc_fd_slot(int fd)
+{
+	if (!wc_active() || (unsigned int)fd >= wc_fdtab_size)
+		return NULL;
+	return &wc_fdtab[fd];
+}
+
+static inline bool wc_fd_capped(const struct wc_fd *e)
+{
+	return LD(e->flags) & WC_F_CAPPED;
+}
+
+static inline void wc_fd_set_flag(struct wc_fd *e, uint8_t flag, bool on)
+{
+	if (on)
+		__atomic_fetch_or(&e->flags, flag, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&e->flags, (uint8_t)~flag, __ATOMIC_RELAXED);
+}
+
+/* Slot bookkeeping for the fd wrappers. */
+void wc_fd_reset(int fd);                  /* closed: back to unknown */
+void wc_fd_copy(int from, int to);         /* dup: same socket, same state */
+void wc_fd_new_socket(int fd, int domain, int type);
+void wc_fd_set_nonblock(int fd, bool on);
+
+/* "127.0.0.1:8000" / "[::1]:443" / "" into buf (at least 64 bytes). */
+void wc_fd_peer_string(const struct wc_fd *e, char *buf, unsigned long len);
+
+/* The rule name for traces, "" when none. */
+const char *wc_fd_rule_name(const struct wc_fd *e);
+
+#endif

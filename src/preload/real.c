@@ -1,0 +1,35 @@
+/* Symbol loading: the real libc functions, found once with RTLD_NEXT. */
+#include <dlfcn.h>
+#include <errno.h>
+
+#include "preload.h"
+#include "real.h"
+
+int wc_real_done;
+
+/* One fallback per signature would be noise: every wrapped function
+ * returns an int-like value, so one variadic stub serves them all. */
+static long missing_symbol(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+#define WC_REAL_DEFINE(ret, name, args) ret (*real_##name) args;
+WC_REAL_FUNCS(WC_REAL_DEFINE)
+#undef WC_REAL_DEFINE
+
+void wc_real_init(void)
+{
+	wc_guard++;
+#define WC_REAL_RESOLVE(ret, name, args)                                          \
+	{                                                                         \
+		void *sym = dlsym(RTLD_NEXT, #name);                              \
+		__atomic_store_n(&real_##name, sym ? (ret(*) args)sym : (ret(*) args)(void *)missing_symbol, \
+				 __ATOMIC_RELAXED);                               \
+	}
+	WC_REAL_FUNCS(WC_REAL_RESOLVE)
+#undef WC_REAL_RESOLVE
+	__atomic_store_n(&wc_real_done, 1, __ATOMIC_RELEASE);
+	wc_guard--;
+}

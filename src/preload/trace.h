@@ -1,0 +1,68 @@
+/* Tracing seen from the wrappers: what happened, not how it is recorded.
+ *
+ * The wrappers fill a record and call wc_trace_*; trace.c turns it into an
+ * LTTng-UST event through the provider library (tracepoints/), which it
+ * dlopen()s at start unless WAITCAP_TRACE=0.  Nothing here touches LTTng
+ * headers, so liblttng-ust is never mapped when tracing is off.
+ */
+#ifndef WAITCAP_TRACE_H
+#define WAITCAP_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct wc_policy;
+
+struct wc_wait_record {
+	const char *op;      /* connect, accept, recv, send, poll, select, epoll */
+	const char *func;    /* the libc name called: "recv", "__poll_chk", ... */
+	int fd;              /* the socket; for poll/select/epoll the capped
+			      * socket that bounded the wait, else the first
+			      * network socket in the set */
+	const char *peer;    /* "127.0.0.1:8000", "[::1]:443", or "" */
+	const char *rule;    /* matched rule name, or "" */
+	int64_t timeout_ms;  /* the program's own timeout, -1 for none */
+	int64_t cap_ms;      /* the cap that bounded this wait, -1 for none */
+	int64_t dur_ns;      /* how long the call blocked */
+	const char *outcome; /* ready, app_timeout, capped, error, interrupted */
+	int64_t ret;         /* the return value the program sees */
+	int err;             /* errno the program sees (0 when ret >= 0) */
+	void *ip;            /* the program's call: return address of the
+			      * exported symbol */
+};
+
+struct wc_expired_record {
+	const char *op;      /* connect, recv or send: which deadline fired */
+	int fd;
+	const char *peer;
+	const char *rule;
+	int64_t cap_ms;
+	int64_t waited_ns;   /* since the deadline was armed */
+	void *armed_ip;      /* the connect or send that armed the deadline */
+};
+
+/* Minimum blocked time for a wait to be traced (WAITCAP_MIN_BLOCK,
+ * default 1 ms).  Capped waits are traced whatever their duration. */
+extern int64_t wc_trace_min_block_ns;
+
+/* Called once from the library constructor, after the policy is loaded.
+ * Reads WAITCAP_TRACE and WAITCAP_MIN_BLOCK, loads the provider, warms up
+ * libunwind, and emits waitcap:config.  Returns 0 if tracing is available. */
+int wc_trace_init(const struct wc_policy *policy);
+
+/* True when the provider is loaded and some session enabled waitcap:wait.
+ * One load and a compare: the wrappers time their waits only when this
+ * holds or when a cap is in play. */
+bool wc_trace_wait_enabled(void);
+
+/* Emit waitcap:wait.  Captures the call stack (libunwind), dropping the
+ * library's own frames.  Never blocks, never allocates. */
+void wc_trace_wait(const struct wc_wait_record *record);
+
+/* Emit waitcap:expired. */
+void wc_trace_expired(const struct wc_expired_record *record);
+
+/* Emit waitcap:config (at start and whenever the policy changes). */
+void wc_trace_config(const struct wc_policy *policy);
+
+#endif

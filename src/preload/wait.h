@@ -1,0 +1,45 @@
+/* One wrapped call that may block: timing, outcome, and its trace event.
+ *
+ * Fast calls pay nothing: a wait is timed only when tracing is enabled in
+ * a session or a cap is in play, and traced only when it blocked at least
+ * WAITCAP_MIN_BLOCK or was capped. */
+#ifndef WAITCAP_WAIT_H
+#define WAITCAP_WAIT_H
+
+#include "fdtab.h"
+#include "trace.h"
+
+struct wc_wait {
+	int64_t start;      /* 0: not timed */
+	const char *op;
+	const char *func;
+	void *ip;
+	int fd;
+	struct wc_fd *e;    /* the socket named in the event, may be NULL */
+	int64_t timeout_ms; /* the program's own, -1 none */
+	int64_t cap_ms;     /* the cap that bounded the wait, -1 none */
+};
+
+static inline void wc_wait_begin(struct wc_wait *w, const char *op, const char *func, void *ip,
+				 int fd, struct wc_fd *e, int64_t timeout_ms, bool capped)
+{
+	w->op = op;
+	w->func = func;
+	w->ip = ip;
+	w->fd = fd;
+	w->e = e;
+	w->timeout_ms = timeout_ms;
+	w->cap_ms = -1;
+	w->start = (capped || wc_trace_wait_enabled()) ? wc_now_ns() : 0;
+}
+
+/* Record the outcome; emits waitcap:wait when warranted.  errno is kept. */
+void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome);
+
+/* The usual outcome of a call that returned ret with errno err. */
+const char *wc_outcome_of(int64_t ret, int err);
+
+/* Emit waitcap:expired for a deadline that fired outside a blocking call. */
+void wc_trace_expiry(int fd, struct wc_fd *e, enum wc_op op, int64_t now);
+
+#endif

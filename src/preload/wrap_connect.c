@@ -1,0 +1,212 @@
+/* connect and accept: where connections get their role, peer and caps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "deadline.h"
+#include "real.h"
+#include "wait.h"
+
+/* Decide the caps of a new outbound connection, once: the profile's,
+ * narrowed by the first matching rule. */
+static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, socklen_t len)
+{
+	struct wc_caps caps;
+	int rule = -1;
+	wc_policy_caps_for(&wc_policy, addr, len, &caps, &rule);
+	for (int i = 0; i < WC_OP_COUNT; i++) {
+		ST(e->cap_ms[i], caps.ms[i]);
+		ST(e->deadline[i], 0);
+	}
+	ST(e->rule, (int16_t)rule);
+	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)addr;
+		memcpy(e->peer_addr, &in->sin_addr, 4);
+		ST(e->peer_port, ntohs(in->sin_port));
+	} else if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+		memcpy(e->peer_addr, &in6->sin6_addr, 16);
+		ST(e->peer_port, ntohs(in6->sin6_port));
+	}
+	bool capped = (LD(e->flags) & WC_F_STREAM) && !wc_policy.legacy
+		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
+			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
+	wc_fd_set_flag(e, WC_F_CAPPED, capped);
+	if (capped) {
+		struct stat st;
+		if (fstat(fd, &st) == 0)
+			ST(e->ino, (uint64_t)st.st_ino);
+	}
+}
+
+/* The kernel backstop while connecting: TCP_USER_TIMEOUT = connect cap,
+ * for the paths the library cannot see (raw syscalls, io_uring). */
+static void set_backstop(int fd, struct wc_fd *e)
+{
+	int cap = LD(e->cap_ms[WC_OP_CONNECT]);
+	int own = LD(e->own_user_timeout_ms);
+	int eff = own > 0 && own < cap ? own : cap;
+	if (real_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &eff, sizeof(eff)) == 0)
+		wc_fd_set_flag(e, WC_F_BACKSTOP, true);
+}
+
+/* What a finished connect() call means for the slot, and its event. */
+static int connect_result(int fd, struct wc_fd *e, int r, int err, struct wc_wait *w)
+{
+	if (r == 0)
+		wc_connect_settled(fd, e, true);
+	else if (err != EINPROGRESS && err != EINTR && err != EALREADY)
+		wc_connect_settled(fd, e, false);
+	wc_wait_end(w, r, err, wc_outcome_of(r, err));
+	errno = err;
+	return r;
+}
+
+static int plain_connect(int fd, struct wc_fd *e, const struct sockaddr *addr, socklen_t len,
+			 struct wc_wait *w)
+{
+	int r = real_connect(fd, addr, len);
+	return connect_result(fd, e, r, errno, w);
+}
+
+/* A blocking connect bounded by the connect deadline: connect without
+ * blocking, wait for the outcome in ppoll, restore the blocking mode. */
+static int capped_blocking_connect(int fd, struct wc_fd *e, const struct sockaddr *addr,
+				   socklen_t len, struct wc_wait *w, int64_t now)
+{
+	int fl = real_fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK)) {
+		if (fl >= 0)
+			wc_fd_set_flag(e, WC_F_NONBLOCK, true);
+		return plain_connect(fd, e, addr, len, w);
+	}
+	real_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	int r = real_connect(fd, addr, len);
+	int err = errno;
+	if (r == 0 || err != EINPROGRESS) {
+		real_fcntl(fd, F_SETFL, fl);
+		return connect_result(fd, e, r, err, w);
+	}
+	wc_deadline_arm(e, WC_OP_CONNECT, now, w->ip);
+	int64_t deadline = LD(e->deadline[WC_OP_CONNECT]);
+	w->cap_ms = LD(e->cap_ms[WC_OP_CONNECT]);
+	const char *outcome;
+	for (;;) {
+		now = wc_now_ns();
+		if (now >= deadline) {
+			real_fcntl(fd, F_SETFL, fl);
+			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
+				r = -1, err = EBADF, outcome = "error";
+				break;
+			}
+			wc_take_pending(e);
+			r = -1, err = ETIMEDOUT, outcome = "capped";
+			break;
+		}
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		struct timespec ts = wc_ns_to_timespec(deadline - now);
+		int pr = real_ppoll(&p, 1, &ts, NULL);
+		if (pr < 0) {
+			/* EINTR: the connection goes on in the kernel, as with a
+			 * plain blocking connect; the deadline stays armed. */
+			err = errno;
+			real_fcntl(fd, F_SETFL, fl);
+			r = -1, outcome = wc_outcome_of(-1, err);
+			break;
+		}
+		if (pr == 0)
+			continue;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		real_fcntl(fd, F_SETFL, fl);
+		wc_connect_settled(fd, e, soerr == 0);
+		r = soerr ? -1 : 0, err = soerr, outcome = wc_outcome_of(r, err);
+		break;
+	}
+	wc_wait_end(w, r, err, outcome);
+	errno = err;
+	return r;
+}
+
+static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *ip)
+{
+	struct wc_fd *e = wc_fd_net(fd);
+	if (!e || !addr || len < sizeof(sa_family_t)
+	    || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+		return real_connect(fd, addr, len);
+
+	ST(e->role, WC_ROLE_CONNECTING);
+	assign_caps(fd, e, addr, len);
+	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP;
+	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
+	int64_t own = LD(e->own_sndtimeo_ns);
+	struct wc_wait w;
+	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
+		      nonblock ? 0 : own ? own / WC_MS : -1, capped && !nonblock);
+	if (!capped)
+		return plain_connect(fd, e, addr, len, &w);
+
+	set_backstop(fd, e);
+	int64_t now = wc_now_ns();
+	if (nonblock) {
+		int r = real_connect(fd, addr, len);
+		int err = errno;
+		if (r != 0 && err == EINPROGRESS)
+			wc_deadline_arm(e, WC_OP_CONNECT, now, ip);
+		return connect_result(fd, e, r, err, &w);
+	}
+	/* The program's own SO_SNDTIMEO bounds a blocking connect in the
+	 * kernel; when it is the shorter one, the kernel does it all. */
+	if (own && own <= (int64_t)LD(e->cap_ms[WC_OP_CONNECT]) * WC_MS)
+		return plain_connect(fd, e, addr, len, &w);
+	return capped_blocking_connect(fd, e, addr, len, &w, now);
+}
+
+WC_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	wc_real_ensure();
+	return wc_connect(fd, addr, len, WC_CALLER());
+}
+
+/* ---- accept: never capped, traced when it blocked --------------------- */
+
+static int wc_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, bool four,
+		     void *ip)
+{
+	struct wc_fd *e = wc_fd_net(fd);
+	if (!e)
+		return four ? real_accept4(fd, addr, len, flags) : real_accept(fd, addr, len);
+	struct wc_wait w;
+	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
+	wc_wait_begin(&w, "accept", four ? "accept4" : "accept", ip, fd, e,
+		      nonblock ? 0 : -1, false);
+	int r = four ? real_accept4(fd, addr, len, flags) : real_accept(fd, addr, len);
+	int err = errno;
+	if (r >= 0) {
+		struct wc_fd *n = wc_fd_slot(r);
+		if (n) {
+			wc_fd_new_socket(r, LD(e->family), SOCK_STREAM | (flags & SOCK_NONBLOCK));
+			ST(n->role, WC_ROLE_ACCEPTED);
+		}
+	}
+	if (!nonblock)
+		wc_wait_end(&w, r, err, wc_outcome_of(r, err));
+	errno = err;
+	return r;
+}
+
+WC_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	wc_real_ensure();
+	return wc_accept(fd, addr, len, 0, false, WC_CALLER());
+}
+
+WC_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	wc_real_ensure();
+	return wc_accept(fd, addr, len, flags, true, WC_CALLER());
+}

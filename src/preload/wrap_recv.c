@@ -1,0 +1,274 @@
+/* Read-side wrappers: recv, recvfrom, recvmsg, read, readv (+ fortify).
+ *
+ * On a capped socket a blocking read waits no longer than the socket's
+ * response (or connect) deadline and the program's own SO_RCVTIMEO.  The
+ * call is first tried without waiting, so a program that polled first
+ * pays one syscall, as without the library. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+
+#include "deadline.h"
+#include "real.h"
+#include "wait.h"
+
+extern void __chk_fail(void) __attribute__((noreturn));
+
+enum rx_kind { RX_RECV, RX_RECVFROM, RX_RECVMSG, RX_READ, RX_READV };
+
+/* One read-side call, replayable with extra flags. */
+struct rx {
+	enum rx_kind kind;
+	void *buf;
+	size_t len;
+	int flags;
+	struct sockaddr *from;
+	socklen_t *fromlen;
+	struct msghdr *msg;
+	const struct iovec *iov;
+	int iovcnt;
+};
+
+static ssize_t rx_call(int fd, const struct rx *c, int extra)
+{
+	switch (c->kind) {
+	case RX_RECV:
+		return real_recv(fd, c->buf, c->len, c->flags | extra);
+	case RX_RECVFROM:
+		return real_recvfrom(fd, c->buf, c->len, c->flags | extra, c->from, c->fromlen);
+	case RX_RECVMSG:
+		return real_recvmsg(fd, c->msg, c->flags | extra);
+	case RX_READ:
+		return extra ? real_recv(fd, c->buf, c->len, extra) : real_read(fd, c->buf, c->len);
+	case RX_READV:
+		if (!extra)
+			return real_readv(fd, c->iov, c->iovcnt);
+		struct msghdr m = {.msg_iov = (struct iovec *)c->iov, .msg_iovlen = (size_t)c->iovcnt};
+		return real_recvmsg(fd, &m, extra);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* Data or EOF arrived: the response came. */
+static void rx_arrived(int fd, struct wc_fd *e)
+{
+	wc_deadline_disarm(e, WC_OP_RECV);
+	if (LD(e->role) == WC_ROLE_CONNECTING)
+		wc_connect_settled(fd, e, true);
+}
+
+/* The earliest deadline a read must honour: response or connect. */
+static int64_t rx_deadline(const struct wc_fd *e, enum wc_op *op)
+{
+	int64_t r = LD(e->deadline[WC_OP_RECV]), c = LD(e->deadline[WC_OP_CONNECT]);
+	if (c && (!r || c < r)) {
+		*op = WC_OP_CONNECT;
+		return c;
+	}
+	*op = WC_OP_RECV;
+	return r;
+}
+
+static ssize_t rx_traced(int fd, struct wc_fd *e, const struct rx *c, const char *func, void *ip,
+			 bool timed)
+{
+	if (!timed)
+		return rx_call(fd, c, 0);
+	struct wc_wait w;
+	int64_t own = LD(e->own_rcvtimeo_ns);
+	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, false);
+	ssize_t r = rx_call(fd, c, 0);
+	int err = errno;
+	if (r >= 0 && wc_fd_capped(e))
+		rx_arrived(fd, e);
+	wc_wait_end(&w, r, err, wc_outcome_of(r, err));
+	errno = err;
+	return r;
+}
+
+static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const char *func, void *ip)
+{
+	int64_t start = wc_now_ns();
+	bool armed_here = !LD(e->deadline[WC_OP_RECV]);
+	if (armed_here)
+		wc_deadline_arm(e, WC_OP_RECV, start, ip);
+	enum wc_op dop;
+	int64_t deadline = rx_deadline(e, &dop);
+	int64_t own = LD(e->own_rcvtimeo_ns);
+	int64_t own_deadline = own ? start + own : 0;
+	if (!deadline || (own_deadline && own_deadline <= deadline)) {
+		/* The kernel's own timeout comes first: nothing for us to do. */
+		if (armed_here)
+			wc_deadline_disarm(e, WC_OP_RECV);
+		return rx_traced(fd, e, c, func, ip, true);
+	}
+
+	struct wc_wait w;
+	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, true);
+	w.cap_ms = LD(e->cap_ms[dop]);
+	bool wait_first = (c->flags & MSG_WAITALL) || (LD(e->flags) & WC_F_LOWAT);
+	bool verified = false;
+	const char *outcome = NULL;
+	ssize_t r;
+	int err;
+	for (;;) {
+		if (!wait_first) {
+			r = rx_call(fd, c, MSG_DONTWAIT);
+			err = errno;
+			if (r < 0 && err == ENOTSOCK) {
+				/* The fd was closed behind our back and reused. */
+				wc_fd_reset(fd);
+				r = rx_call(fd, c, 0);
+				err = errno;
+				break;
+			}
+			if (r >= 0 || (err != EAGAIN && err != EWOULDBLOCK))
+				break;
+			if (!verified) {
+				/* Made non-blocking by a path we did not see? */
+				int fl = real_fcntl(fd, F_GETFL);
+				verified = true;
+				if (fl >= 0 && (fl & O_NONBLOCK)) {
+					wc_fd_set_flag(e, WC_F_NONBLOCK, true);
+					break;
+				}
+			}
+		}
+		int64_t now = wc_now_ns();
+		deadline = rx_deadline(e, &dop);
+		if (!deadline) { /* disarmed meanwhile: a plain wait */
+			r = rx_call(fd, c, 0);
+			err = errno;
+			break;
+		}
+		bool app = own_deadline && own_deadline <= deadline;
+		int64_t until = app ? own_deadline : deadline;
+		if (now >= until) {
+			if (app) {
+				r = -1, err = EAGAIN, outcome = "app_timeout";
+				break;
+			}
+			if (!wc_expire(fd, e, dop)) {
+				r = rx_call(fd, c, 0);
+				err = errno;
+				break;
+			}
+			wc_take_pending(e);
+			w.cap_ms = LD(e->cap_ms[dop]);
+			r = -1, err = ETIMEDOUT, outcome = "capped";
+			break;
+		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct timespec ts = wc_ns_to_timespec(until - now);
+		int pr = real_ppoll(&p, 1, &ts, NULL);
+		if (pr < 0) {
+			r = -1, err = errno; /* EINTR: the deadline stays armed */
+			break;
+		}
+		if (pr > 0 && wait_first) {
+			r = rx_call(fd, c, 0);
+			err = errno;
+			break;
+		}
+	}
+	if (r >= 0)
+		rx_arrived(fd, e);
+	else if (armed_here && outcome && outcome[0] == 'a')
+		wc_deadline_disarm(e, WC_OP_RECV); /* armed for this call only */
+	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
+	errno = err;
+	return r;
+}
+
+static ssize_t wc_rx(int fd, const struct rx *c, const char *func, void *ip)
+{
+	struct wc_fd *e = wc_fd_net(fd);
+	if (!e)
+		return rx_call(fd, c, 0);
+	bool nonblock = (LD(e->flags) & WC_F_NONBLOCK) || (c->flags & MSG_DONTWAIT);
+	if (!wc_fd_capped(e))
+		return rx_traced(fd, e, c, func, ip, !nonblock && wc_trace_wait_enabled());
+	if (wc_take_pending(e)) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (nonblock || (c->flags & MSG_ERRQUEUE)) {
+		ssize_t r = rx_call(fd, c, 0);
+		if (r >= 0)
+			rx_arrived(fd, e);
+		return r;
+	}
+	return rx_blocking(fd, e, c, func, ip);
+}
+
+/* ---- exported symbols -------------------------------------------------- */
+
+WC_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	wc_real_ensure();
+	struct rx c = {.kind = RX_RECV, .buf = buf, .len = len, .flags = flags};
+	return wc_rx(fd, &c, "recv", WC_CALLER());
+}
+
+WC_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+			   socklen_t *fromlen)
+{
+	wc_real_ensure();
+	struct rx c = {.kind = RX_RECVFROM, .buf = buf, .len = len, .flags = flags,
+		       .from = from, .fromlen = fromlen};
+	return wc_rx(fd, &c, "recvfrom", WC_CALLER());
+}
+
+WC_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	wc_real_ensure();
+	struct rx c = {.kind = RX_RECVMSG, .msg = msg, .flags = flags};
+	return wc_rx(fd, &c, "recvmsg", WC_CALLER());
+}
+
+WC_EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	wc_real_ensure();
+	struct rx c = {.kind = RX_READ, .buf = buf, .len = len};
+	return wc_rx(fd, &c, "read", WC_CALLER());
+}
+
+WC_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	wc_real_ensure();
+	struct rx c = {.kind = RX_READV, .iov = iov, .iovcnt = iovcnt};
+	return wc_rx(fd, &c, "readv", WC_CALLER());
+}
+
+/* glibc's _FORTIFY_SOURCE entry points: the same checks glibc makes, then
+ * the same policy. */
+WC_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	if (len > buflen)
+		__chk_fail();
+	wc_real_ensure();
+	struct rx c = {.kind = RX_RECV, .buf = buf, .len = len, .flags = flags};
+	return wc_rx(fd, &c, "__recv_chk", WC_CALLER());
+}
+
+WC_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+				 struct sockaddr *from, socklen_t *fromlen)
+{
+	if (len > buflen)
+		__chk_fail();
+	wc_real_ensure();
+	struct rx c = {.kind = RX_RECVFROM, .buf = buf, .len = len, .flags = flags,
+		       .from = from, .fromlen = fromlen};
+	return wc_rx(fd, &c, "__recvfrom_chk", WC_CALLER());
+}
+
+WC_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		__chk_fail();
+	wc_real_ensure();
+	struct rx c = {.kind = RX_READ, .buf = buf, .len = len};
+	return wc_rx(fd, &c, "__read_chk", WC_CALLER());
+}
