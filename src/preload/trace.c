@@ -1,0 +1,322 @@
+/* Tracing: wait records → waitcap events, through libwaitcap-tp.so.
+ *
+ * The provider library is dlopen()ed at start unless WAITCAP_TRACE=0, so
+ * that a session opened days later still sees this process, and so that
+ * with tracing off liblttng-ust is never mapped.  Everything after init is
+ * lock-free and allocation-free: a load to ask whether anyone listens, a
+ * stack walk and an event for the waits that are worth it. */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload.h"
+#include "trace.h"
+/* The emit API is plain C: no LTTng header reaches this library. */
+#include "../../tracepoints/waitcap_emit.h"
+
+#define WC_TP_LIBRARY "libwaitcap-tp.so"
+
+int64_t wc_trace_min_block_ns = WC_MS;
+
+/* ---- call sites: the program's stack, without our own frames ----------
+ *
+ * libunwind's local unwinder, warmed up once at start so that a capture
+ * later costs a walk of the stack and nothing else: no malloc (per-thread
+ * caches come from mmap on a thread's first capture), no lock of ours. */
+
+/* Our own executable segments: frames in here are the library's, not the
+ * program's, and never reach a trace. */
+#define WC_MAX_SEGMENTS 4
+static struct {
+	uintptr_t start, end;
+} own_text[WC_MAX_SEGMENTS];
+static int own_text_count;
+
+/* Frames of ours above the program's call: wc_trace_wait, the policy
+ * layer, the exported wrapper — a handful.  Room for them on top of the
+ * frames we keep. */
+#define WC_OWN_FRAMES_MAX 16
+
+static bool is_own(uintptr_t ip)
+{
+	for (int i = 0; i < own_text_count; i++)
+		if (ip >= own_text[i].start && ip < own_text[i].end)
+			return true;
+	return false;
+}
+
+static int find_own_text(struct dl_phdr_info *info, size_t size, void *base)
+{
+	if ((uintptr_t)info->dlpi_addr != (uintptr_t)base)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && own_text_count < WC_MAX_SEGMENTS; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		own_text[own_text_count].start = info->dlpi_addr + ph->p_vaddr;
+		own_text[own_text_count].end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		own_text_count++;
+	}
+	return 1;
+}
+
+static uint32_t callsite_capture(uint64_t *frames, uint32_t max)
+{
+	void *ips[WC_OWN_FRAMES_MAX + 64];
+	uint32_t cap = max + WC_OWN_FRAMES_MAX;
+	if (cap > sizeof ips / sizeof ips[0])
+		cap = sizeof ips / sizeof ips[0];
+	int n = unw_backtrace(ips, (int)cap);
+	if (n <= 0)
+		return 0;
+
+	uint32_t kept = 0;
+	for (int i = 0; i < n && kept < max; i++) {
+		uintptr_t ip = (uintptr_t)ips[i];
+		if (is_own(ip))
+			continue;
+		frames[kept++] = ip;
+	}
+	return kept;
+}
+
+static int callsite_init(void)
+{
+	Dl_info self;
+	if (!dladdr((void *)callsite_init, &self) || !self.dli_fbase)
+		return -1;
+	own_text_count = 0;
+	dl_iterate_phdr(find_own_text, self.dli_fbase);
+	if (own_text_count == 0)
+		return -1;
+
+	/* Per-thread caches: no global lock in libunwind on the capture path. */
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+
+	uint64_t warm[8];
+	return callsite_capture(warm, 8) > 0 ? 0 : -1;
+}
+
+/* ---- the provider -------------------------------------------------- */
+
+/* Until the provider is loaded these point at a zero: "nobody listens"
+ * stays one load and a compare, with no NULL check. */
+static const int no_session;
+static const volatile int *wait_state = &no_session;
+static const volatile int *expired_state = &no_session;
+static const volatile int *config_state = &no_session;
+static const struct waitcap_tp_api *tp;
+
+/* The threads liblttng-ust started while we loaded it: their waits are
+ * the tracer's own business, never traced. */
+#define WC_TRACER_THREADS_MAX 8
+static pid_t tracer_threads[WC_TRACER_THREADS_MAX];
+static int tracer_thread_count;
+
+/* waitcap:config is emitted at start, when usually no session exists yet;
+ * emit it again the first time a traced wait sees a session listening. */
+static int config_seen_enabled;
+static struct waitcap_tp_config config_event;
+static char config_profile[64], config_reason[160], config_file[4096];
+static char config_flag[64], config_error[512];
+
+static bool env_is_off(const char *value)
+{
+	return value && (!strcmp(value, "0") || !strcasecmp(value, "off") ||
+			 !strcasecmp(value, "false") || !strcasecmp(value, "no"));
+}
+
+static void warn(const char *what)
+{
+	char line[256];
+	int n = snprintf(line, sizeof line, "waitcap: %s\n", what);
+	if (n > 0)
+		(void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void read_min_block(void)
+{
+	const char *text = getenv("WAITCAP_MIN_BLOCK");
+	if (!text || !*text)
+		return;
+	int64_t ns;
+	if (wc_parse_duration_ns(text, &ns) == 0) {
+		wc_trace_min_block_ns = ns;
+		return;
+	}
+	char what[200];
+	snprintf(what, sizeof what,
+		 "WAITCAP_MIN_BLOCK=%.64s: not a duration (e.g. 1ms, 250us); using 1ms", text);
+	warn(what);
+}
+
+/* Thread ids in /proc/self/task, into ids (at most max); returns count. */
+static int list_threads(pid_t *ids, int max)
+{
+	DIR *dir = opendir("/proc/self/task");
+	if (!dir)
+		return 0;
+	int n = 0;
+	struct dirent *d;
+	while ((d = readdir(dir)) && n < max) {
+		if (d->d_name[0] >= '0' && d->d_name[0] <= '9')
+			ids[n++] = (pid_t)atoi(d->d_name);
+	}
+	closedir(dir);
+	return n;
+}
+
+static bool contains(const pid_t *ids, int n, pid_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static int load_provider(void)
+{
+	pid_t before[256], after[256];
+	int nbefore = list_threads(before, 256);
+
+	void *handle = dlopen(WC_TP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+	if (!handle)
+		return -1;
+	waitcap_tp_get_api_fn get_api = (waitcap_tp_get_api_fn)dlsym(handle, WAITCAP_TP_GET_API);
+	const struct waitcap_tp_api *api = get_api ? get_api() : NULL;
+	if (!api || api->version != WAITCAP_TP_API_VERSION)
+		return -1; /* never dlclose: liblttng-ust may have started threads */
+
+	int nafter = list_threads(after, 256);
+	for (int i = 0; i < nafter && tracer_thread_count < WC_TRACER_THREADS_MAX; i++)
+		if (!contains(before, nbefore, after[i]))
+			tracer_threads[tracer_thread_count++] = after[i];
+
+	tp = api;
+	return 0;
+}
+
+int wc_trace_init(const struct wc_policy *policy)
+{
+	wc_guard++;
+	read_min_block();
+	const char *setting = getenv("WAITCAP_TRACE");
+	int ret = -1;
+	if (env_is_off(setting))
+		goto out;
+	if (load_provider() != 0) {
+		if (setting && *setting)
+			warn("WAITCAP_TRACE is set but " WC_TP_LIBRARY
+			     " could not be loaded; tracing off");
+		goto out;
+	}
+	if (callsite_init() != 0) {
+		warn("cannot walk the stack here (libunwind); waits are traced without frames");
+	}
+	wait_state = tp->wait_state;
+	expired_state = tp->expired_state;
+	config_state = tp->config_state;
+	wc_trace_config(policy);
+	ret = 0;
+out:
+	wc_guard--;
+	return ret;
+}
+
+bool wc_trace_wait_enabled(void)
+{
+	return WC_UNLIKELY(*wait_state | *expired_state);
+}
+
+static bool on_tracer_thread(void)
+{
+	if (tracer_thread_count == 0)
+		return false;
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	return contains(tracer_threads, tracer_thread_count, self);
+}
+
+static void config_if_new_session(void)
+{
+	int enabled = *config_state != 0;
+	int seen = __atomic_load_n(&config_seen_enabled, __ATOMIC_RELAXED);
+	if (enabled == seen)
+		return;
+	if (!__atomic_compare_exchange_n(&config_seen_enabled, &seen, enabled, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	if (enabled)
+		tp->emit_config(&config_event, NULL);
+}
+
+void wc_trace_wait(const struct wc_wait_record *r)
+{
+	if (!tp || !*wait_state || on_tracer_thread())
+		return;
+	config_if_new_session();
+	struct waitcap_tp_wait w = {
+		.op = r->op, .func = r->func, .fd = r->fd, .peer = r->peer,
+		.rule = r->rule, .timeout_ms = r->timeout_ms, .cap_ms = r->cap_ms,
+		.dur_ns = r->dur_ns, .outcome = r->outcome, .ret = r->ret,
+		.err = r->err,
+	};
+	uint64_t frames[WAITCAP_TP_MAX_FRAMES];
+	uint32_t n = callsite_capture(frames, WAITCAP_TP_MAX_FRAMES);
+	tp->emit_wait(&w, frames, n, r->ip);
+}
+
+void wc_trace_expired(const struct wc_expired_record *r)
+{
+	if (!tp || !*expired_state || on_tracer_thread())
+		return;
+	config_if_new_session();
+	struct waitcap_tp_expired e = {
+		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
+		.cap_ms = r->cap_ms, .waited_ns = r->waited_ns, .armed_ip = r->armed_ip,
+	};
+	tp->emit_expired(&e);
+}
+
+static int64_t cap_or_none(const struct wc_policy *policy, enum wc_op op)
+{
+	int32_t ms = policy->caps.ms[op];
+	return policy->legacy || ms < 0 ? -1 : ms;
+}
+
+/* Called at init and whenever the policy changes (never concurrently with
+ * itself): keeps a copy of the strings so that re-emitting later does not
+ * depend on the caller's storage. */
+void wc_trace_config(const struct wc_policy *policy)
+{
+	if (!tp || !policy)
+		return;
+	snprintf(config_profile, sizeof config_profile, "%s", policy->profile);
+	snprintf(config_reason, sizeof config_reason, "%s", policy->reason_text);
+	snprintf(config_file, sizeof config_file, "%s", policy->file);
+	snprintf(config_flag, sizeof config_flag, "%s",
+		 policy->legacy ? policy->legacy_flag : "");
+	snprintf(config_error, sizeof config_error, "%s", policy->error);
+	config_event = (struct waitcap_tp_config){
+		.profile = config_profile,
+		.reason = config_reason,
+		.file = config_file,
+		.legacy_flag = config_flag,
+		.error = config_error,
+		.legacy = policy->legacy ? 1 : 0,
+		.connect_cap_ms = cap_or_none(policy, WC_OP_CONNECT),
+		.recv_cap_ms = cap_or_none(policy, WC_OP_RECV),
+		.send_cap_ms = cap_or_none(policy, WC_OP_SEND),
+		.nrules = policy->nrules,
+	};
+	__atomic_store_n(&config_seen_enabled, *config_state != 0, __ATOMIC_RELAXED);
+	tp->emit_config(&config_event, NULL);
+}
