@@ -1,0 +1,137 @@
+#include "baseline.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *slurp(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "--baseline %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		len += fread(buf + len, 1, cap - len - 1, f);
+		if (len < cap - 1)
+			break;
+		char *bigger = realloc(buf, cap *= 2);
+		if (!bigger)
+			free(buf);
+		buf = bigger;
+	}
+	if (buf)
+		buf[len] = 0;
+	else
+		snprintf(err, errlen, "--baseline %s: out of memory", path);
+	fclose(f);
+	return buf;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static struct wc_before *match(struct wc_report *r, const struct wc_row *row, bool with_file)
+{
+	for (size_t i = 0; i < r->nbaseline; i++) {
+		struct wc_before *b = &r->baseline[i];
+		if (b->matched || strcmp(b->op, wc_analyze_op_name(row->op)) ||
+		    strcmp(b->function, row->where->function))
+			continue;
+		if (with_file && strcmp(base(b->file), base(row->where->file)))
+			continue;
+		return b;
+	}
+	return NULL;
+}
+
+int wc_baseline_apply(struct wc_report *r, const char *path, char *err, size_t errlen)
+{
+	char *text = slurp(path, err, errlen);
+	if (!text)
+		return -1;
+	const char *where = NULL;
+	cJSON *root = cJSON_ParseWithOpts(text, &where, false);
+	if (!root) {
+		snprintf(err, errlen, "--baseline %s: not JSON (near byte %td); give a report "
+			 "written by 'waitcap analyze --format json'", path, where ? where - text : 0);
+		free(text);
+		return -1;
+	}
+	free(text);
+	const cJSON *sites = cJSON_GetObjectItemCaseSensitive(root, "callsites");
+	if (!cJSON_IsArray(sites)) {
+		snprintf(err, errlen, "--baseline %s: no \"callsites\" array; give a report "
+			 "written by 'waitcap analyze --format json'", path);
+		cJSON_Delete(root);
+		return -1;
+	}
+	int n = cJSON_GetArraySize(sites);
+	r->baseline = calloc((size_t)n + 1, sizeof(*r->baseline));
+	r->baseline_path = path;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, sites) {
+		struct wc_before *b = &r->baseline[r->nbaseline++];
+		b->op = strdup(str(s, "op"));
+		b->function = strdup(str(s, "function"));
+		b->file = strdup(str(s, "file"));
+		b->binary = strdup(str(s, "binary"));
+		b->line = (long)num(s, "line");
+		b->count = num(s, "count");
+		b->total_ms = num(s, "total_ms");
+		b->p95_ms = num(s, "p95_ms");
+		b->capped = num(s, "capped");
+		b->avoided_ms = num(s, "avoided_ms");
+		if (!b->op || !b->function || !b->file || !b->binary) {
+			snprintf(err, errlen, "out of memory");
+			cJSON_Delete(root);
+			return -1;
+		}
+	}
+	cJSON_Delete(root);
+	/* Exact matches first, so a fallback never steals another's match. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < r->nrows; i++) {
+			struct wc_row *row = &r->rows[i];
+			if (row->before)
+				continue;
+			struct wc_before *b = match(r, row, pass == 0);
+			if (b) {
+				b->matched = true;
+				row->before = b;
+			}
+		}
+	return 0;
+}
+
+void wc_baseline_free(struct wc_report *r)
+{
+	for (size_t i = 0; i < r->nbaseline; i++) {
+		free(r->baseline[i].op);
+		free(r->baseline[i].function);
+		free(r->baseline[i].file);
+		free(r->baseline[i].binary);
+	}
+	free(r->baseline);
+	r->baseline = NULL;
+	r->nbaseline = 0;
+}

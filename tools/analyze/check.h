@@ -1,0 +1,30 @@
+/* --fail-if thresholds for CI: `[OP.]METRIC CMP VALUE`, e.g.
+ * connect.p95>5s, connect.timeout_rate>3%, total>10s, recv.count>100. */
+#ifndef WC_ANALYZE_CHECK_H
+#define WC_ANALYZE_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "report.h"
+
+struct wc_check {
+	char text[128];    /* as written */
+	int op;            /* -1: all waits */
+	int metric;
+	int cmp;
+	double threshold;  /* ms, fraction or count, by metric */
+};
+
+/* 0, or -1 with one line in err saying what is wrong and what is allowed. */
+int wc_check_parse(const char *expr, struct wc_check *check, char *err, size_t errlen);
+
+/* true when the threshold is breached; *actual gets the measured value and
+ * unit its unit ("ms", "%", ""), for the message. */
+bool wc_check_breached(const struct wc_check *check, const struct wc_report *r,
+		       double *actual, const char **unit);
+
+/* The accepted metrics, for --help. */
+extern const char wc_check_help[];
+
+#endif

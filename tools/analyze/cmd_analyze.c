@@ -1,0 +1,333 @@
+/* `waitcap analyze`: the command line.  Reading, aggregating, symbolizing
+ * and printing live in their own files; this one wires them together. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../tools.h"
+#include "aggregate.h"
+#include "baseline.h"
+#include "check.h"
+#include "discover.h"
+#include "read.h"
+#include "report.h"
+#include "symbolize.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_BREACHED = 3 };
+
+#define MAX_REPEAT 64
+
+static const char usage[] =
+	"usage: waitcap analyze TRACE... [options]\n"
+	"\n"
+	"Where did the time blocked on the network go?  Reads LTTng traces recorded\n"
+	"with libwaitcap.so preloaded (waitcap run --trace, waitcap record, or any\n"
+	"session enabling waitcap:*, lttng_ust_statedump:* and lttng_ust_lib:* with\n"
+	"the vpid, vtid, procname and ip contexts) and prints, per call site, how\n"
+	"often and how long the program waited, and what the caps saved.\n"
+	"\n"
+	"TRACE is a trace directory or any directory above traces: every directory\n"
+	"below it holding a 'metadata' file is read (several sessions, hosts and\n"
+	"processes at once).\n"
+	"\n"
+	"Output:\n"
+	"  -f, --format F     table (default, fits the terminal), json (stable, for\n"
+	"                     tools), markdown, html (one self-contained page with\n"
+	"                     charts), folded (flame graph input: proc;outer;...;inner us)\n"
+	"  -o, --output FILE  write there instead of stdout\n"
+	"  -n, --top N        call sites shown (default 20 for table, markdown, html;\n"
+	"                     all for json)\n"
+	"      --baseline OLD.json  compare with an earlier 'waitcap analyze -f json':\n"
+	"                     before, after and delta per call site\n"
+	"      --fail-if EXPR exit with status 3 when EXPR holds (repeatable); the\n"
+	"                     report is still printed\n"
+	"%s"
+	"\n"
+	"Selection:\n"
+	"  -p, --pid PID          only this process (its pid inside its namespace)\n"
+	"      --procname NAME    only threads with this name (as LTTng records it,\n"
+	"                         15 characters at most)\n"
+	"      --op OP            only connect, accept, recv, send, poll, select or epoll\n"
+	"      --min DUR          only waits of at least DUR (e.g. 10ms)\n"
+	"      --skip MODULE      a call site is the innermost frame outside libc and\n"
+	"                         libwaitcap; also skip frames in binaries whose file\n"
+	"                         name contains MODULE (repeatable: --skip libcurl\n"
+	"                         --skip _socket shows who called curl or Python)\n"
+	"      --debug-dir DIR    look for separate debug files under DIR too\n"
+	"                         (DIR/.build-id/xx/yyyy.debug); repeatable\n"
+	"\n"
+	"Columns: count = waits; total = time blocked; share = of all blocked time;\n"
+	"p50/p95/max = wait durations (within 0.4 %%); capped = waits a cap cut\n"
+	"short, including sockets timed out in event loops (waitcap:expired);\n"
+	"avoided = for capped waits, what the program asked to wait minus what it\n"
+	"waited; unbounded (json) = capped waits that asked for no timeout at all.\n"
+	"Per op: count, avg, p95, timeout rate = (capped + the program's own\n"
+	"timeouts) / count.\n"
+	"\n"
+	"If LTTng discarded events (buffers full), the count is shown first and\n"
+	"every total is a lower bound.\n"
+	"\n"
+	"Exit status: 0 done, 1 unreadable trace, 2 usage error, 3 a --fail-if\n"
+	"threshold was breached.\n"
+	"\n"
+	"Examples:\n"
+	"  waitcap analyze ./waitcap-trace-20260101-120000-4242\n"
+	"  waitcap analyze /var/lib/lttng-relayd --format html -o report.html\n"
+	"  waitcap analyze new/ --baseline old.json --fail-if 'connect.p95>5s'\n"
+	"  waitcap analyze trace/ -f folded | flamegraph.pl > blocked.svg\n";
+
+struct options {
+	const char *format;
+	const char *output;
+	const char *baseline;
+	long top;
+	struct wc_check checks[MAX_REPEAT];
+	size_t nchecks;
+	const char *skip[MAX_REPEAT + 1];
+	size_t nskip;
+	char debug_dirs[4096];
+	struct wc_filters filters;
+	char **traces;
+	size_t ntraces;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "waitcap analyze: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see waitcap analyze --help)\n");
+	return EXIT_USAGE;
+}
+
+static int parse_ms_duration(const char *s, int64_t *ns)
+{
+	char *end;
+	double v = strtod(s, &end);
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 6e10 },
+	};
+	if (end == s || v < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			*ns = (int64_t)(v * units[i].ns);
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "fail-if", required_argument, NULL, O_FAIL_IF },
+		{ "skip", required_argument, NULL, O_SKIP },
+		{ "procname", required_argument, NULL, O_PROCNAME },
+		{ "op", required_argument, NULL, O_OP },
+		{ "min", required_argument, NULL, O_MIN },
+		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof(*o));
+	o->format = "table";
+	o->top = -1;
+	o->filters.pid = -1;
+	o->filters.op = -1;
+	optind = 1;
+	opterr = 0;
+	int c;
+	char err[256];
+	while ((c = getopt_long(argc, argv, ":f:o:n:p:h", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'f':
+			o->format = optarg;
+			if (strcmp(optarg, "table") && strcmp(optarg, "json") && strcmp(optarg, "markdown") &&
+			    strcmp(optarg, "html") && strcmp(optarg, "folded"))
+				return usage_error("unknown format '%s' (table, json, markdown, html, folded)", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'n':
+			o->top = strtol(optarg, &end, 10);
+			if (*end || end == optarg || o->top < 1)
+				return usage_error("--top needs a positive number, not '%s'", optarg);
+			break;
+		case 'p':
+			o->filters.pid = strtol(optarg, &end, 10);
+			if (*end || end == optarg || o->filters.pid < 0)
+				return usage_error("--pid needs a process id, not '%s'", optarg);
+			break;
+		case 'h':
+			printf(usage, wc_check_help);
+			exit(EXIT_OK);
+		case O_BASELINE:
+			o->baseline = optarg;
+			break;
+		case O_FAIL_IF:
+			if (o->nchecks == MAX_REPEAT)
+				return usage_error("too many --fail-if (%s)", "64 at most");
+			if (wc_check_parse(optarg, &o->checks[o->nchecks++], err, sizeof(err)) < 0)
+				return usage_error("%s", err);
+			break;
+		case O_SKIP:
+			if (o->nskip == MAX_REPEAT)
+				return usage_error("too many --skip (%s)", "64 at most");
+			o->skip[o->nskip++] = optarg;
+			break;
+		case O_PROCNAME:
+			o->filters.procname = optarg;
+			break;
+		case O_OP:
+			o->filters.op = wc_analyze_op_parse(optarg);
+			if (o->filters.op == WC_OP_OTHER)
+				return usage_error("unknown op '%s' (connect accept recv send poll select epoll)", optarg);
+			break;
+		case O_MIN:
+			if (parse_ms_duration(optarg, &o->filters.min_ns) < 0)
+				return usage_error("--min needs a duration with a unit (10ms, 1s), not '%s'", optarg);
+			break;
+		case O_DEBUG_DIR:
+			if (strlen(o->debug_dirs) + strlen(optarg) + 2 > sizeof(o->debug_dirs))
+				return usage_error("--debug-dir list too long at '%s'", optarg);
+			if (o->debug_dirs[0])
+				strcat(o->debug_dirs, ":");
+			strcat(o->debug_dirs, optarg);
+			break;
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	o->traces = argv + optind;
+	o->ntraces = (size_t)(argc - optind);
+	if (!o->ntraces)
+		return usage_error("%s", "no trace given: waitcap analyze TRACE_DIR...");
+	if (o->top < 0)
+		o->top = strcmp(o->format, "json") && strcmp(o->format, "folded") ? 20 : 0;
+	return EXIT_OK;
+}
+
+static void warn(const char *line)
+{
+	fprintf(stderr, "waitcap analyze: warning: %s\n", line);
+}
+
+static int terminal_width(FILE *out)
+{
+	struct winsize ws;
+	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *cols = getenv("COLUMNS");
+	if (cols && atoi(cols) > 0)
+		return atoi(cols);
+	return 120;
+}
+
+static int write_report(const struct options *o, struct wc_report *r)
+{
+	FILE *out = stdout;
+	if (o->output && !(out = fopen(o->output, "w"))) {
+		fprintf(stderr, "waitcap analyze: %s: %s\n", o->output, strerror(errno));
+		return -1;
+	}
+	r->width = terminal_width(out);
+	int rc;
+	if (strcmp(o->format, "json") == 0)
+		rc = wc_format_json(r, out);
+	else if (strcmp(o->format, "markdown") == 0)
+		rc = wc_format_markdown(r, out);
+	else if (strcmp(o->format, "html") == 0)
+		rc = wc_format_html(r, out);
+	else if (strcmp(o->format, "folded") == 0)
+		rc = wc_format_folded(r, out);
+	else
+		rc = wc_format_table(r, out);
+	if (fflush(out) != 0)
+		rc = -1;
+	if (out != stdout && fclose(out) != 0)
+		rc = -1;
+	if (rc < 0)
+		fprintf(stderr, "waitcap analyze: cannot write the report%s%s\n",
+			o->output ? " to " : "", o->output ? o->output : "");
+	return rc;
+}
+
+/* Each breached threshold on its own line; the exit status says 3. */
+static int run_checks(const struct options *o, const struct wc_report *r)
+{
+	int status = EXIT_OK;
+	for (size_t i = 0; i < o->nchecks; i++) {
+		double actual;
+		const char *unit;
+		if (wc_check_breached(&o->checks[i], r, &actual, &unit)) {
+			fprintf(stderr, "waitcap analyze: threshold breached: %s (measured %.6g%s)\n",
+				o->checks[i].text, actual, unit);
+			status = EXIT_BREACHED;
+		}
+	}
+	return status;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	static struct options o;
+	int status = parse_options(argc, argv, &o);
+	if (status != EXIT_OK)
+		return status;
+	o.skip[o.nskip] = NULL;
+
+	char err[1024] = "";
+	struct wc_trace_list traces;
+	if (wc_find_traces(o.traces, o.ntraces, &traces, err, sizeof(err)) < 0) {
+		fprintf(stderr, "waitcap analyze: %s\n", err);
+		return EXIT_INPUT;
+	}
+	struct wc_agg agg;
+	wc_agg_init(&agg, &o.filters, o.skip);
+	struct wc_symbolizer *sym = NULL;
+	struct wc_report *report = NULL;
+	status = EXIT_INPUT;
+	bool progress = isatty(STDERR_FILENO) && traces.bytes > (32u << 20);
+	if (wc_read_traces(&agg, &traces, progress, err, sizeof(err)) < 0) {
+		fprintf(stderr, "waitcap analyze: %s\n", err);
+		goto out;
+	}
+	wc_agg_finish(&agg);
+	sym = wc_symbolizer_new(&agg.bins, o.debug_dirs[0] ? o.debug_dirs : NULL);
+	report = sym ? wc_report_build(&agg, sym, (size_t)o.top) : NULL;
+	if (!report) {
+		fprintf(stderr, "waitcap analyze: out of memory\n");
+		goto out;
+	}
+	report->traces = traces.dirs;
+	report->ntraces = traces.count;
+	wc_symbolizer_warn(sym, warn);
+	if (o.baseline && wc_baseline_apply(report, o.baseline, err, sizeof(err)) < 0) {
+		fprintf(stderr, "waitcap analyze: %s\n", err);
+		goto out;
+	}
+	if (write_report(&o, report) < 0)
+		goto out;
+	status = run_checks(&o, report);
+out:
+	if (report)
+		wc_baseline_free(report);
+	wc_report_free(report);
+	wc_symbolizer_free(sym);
+	wc_agg_free(&agg);
+	wc_trace_list_free(&traces);
+	return status;
+}

@@ -1,0 +1,143 @@
+/* The terminal table: a summary, lost events first, the per-op monitoring
+ * fields, then the top call sites.  Columns that do not fit the terminal
+ * are dropped, least important first; the call site column takes the rest. */
+#include <string.h>
+
+#include "report.h"
+
+enum col { C_RANK, C_SITE, C_OP, C_COUNT, C_TOTAL, C_BEFORE, C_DELTA, C_SHARE, C_P50,
+	   C_P95, C_MAX, C_CAPPED, C_AVOIDED, C_NCOLS };
+
+static const struct { const char *title; int width; int drop_order; } cols[C_NCOLS] = {
+	[C_RANK] = { "#", 3, 0 },          [C_SITE] = { "call site", 0, 0 },
+	[C_OP] = { "op", 7, 0 },           [C_COUNT] = { "count", 8, 0 },
+	[C_TOTAL] = { "total", 9, 0 },     [C_BEFORE] = { "before", 9, 7 },
+	[C_DELTA] = { "delta", 10, 8 },    [C_SHARE] = { "share", 6, 4 },
+	[C_P50] = { "p50", 9, 2 },         [C_P95] = { "p95", 9, 6 },
+	[C_MAX] = { "max", 9, 3 },         [C_CAPPED] = { "capped", 7, 5 },
+	[C_AVOIDED] = { "avoided", 9, 1 },
+};
+
+#define MIN_SITE 24
+
+static void choose_columns(const struct wc_report *r, bool on[C_NCOLS], int *site_width)
+{
+	int used = 0;
+	for (int c = 0; c < C_NCOLS; c++) {
+		on[c] = (c != C_BEFORE && c != C_DELTA) || r->baseline;
+		if (on[c])
+			used += cols[c].width + 1;
+	}
+	/* Drop the lowest drop_order first until the site column fits. */
+	for (int order = 1; order <= 8 && r->width - used < MIN_SITE; order++)
+		for (int c = 0; c < C_NCOLS; c++)
+			if (on[c] && cols[c].drop_order == order) {
+				on[c] = false;
+				used -= cols[c].width + 1;
+			}
+	*site_width = r->width - used;
+	if (*site_width < MIN_SITE)
+		*site_width = MIN_SITE;
+	if (*site_width > 70)
+		*site_width = 70;
+}
+
+static void cell(FILE *out, int c, int site_width, const char *text)
+{
+	if (c == C_SITE) {
+		int len = (int)strlen(text);
+		if (len > site_width)
+			fprintf(out, "%.*s~ ", site_width - 1, text);
+		else
+			fprintf(out, "%-*s ", site_width, text);
+	} else if (c == C_OP) {
+		fprintf(out, "%-*s ", cols[c].width, text);
+	} else {
+		fprintf(out, "%*s ", cols[c].width, text);
+	}
+}
+
+static void print_ops(const struct wc_report *r, FILE *out)
+{
+	char a[32], b[32], t[32];
+	fprintf(out, "%-8s %9s %10s %10s %10s %13s\n", "op", "count", "total", "avg", "p95",
+		"timeout rate");
+	for (size_t i = 0; i < r->nops; i++) {
+		const struct wc_op_row *o = &r->ops[i];
+		fprintf(out, "%-8s %9llu %10s %10s %10s %12.1f%%\n", wc_analyze_op_name(o->op),
+			(unsigned long long)o->count, wc_fmt_ms(o->total_ms, t), wc_fmt_ms(o->avg_ms, a),
+			wc_fmt_ms(o->p95_ms, b), o->timeout_rate * 100);
+	}
+}
+
+int wc_format_table(const struct wc_report *r, FILE *out)
+{
+	char t1[32], t2[32];
+	fprintf(out, "waitcap analyze: %zu trace%s, %zu host%s, %zu process%s, %llu waits, "
+		"%s blocked, %s avoided by caps\n",
+		r->ntraces, r->ntraces == 1 ? "" : "s", r->nhosts, r->nhosts == 1 ? "" : "s",
+		r->nprocs, r->nprocs == 1 ? "" : "es", (unsigned long long)r->count,
+		wc_fmt_ms(r->total_ms, t1), wc_fmt_ms(r->avoided_ms, t2));
+	if (r->lost_events || r->lost_packets)
+		fprintf(out, "LOST: %llu events%s discarded by LTTng; all totals are lower bounds\n",
+			(unsigned long long)r->lost_events, r->lost_packets ? " (and whole packets)" : "");
+	else
+		fprintf(out, "lost events: 0\n");
+	if (r->baseline)
+		fprintf(out, "baseline: %s\n", r->baseline_path);
+	if (!r->count) {
+		fprintf(out, "\nno blocking waits in the trace%s\n",
+			r->nhosts ? "" : " (no waitcap events at all: was libwaitcap.so preloaded?)");
+		return ferror(out) ? -1 : 0;
+	}
+	fputc('\n', out);
+	print_ops(r, out);
+	fputc('\n', out);
+
+	bool on[C_NCOLS];
+	int site_width;
+	choose_columns(r, on, &site_width);
+	for (int c = 0; c < C_NCOLS; c++)
+		if (on[c])
+			cell(out, c, site_width, cols[c].title);
+	fputc('\n', out);
+	size_t shown = wc_report_shown(r);
+	for (size_t i = 0; i < shown; i++) {
+		const struct wc_row *row = &r->rows[i];
+		char text[C_NCOLS][256], where[200];
+		snprintf(text[C_RANK], 256, "%zu", i + 1);
+		snprintf(text[C_SITE], 256, "%s (%s)", row->where->function,
+			 wc_fmt_where(row->where, where, sizeof(where)));
+		snprintf(text[C_OP], 256, "%s", wc_analyze_op_name(row->op));
+		snprintf(text[C_COUNT], 256, "%llu", (unsigned long long)row->count);
+		wc_fmt_ms(row->total_ms, text[C_TOTAL]);
+		if (row->before) {
+			wc_fmt_ms(row->before->total_ms, text[C_BEFORE]);
+			double d = row->total_ms - row->before->total_ms;
+			char abs[32];
+			snprintf(text[C_DELTA], 256, "%s%s", d < 0 ? "-" : "+", wc_fmt_ms(d < 0 ? -d : d, abs));
+		} else {
+			snprintf(text[C_BEFORE], 256, "-");
+			snprintf(text[C_DELTA], 256, "new");
+		}
+		snprintf(text[C_SHARE], 256, "%.1f%%", row->share * 100);
+		wc_fmt_ms(row->p50_ms, text[C_P50]);
+		wc_fmt_ms(row->p95_ms, text[C_P95]);
+		wc_fmt_ms(row->max_ms, text[C_MAX]);
+		snprintf(text[C_CAPPED], 256, "%llu", (unsigned long long)row->capped);
+		wc_fmt_ms(row->avoided_ms, text[C_AVOIDED]);
+		for (int c = 0; c < C_NCOLS; c++)
+			if (on[c])
+				cell(out, c, site_width, text[c]);
+		fputc('\n', out);
+	}
+	if (shown < r->nrows)
+		fprintf(out, "... %zu more call sites (--top N to see more)\n", r->nrows - shown);
+	if (r->baseline)
+		for (size_t i = 0; i < r->nbaseline; i++)
+			if (!r->baseline[i].matched)
+				fprintf(out, "gone since baseline: %s (%s:%ld) %s, was %s\n",
+					r->baseline[i].function, r->baseline[i].file, r->baseline[i].line,
+					r->baseline[i].op, wc_fmt_ms(r->baseline[i].total_ms, t1));
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,228 @@
+#include "read.h"
+
+#include <babeltrace2/babeltrace.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decode.h"
+#include "progress.h"
+
+struct sink_state {
+	struct wc_decoder dec;
+	struct wc_progress progress;
+};
+
+static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it, void *data)
+{
+	struct sink_state *st = data;
+	bt_message_array_const msgs;
+	uint64_t count;
+	switch (bt_message_iterator_next(it, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+	default:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	bool ok = true;
+	for (uint64_t i = 0; i < count; i++) {
+		if (ok)
+			ok = wc_decode_message(&st->dec, msgs[i]);
+		bt_message_put_ref(msgs[i]);
+	}
+	wc_progress_update(&st->progress, st->dec.last_ns, st->dec.agg->events_read);
+	return ok ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK
+		  : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+}
+
+/* libbabeltrace2 reports errors as a chain of causes, outermost first; the
+ * last one usually says what is wrong with the file. */
+static void take_error(char *err, size_t errlen, const char *what)
+{
+	const bt_error *e = bt_current_thread_take_error();
+	const char *why = NULL;
+	if (e) {
+		uint64_t n = bt_error_get_cause_count(e);
+		if (n)
+			why = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, n - 1));
+	}
+	char line[512];
+	snprintf(line, sizeof(line), "%s%s%s", what, why ? ": " : "", why ? why : "");
+	/* One line: babeltrace2 messages can span several. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(err, errlen, "%s", line);
+	if (e)
+		bt_error_release(e);
+}
+
+static const bt_plugin *find_plugin(const char *name)
+{
+	const bt_plugin *plugin = NULL;
+	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &plugin) !=
+	    BT_PLUGIN_FIND_STATUS_OK)
+		return NULL;
+	return plugin;
+}
+
+static bt_value *fs_params(const char *dir)
+{
+	bt_value *params = bt_value_map_create();
+	bt_value *inputs = NULL;
+	if (!params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
+	    bt_value_array_append_string_element(inputs, dir)) {
+		bt_value_put_ref(params);
+		return NULL;
+	}
+	return params;
+}
+
+/* The earliest begin and latest end of any "range-ns" in a query result. */
+static void scan_ranges(const bt_value *v, int64_t *begin, int64_t *end)
+{
+	if (bt_value_is_array(v)) {
+		for (uint64_t i = 0; i < bt_value_array_get_length(v); i++)
+			scan_ranges(bt_value_array_borrow_element_by_index_const(v, i), begin, end);
+	} else if (bt_value_is_map(v)) {
+		const bt_value *r = bt_value_map_borrow_entry_value_const(v, "range-ns");
+		if (r && bt_value_is_map(r)) {
+			const bt_value *b = bt_value_map_borrow_entry_value_const(r, "begin");
+			const bt_value *e = bt_value_map_borrow_entry_value_const(r, "end");
+			if (b && bt_value_is_signed_integer(b) && bt_value_integer_signed_get(b) < *begin)
+				*begin = bt_value_integer_signed_get(b);
+			if (e && bt_value_is_signed_integer(e) && bt_value_integer_signed_get(e) > *end)
+				*end = bt_value_integer_signed_get(e);
+		}
+		const bt_value *s = bt_value_map_borrow_entry_value_const(v, "stream-infos");
+		if (s)
+			scan_ranges(s, begin, end);
+	}
+}
+
+static void trace_time_span(const bt_component_class_source *fs, const char *dir,
+			    int64_t *begin, int64_t *end)
+{
+	bt_value *params = fs_params(dir);
+	if (!params)
+		return;
+	bt_query_executor *q = bt_query_executor_create(
+		bt_component_class_source_as_component_class_const(fs), "babeltrace.trace-infos", params);
+	const bt_value *result = NULL;
+	if (q && bt_query_executor_query(q, &result) == BT_QUERY_EXECUTOR_QUERY_STATUS_OK) {
+		scan_ranges(result, begin, end);
+		bt_value_put_ref(result);
+	} else {
+		bt_current_thread_clear_error();
+	}
+	bt_query_executor_put_ref(q);
+	bt_value_put_ref(params);
+}
+
+static int connect_source(bt_graph *graph, const bt_component_source *src,
+			  const bt_component_filter *mux)
+{
+	uint64_t n = bt_component_source_get_output_port_count(src);
+	for (uint64_t i = 0; i < n; i++) {
+		const bt_port_output *out = bt_component_source_borrow_output_port_by_index_const(src, i);
+		/* The muxer always offers one free input port, named inN. */
+		uint64_t nin = bt_component_filter_get_input_port_count(mux);
+		const bt_port_input *in = bt_component_filter_borrow_input_port_by_index_const(mux, nin - 1);
+		if (bt_graph_connect_ports(graph, out, in, NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+			return -1;
+	}
+	return 0;
+}
+
+int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
+		   bool progress, char *err, size_t errlen)
+{
+	/* Errors are reported by us, in one line; keep the library quiet. */
+	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
+	int rc = -1;
+	struct sink_state st;
+	wc_decoder_init(&st.dec, agg);
+	wc_progress_start(&st.progress, false, 0, 0);
+	bt_graph *graph = NULL;
+	const bt_plugin *ctf = find_plugin("ctf"), *utils = find_plugin("utils");
+	if (!ctf || !utils) {
+		snprintf(err, errlen, "babeltrace2 plugins 'ctf' and 'utils' not found "
+			 "(is the babeltrace2 package installed?)");
+		goto out;
+	}
+	const bt_component_class_source *fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
+	const bt_component_class_filter *muxer = bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
+	graph = bt_graph_create(0);
+	const bt_component_filter *mux;
+	const bt_component_sink *sink;
+	if (!fs || !muxer || !graph ||
+	    bt_graph_add_filter_component(graph, muxer, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &mux) ||
+	    bt_graph_add_simple_sink_component(graph, "waitcap", NULL, consume, NULL, &st, &sink)) {
+		take_error(err, errlen, "cannot set up the babeltrace2 graph");
+		goto out;
+	}
+
+	int64_t begin = INT64_MAX, end = INT64_MIN;
+	for (size_t i = 0; i < traces->count; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "src%zu", i);
+		bt_value *params = fs_params(traces->dirs[i]);
+		const bt_component_source *src;
+		bt_graph_add_component_status s = params
+			? bt_graph_add_source_component(graph, fs, name, params, BT_LOGGING_LEVEL_NONE, &src)
+			: BT_GRAPH_ADD_COMPONENT_STATUS_MEMORY_ERROR;
+		bt_value_put_ref(params);
+		if (s != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+			char what[4200];
+			snprintf(what, sizeof(what), "%s: not a readable CTF trace", traces->dirs[i]);
+			take_error(err, errlen, what);
+			goto out;
+		}
+		if (connect_source(graph, src, mux) < 0) {
+			take_error(err, errlen, "cannot connect the trace to the muxer");
+			goto out;
+		}
+		if (progress)
+			trace_time_span(fs, traces->dirs[i], &begin, &end);
+	}
+	if (bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),
+				   bt_component_sink_borrow_input_port_by_index_const(sink, 0), NULL)) {
+		take_error(err, errlen, "cannot connect the muxer to the sink");
+		goto out;
+	}
+	wc_progress_start(&st.progress, progress, begin, end);
+
+	bt_graph_run_status status;
+	do {
+		status = bt_graph_run(graph);
+	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
+	wc_progress_end(&st.progress);
+	if (status != BT_GRAPH_RUN_STATUS_OK) {
+		if (st.dec.error[0]) {
+			bt_current_thread_clear_error();
+			snprintf(err, errlen, "%s", st.dec.error);
+		} else {
+			char what[128];
+			snprintf(what, sizeof(what), "cannot read the trace (%s)",
+				 traces->count == 1 ? traces->dirs[0] : "one of the traces");
+			take_error(err, errlen, what);
+		}
+		goto out;
+	}
+	if (agg->out_of_memory) {
+		snprintf(err, errlen, "out of memory while aggregating");
+		goto out;
+	}
+	rc = 0;
+out:
+	bt_graph_put_ref(graph);
+	bt_plugin_put_ref(ctf);
+	bt_plugin_put_ref(utils);
+	wc_decoder_free(&st.dec);
+	return rc;
+}

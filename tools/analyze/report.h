@@ -1,0 +1,94 @@
+/* The report: what every output format prints, computed once from the
+ * aggregation and the symbolizer.  Formats only lay it out. */
+#ifndef WC_ANALYZE_REPORT_H
+#define WC_ANALYZE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "symbolize.h"
+
+/* A call site as an earlier report (--baseline) described it. */
+struct wc_before {
+	char *op, *function, *file, *binary;
+	long line;
+	double count, total_ms, p95_ms, capped, avoided_ms;
+	bool matched;
+};
+
+struct wc_row {
+	int op;
+	const struct wc_sym *where;
+	uint64_t count, capped, app_timeouts, errors, unbounded;
+	double total_ms, share, p50_ms, p95_ms, max_ms, requested_ms, avoided_ms;
+	const struct wc_sym **stack;   /* the call site first, outermost last */
+	uint32_t depth;
+	const struct wc_before *before; /* with --baseline; NULL: new call site */
+};
+
+struct wc_op_row {
+	int op;
+	uint64_t count;
+	double total_ms, avg_ms, p95_ms, timeout_rate;
+};
+
+struct wc_proc_row {
+	const char *host;
+	int64_t pid;
+	const char *procname;
+	uint64_t waits;
+	double blocked_ms;
+};
+
+struct wc_folded {
+	char *stack;     /* proc;outer;...;inner */
+	uint64_t us;
+};
+
+struct wc_report {
+	char *const *traces;
+	size_t ntraces;
+	char *const *hosts;
+	size_t nhosts;
+	struct wc_proc_row *procs;
+	size_t nprocs;
+	uint64_t lost_events, lost_packets;
+	struct wc_op_row ops[WC_OP_COUNT];   /* only those with count > 0 */
+	size_t nops;
+	struct wc_row *rows;                 /* by total blocked time, largest first */
+	size_t nrows;
+	size_t top;                          /* rows shown by human formats; 0: all */
+	uint64_t count;
+	double total_ms, avoided_ms;
+	const struct wc_hist *latency;       /* every wait */
+	struct wc_folded *folded;
+	size_t nfolded;
+	struct wc_before *baseline;          /* NULL without --baseline */
+	size_t nbaseline;
+	const char *baseline_path;
+	int width;                           /* terminal columns for table */
+};
+
+/* NULL when out of memory. */
+struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer *sym,
+				  size_t top);
+void wc_report_free(struct wc_report *report);
+
+/* The shown rows: min(top, nrows). */
+size_t wc_report_shown(const struct wc_report *report);
+
+/* Output formats; each returns 0, or -1 on a write error. */
+int wc_format_table(const struct wc_report *r, FILE *out);
+int wc_format_json(const struct wc_report *r, FILE *out);
+int wc_format_markdown(const struct wc_report *r, FILE *out);
+int wc_format_html(const struct wc_report *r, FILE *out);
+int wc_format_folded(const struct wc_report *r, FILE *out);
+
+/* "1.50 s", "200 ms", "85 us": for people, not for parsing. */
+const char *wc_fmt_ms(double ms, char buf[32]);
+/* "main.c:42" or the binary's name when there is no line information. */
+const char *wc_fmt_where(const struct wc_sym *sym, char *buf, size_t len);
+
+#endif
