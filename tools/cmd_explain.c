@@ -1,0 +1,239 @@
+/* waitcap explain: what the library would decide in this environment —
+ * which file, which profile and why, the legacy flags, the caps — and, for
+ * one destination, which rule matches and the caps it gets.  It runs the
+ * library's own policy code, so what it says is what the library does. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "duration.h"
+#include "match.h"
+#include "tools.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: waitcap explain [--dest ADDR:PORT] [--config FILE] [--profile NAME]\n"
+	      "\n"
+	      "Show what libwaitcap.so would do in this environment: which profile file\n"
+	      "(and why), which profile (and why), the legacy flags, the caps; with\n"
+	      "--dest, which rule matches that destination and the caps it gets.\n"
+	      "\n"
+	      "  -d, --dest ADDR:PORT  a destination: 127.0.0.1:8000, [::1]:443\n"
+	      "  -c, --config FILE     profile file (as WAITCAP_CONFIG=FILE)\n"
+	      "  -p, --profile NAME    profile (as WAITCAP_PROFILE=NAME)\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "Selection: WAITCAP_PROFILE, LOCAL_DEVELOPMENT=true, ENVIRONMENT (through\n"
+	      "the file's \"environments\"), the file's \"default\".\n"
+	      "Exit status: 0, 1 when the policy fails (the library would run uncapped),\n"
+	      "2 usage error.\n",
+	      out);
+}
+
+/* The process environment, with --config and --profile on top. */
+static const char *opt_config, *opt_profile;
+
+static const char *explain_getenv(const char *name)
+{
+	if (opt_config && strcmp(name, "WAITCAP_CONFIG") == 0)
+		return opt_config;
+	if (opt_profile && strcmp(name, "WAITCAP_PROFILE") == 0)
+		return opt_profile;
+	return getenv(name);
+}
+
+static int parse_dest(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128];
+	const char *colon;
+	memset(ss, 0, sizeof *ss);
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof host)
+			return -1;
+		snprintf(host, sizeof host, "%.*s", (int)(close - text - 1), text + 1);
+		colon = close + 1;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon || (size_t)(colon - text) >= sizeof host)
+			return -1;
+		snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
+	}
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (colon[1] == 0 || *end || port < 0 || port > 65535)
+		return -1;
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof *in;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *in6;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static void why_file(const char *path)
+{
+	if (!path)
+		printf("file:     %s (no WAITCAP_CONFIG, no %s)\n", WC_EMBEDDED_NAME, WC_SYSTEM_FILE);
+	else if (opt_config)
+		printf("file:     %s (--config)\n", path);
+	else if (strcmp(path, WC_SYSTEM_FILE) == 0 && !getenv("WAITCAP_CONFIG"))
+		printf("file:     %s (present, no WAITCAP_CONFIG)\n", path);
+	else
+		printf("file:     %s (WAITCAP_CONFIG)\n", path);
+}
+
+static void print_caps(const char *label, const struct wc_caps *caps)
+{
+	printf("%s", label);
+	for (int op = 0; op < WC_OP_COUNT; op++) {
+		char v[32];
+		wc_format_ms(caps->ms[op], v, sizeof v);
+		printf("%s%s %s", op ? ", " : "", wc_op_name(op), v);
+	}
+	printf("\n");
+}
+
+/* Where each of the destination's caps comes from. */
+static void print_dest(const struct wc_policy *policy, const struct wc_config *cfg,
+		       const char *dest, const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct wc_caps caps;
+	int rule;
+	wc_policy_caps_for(policy, (const struct sockaddr *)ss, len, &caps, &rule);
+	printf("\ndest:     %s\n", dest);
+	if (rule < 0) {
+		printf("rule:     none matches; the profile's caps apply\n");
+	} else {
+		char m[128];
+		wc_match_format(&policy->rules[rule].match, m, sizeof m);
+		printf("rule:     %s (%s)\n", policy->rules[rule].name, m);
+	}
+	int prof = wc_config_find_profile(cfg, policy->profile);
+	const int32_t *file_caps = cfg->profiles[prof < 0 ? 0 : prof].caps;
+	printf("caps:    ");
+	for (int op = 0; op < WC_OP_COUNT; op++) {
+		char v[32];
+		const char *from = "profile";
+		char src[96];
+		wc_format_ms(caps.ms[op], v, sizeof v);
+		if (policy->legacy) {
+			snprintf(src, sizeof src, "%s", policy->legacy_flag);
+			from = src;
+		} else if (rule >= 0 && policy->rules[rule].caps.ms[op] != WC_NO_CAP) {
+			const struct wc_config_rule *cr = &cfg->rules[rule];
+			if (cr->env_applied[op])
+				snprintf(src, sizeof src, "rule, %s=%s", cr->env[op], cr->env_value[op]);
+			else
+				snprintf(src, sizeof src, "rule");
+			from = src;
+		} else if (policy->caps_overridden && caps.ms[op] != file_caps[op]) {
+			from = "WAITCAP_CAPS";
+		}
+		printf("%s %s %s (%s)", op ? "," : "", wc_op_name(op), v, from);
+	}
+	printf("\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"dest", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
+		{"profile", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'}, {0}};
+	const char *dest = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:c:p:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'd': dest = optarg; break;
+		case 'c': opt_config = optarg; break;
+		case 'p': opt_profile = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	if (dest && parse_dest(dest, &ss, &sslen) != 0) {
+		fprintf(stderr, "waitcap explain: --dest %s: expected ADDR:PORT "
+			"(127.0.0.1:8000, [::1]:443)\n", dest);
+		return 2;
+	}
+
+	/* The library's steps (wc_policy_load), keeping the model for sources. */
+	struct wc_policy *policy = calloc(1, sizeof *policy);
+	char err[512];
+	if (!policy) {
+		fprintf(stderr, "waitcap explain: out of memory\n");
+		return 1;
+	}
+	const char *path = wc_config_pick_path(explain_getenv, false);
+	why_file(path);
+	struct wc_config *cfg = wc_config_load_default(explain_getenv, false, err, sizeof err);
+	int rc = -1;
+	if (cfg) {
+		rc = wc_policy_from_config(policy, cfg, explain_getenv);
+		snprintf(err, sizeof err, "%s", policy->error);
+	}
+	if (rc != 0) {
+		printf("error:    %s\n", err);
+		printf("result:   the library would run with no caps at all (tracing on)\n");
+		fprintf(stderr, "waitcap explain: %s\n", err);
+		wc_config_free(cfg);
+		free(policy);
+		return 1;
+	}
+
+	printf("profile:  %s (%s)\n", policy->profile,
+	       opt_profile && policy->reason == WC_REASON_WAITCAP_PROFILE ? "--profile"
+									 : policy->reason_text);
+	if (policy->legacy)
+		printf("legacy:   %s=%s: no cap at all (tracing unchanged)\n", policy->legacy_flag,
+		       explain_getenv(policy->legacy_flag));
+	else if (cfg->nlegacy) {
+		printf("legacy:   off (");
+		for (int i = 0; i < cfg->nlegacy; i++)
+			printf("%s%s", i ? ", " : "", cfg->legacy_flags[i]);
+		printf(" not true)\n");
+	} else {
+		printf("legacy:   off (the file names no legacy flags)\n");
+	}
+	print_caps(policy->caps_overridden ? "caps:     (WAITCAP_CAPS) " : "caps:     ", &policy->caps);
+	if (policy->nrules) {
+		printf("rules:    %d, first match wins\n", policy->nrules);
+		for (int r = 0; r < policy->nrules; r++) {
+			char m[128];
+			wc_match_format(&policy->rules[r].match, m, sizeof m);
+			printf("  %-22s %-32s", policy->rules[r].name, m);
+			for (int op = 0, n = 0; op < WC_OP_COUNT; op++) {
+				if (policy->rules[r].caps.ms[op] == WC_NO_CAP)
+					continue;
+				char v[32];
+				wc_format_ms(policy->rules[r].caps.ms[op], v, sizeof v);
+				printf("%s %s %s", n++ ? "," : "", wc_op_name(op), v);
+			}
+			printf("\n");
+		}
+	}
+	if (dest)
+		print_dest(policy, cfg, dest, &ss, sslen);
+	wc_config_free(cfg);
+	free(policy);
+	return 0;
+}
