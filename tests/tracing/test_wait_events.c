@@ -1,0 +1,147 @@
+/* waitcap:wait events name the call: op, func, peer, the program's own
+ * timeout, the cap and the outcome, and their ip and frames point at the
+ * function that made the call. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "peers.h"
+
+static struct lt_env env;
+static struct peer silent, answer;
+static char *text;          /* the trace, with --debug-info */
+static char client[512];
+
+/* One traced run shared by the tests below: the client blocks in
+ * wait_for_quote (capped) and poll_inventory (own timeout, then data). */
+static void run_traced_client(void)
+{
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	cr_assert(peer_silent_server(&silent, 0) == 0);
+	cr_assert(peer_answer_server(&answer, 0) == 0);
+	snprintf(client, sizeof client, "%s/tests/tracing/traced_client", lt_getenv("WAITCAP_BUILD"));
+	char silent_port[16], answer_port[16], trace_opt[300];
+	snprintf(silent_port, sizeof silent_port, "%d", silent.port);
+	snprintf(answer_port, sizeof answer_port, "%d", answer.port);
+	snprintf(trace_opt, sizeof trace_opt, "--trace=%s", lt_path(&env, "trace"));
+	const char *argv[] = {lt_getenv("WAITCAP_BIN"), "run", trace_opt, "--min-block", "10us",
+			      "--", client, "calls", silent_port, answer_port, NULL};
+	const char *extra[] = {"WAITCAP_CAPS=recv=300ms", NULL};
+	struct lt_proc p;
+	int status = lt_run(&env, &p, argv, extra, 60000);
+	cr_assert_eq(status, 0, "waitcap run: status %d\nstdout:\n%s\nstderr:\n%s", status, p.out,
+		     p.err);
+	cr_assert(strstr(p.out, "wait_for_quote: ETIMEDOUT\n"), "%s", p.out);
+	cr_assert(strstr(p.out, "poll_inventory before asking: own-timeout\n"), "%s", p.out);
+	cr_assert(strstr(p.out, "poll_inventory after asking: data\n"), "%s", p.out);
+	text = lt_babeltrace(lt_path(&env, "trace"), true);
+}
+
+static void teardown(void)
+{
+	free(text);
+	peer_stop(&silent);
+	peer_stop(&answer);
+	lt_cleanup(&env);
+}
+
+/* The single waitcap:wait line with these fields; fails unless exactly one. */
+static void one_wait(char *line, size_t len, const char *peer_port_fmt, int port,
+		     const char *outcome)
+{
+	char peer[64], outcome_field[64];
+	snprintf(peer, sizeof peer, peer_port_fmt, port);
+	snprintf(outcome_field, sizeof outcome_field, "outcome = \"%s\"", outcome);
+	const char *needles[] = {"waitcap:wait:", peer, "func = \"recv\"", outcome_field, NULL};
+	int n = lt_count_lines(text, needles, line, len);
+	cr_assert_eq(n, 1, "expected one recv wait on %s with %s, found %d in:\n%.6000s", peer,
+		     outcome, n, text);
+}
+
+static void assert_field(const char *line, const char *name, const char *expected)
+{
+	char value[256];
+	cr_assert(lt_field(line, name, value, sizeof value), "no %s in %s", name, line);
+	cr_assert_str_eq(value, expected, "%s: expected %s, got %s in\n%s", name, expected, value,
+			 line);
+}
+
+/* debug_info's func for the ip context: "wait_for_quote+0x2a" */
+static void assert_ip_in(const char *line, const char *function)
+{
+	char value[256];
+	cr_assert(lt_field(line, "func", value, sizeof value));
+	const char *debug = strstr(line, "debug_info");
+	cr_assert(debug, "no debug_info in %s", line);
+	cr_assert(lt_field(debug, "func", value, sizeof value), "no debug_info func in %s", line);
+	cr_assert(!strncmp(value, function, strlen(function)) && value[strlen(function)] == '+',
+		  "ip in %s, expected %s:\n%s", value, function, line);
+}
+
+/* The innermost frame, symbolized with addr2line against the client's
+ * load address from the statedump. */
+static void assert_first_frame_in(const char *line, const char *function)
+{
+	const char *frames = strstr(line, "frames = [ [0] = ");
+	cr_assert(frames, "no frames in %s", line);
+	unsigned long long frame = strtoull(frames + strlen("frames = [ [0] = "), NULL, 16);
+
+	char base_line[2048], client_path[600];
+	snprintf(client_path, sizeof client_path, "path = \"%s\"", client);
+	const char *needles[] = {"lttng_ust_statedump:bin_info:", client_path, NULL};
+	cr_assert(lt_count_lines(text, needles, base_line, sizeof base_line) >= 1,
+		  "no statedump entry for %s", client);
+	char baddr[64];
+	cr_assert(lt_field(base_line, "baddr", baddr, sizeof baddr));
+	unsigned long long base = strtoull(baddr, NULL, 0);
+
+	/* A return address: the call is the byte before it. */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "addr2line -f -e '%s' 0x%llx", client, frame - base - 1);
+	FILE *f = popen(cmd, "r");
+	char symbol[256] = "";
+	cr_assert(f && fgets(symbol, sizeof symbol, f));
+	pclose(f);
+	symbol[strcspn(symbol, "\n")] = '\0';
+	cr_assert_str_eq(symbol, function, "frame 0x%llx (base 0x%llx) is in %s, not %s", frame,
+			 base, symbol, function);
+}
+
+TestSuite(wait_events, .init = run_traced_client, .fini = teardown, .timeout = 80);
+
+Test(wait_events, capped_recv_is_traced_with_its_cap_and_function)
+{
+	char line[4096];
+	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", silent.port, "capped");
+	assert_field(line, "op", "recv");
+	assert_field(line, "timeout_ms", "-1");
+	assert_field(line, "cap_ms", "300");
+	assert_field(line, "err", "110");
+	assert_ip_in(line, "wait_for_quote");
+	assert_first_frame_in(line, "wait_for_quote");
+}
+
+Test(wait_events, own_timeout_is_traced_as_app_timeout)
+{
+	char line[4096];
+	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer.port, "app_timeout");
+	assert_field(line, "op", "recv");
+	assert_field(line, "timeout_ms", "100");
+	assert_field(line, "ret", "-1");
+	assert_ip_in(line, "poll_inventory");
+	assert_first_frame_in(line, "poll_inventory");
+}
+
+Test(wait_events, recv_that_gets_data_is_traced_as_ready)
+{
+	char line[4096];
+	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer.port, "ready");
+	assert_field(line, "op", "recv");
+	assert_field(line, "timeout_ms", "100");
+	assert_field(line, "err", "0");
+	assert_ip_in(line, "poll_inventory");
+	assert_first_frame_in(line, "poll_inventory");
+}

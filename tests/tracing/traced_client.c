@@ -1,0 +1,116 @@
+/* A program to trace: blocking socket calls from named functions, so that
+ * a test can check which function each waitcap event points at.
+ *
+ *   traced_client calls SILENT_PORT ANSWER_PORT
+ *       wait_for_quote: recv() with no timeout on a peer that never answers
+ *                       (ends on the recv cap);
+ *       poll_inventory: recv() with a 100 ms SO_RCVTIMEO before asking
+ *                       (ends on its own timeout), then asks and gets data.
+ *   traced_client loop SILENT_PORT COUNT INTERVAL_MS
+ *       COUNT recv()s with a 50 ms SO_RCVTIMEO, INTERVAL_MS apart.
+ *   traced_client idle
+ *       prints "ready" and waits for stdin to close.
+ *
+ * Every line it prints is deterministic, so two runs can be compared. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int connect_to(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		perror("connect");
+		exit(2);
+	}
+	return fd;
+}
+
+static void set_recv_timeout_ms(int fd, int ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+static const char *result(ssize_t n)
+{
+	if (n > 0)
+		return "data";
+	if (n == 0)
+		return "eof";
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return "own-timeout";
+	if (errno == ETIMEDOUT)
+		return "ETIMEDOUT";
+	return strerror(errno);
+}
+
+__attribute__((noinline)) static void wait_for_quote(int port)
+{
+	int fd = connect_to(port);
+	char buf[64];
+	ssize_t n = recv(fd, buf, sizeof buf, 0);
+	printf("wait_for_quote: %s\n", result(n));
+	close(fd);
+}
+
+__attribute__((noinline)) static void poll_inventory(int port)
+{
+	int fd = connect_to(port);
+	char buf[64];
+	set_recv_timeout_ms(fd, 100);
+	ssize_t n = recv(fd, buf, sizeof buf, 0);
+	printf("poll_inventory before asking: %s\n", result(n));
+	if (send(fd, "ping\n", 5, 0) != 5)
+		perror("send");
+	n = recv(fd, buf, sizeof buf, 0);
+	printf("poll_inventory after asking: %s\n", result(n));
+	close(fd);
+}
+
+__attribute__((noinline)) static void poll_in_loop(int port, int count, int interval_ms)
+{
+	int fd = connect_to(port);
+	set_recv_timeout_ms(fd, 50);
+	for (int i = 0; i < count; i++) {
+		char buf[64];
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		printf("iteration %d: %s\n", i, result(n));
+		fflush(stdout);
+		struct timespec pause = {.tv_sec = interval_ms / 1000,
+					 .tv_nsec = (interval_ms % 1000) * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "calls")) {
+		wait_for_quote(atoi(argv[2]));
+		poll_inventory(atoi(argv[3]));
+		return 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "loop")) {
+		poll_in_loop(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "idle")) {
+		printf("ready\n");
+		char c;
+		while (read(0, &c, 1) > 0)
+			;
+		return 0;
+	}
+	fprintf(stderr, "usage: traced_client calls SILENT ANSWER | loop SILENT COUNT MS | idle\n");
+	return 2;
+}
