@@ -1,0 +1,79 @@
+/* A poll-loop client (curl) whose connect deadline fires: waitcap:expired
+ * names the socket, the cap, and points at the connect that armed it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+#include "peers.h"
+
+static struct lt_env env;
+static struct peer full;
+
+static void setup(void)
+{
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	cr_assert(peer_full_listener(&full, 0) == 0);
+}
+
+static void teardown(void)
+{
+	peer_stop(&full);
+	lt_cleanup(&env);
+}
+
+TestSuite(expired, .init = setup, .fini = teardown, .timeout = 50);
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+Test(expired, curl_connect_deadline_is_traced_at_the_connect_in_libcurl)
+{
+	char url[64], trace_opt[300];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", full.port);
+	snprintf(trace_opt, sizeof trace_opt, "--trace=%s", lt_path(&env, "trace"));
+	const char *argv[] = {lt_getenv("WAITCAP_BIN"), "run", trace_opt, "--", "curl", "-sS",
+			      "-o", "/dev/null", "--connect-timeout", "20", url, NULL};
+	const char *extra[] = {"WAITCAP_CAPS=connect=300ms", NULL};
+	struct lt_proc p;
+	int64_t start = monotonic_ms();
+	lt_spawn(&env, &p, argv, extra);
+	/* The command's output comes before the report. */
+	cr_assert(lt_wait_output(&p, "waitcap: trace written to", 15000),
+		  "curl was not cut short by the 300 ms connect cap:\n%s\n%s", p.out, p.err);
+	int64_t curl_ms = monotonic_ms() - start;
+	int status = lt_finish(&p, 30000);
+	cr_assert(status == 7 || status == 28, "curl's status %d (expected 7 or 28):\n%s\n%s",
+		  status, p.out, p.err);
+	cr_assert_lt(curl_ms, 10000, "curl took %lld ms", (long long)curl_ms);
+
+	char *text = lt_babeltrace(lt_path(&env, "trace"), true);
+	char peer[64], line[4096];
+	snprintf(peer, sizeof peer, "peer = \"127.0.0.1:%d\"", full.port);
+	const char *needles[] = {"waitcap:expired:", "procname = \"curl\"", peer, NULL};
+	int n = lt_count_lines(text, needles, line, sizeof line);
+	cr_assert_eq(n, 1, "expected one waitcap:expired for %s, found %d:\n%.6000s", peer, n, text);
+
+	char value[256];
+	cr_assert(lt_field(line, "op", value, sizeof value) && !strcmp(value, "connect"), "%s", line);
+	cr_assert(lt_field(line, "cap_ms", value, sizeof value) && !strcmp(value, "300"), "%s", line);
+	cr_assert(lt_field(line, "waited_ns", value, sizeof value) && atoll(value) >= 300000000LL,
+		  "%s", line);
+	/* armed_ip is the ip context: the return address of connect() in libcurl */
+	cr_assert(lt_field(line, "armed_ip", value, sizeof value));
+	unsigned long long armed = strtoull(value, NULL, 16);
+	cr_assert(lt_field(line, "ip", value, sizeof value));
+	cr_assert_eq(strtoull(value, NULL, 10), armed, "%s", line);
+	const char *debug = strstr(line, "debug_info");
+	cr_assert(debug && lt_field(debug, "bin", value, sizeof value), "%s", line);
+	cr_assert(!strncmp(value, "libcurl.so", strlen("libcurl.so")),
+		  "the connect is not in libcurl: %s", line);
+	free(text);
+}
