@@ -123,7 +123,7 @@ static void print_dest(const struct wc_policy *policy, const struct wc_config *c
 	}
 	int prof = wc_config_find_profile(cfg, policy->profile);
 	const int32_t *file_caps = cfg->profiles[prof < 0 ? 0 : prof].caps;
-	printf("caps:    ");
+	printf("applied: ");
 	for (int op = 0; op < WC_OP_COUNT; op++) {
 		char v[32];
 		const char *from = "profile";
