@@ -1,0 +1,249 @@
+#include "helpers.h"
+#include "peers.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *an_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = 0;
+	fclose(f);
+	return buf;
+}
+
+const char *an_build(const char *rel)
+{
+	static __thread char path[4][512];
+	static __thread int next;
+	char *p = path[next++ % 4];
+	snprintf(p, sizeof(path[0]), "%s/%s", lt_getenv("WAITCAP_BUILD"), rel);
+	return p;
+}
+
+void an_record(struct lt_env *env, const char *trace_dir, const char *const argv[],
+	       const char *const extra_env[])
+{
+	const char *full[32];
+	char trace_opt[600];
+	snprintf(trace_opt, sizeof(trace_opt), "--trace=%s", trace_dir);
+	size_t k = 0;
+	full[k++] = lt_getenv("WAITCAP_BIN");
+	full[k++] = "run";
+	full[k++] = trace_opt;
+	full[k++] = "--";
+	for (size_t i = 0; argv[i] && k < 31; i++)
+		full[k++] = argv[i];
+	full[k] = NULL;
+	struct lt_proc p;
+	int status = lt_run(env, &p, full, extra_env, 90000);
+	cr_assert_eq(status, 0, "waitcap run --trace: status %d\nstdout:\n%s\nstderr:\n%s", status,
+		     p.out, p.err);
+}
+
+void an_analyze(struct an_result *r, const char *const args[])
+{
+	char out_path[] = "/tmp/waitcap-analyze-out-XXXXXX";
+	char err_path[] = "/tmp/waitcap-analyze-err-XXXXXX";
+	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+	cr_assert(out_fd >= 0 && err_fd >= 0);
+	const char *argv[64];
+	size_t k = 0;
+	argv[k++] = lt_getenv("WAITCAP_BIN");
+	argv[k++] = "analyze";
+	for (size_t i = 0; args[i] && k < 60; i++)
+		argv[k++] = args[i];
+	argv[k++] = "-o";
+	argv[k++] = out_path;
+	argv[k] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(err_fd, 2);
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	/* Bounded: waitcap analyze on the small test traces takes well under
+	 * a second; 60 s means it hung. */
+	int status = 0;
+	for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+		if (waited > 60000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			cr_assert_fail("waitcap analyze did not finish in 60 s");
+		}
+		usleep(10000);
+	}
+	close(out_fd);
+	close(err_fd);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->out = an_read_file(out_path);
+	r->err = an_read_file(err_path);
+	unlink(out_path);
+	unlink(err_path);
+}
+
+void an_result_free(struct an_result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+cJSON *an_analyze_json(const char *const args[])
+{
+	const char *argv[64];
+	size_t k = 0;
+	for (size_t i = 0; args[i] && k < 60; i++)
+		argv[k++] = args[i];
+	argv[k++] = "--format";
+	argv[k++] = "json";
+	argv[k] = NULL;
+	struct an_result r;
+	an_analyze(&r, argv);
+	cr_assert_eq(r.status, 0, "waitcap analyze: status %d: %s", r.status, r.err);
+	cJSON *json = cJSON_Parse(r.out);
+	cr_assert(json, "not JSON:\n%.4000s", r.out);
+	an_result_free(&r);
+	return json;
+}
+
+const cJSON *an_callsite(const cJSON *report, const char *function)
+{
+	const cJSON *sites = cJSON_GetObjectItemCaseSensitive(report, "callsites");
+	const cJSON *s, *found = NULL;
+	cJSON_ArrayForEach(s, sites) {
+		if (strcmp(an_str(s, "function"), function) == 0) {
+			cr_assert_null(found, "two call sites named %s", function);
+			found = s;
+		}
+	}
+	if (!found) {
+		char *text = cJSON_Print(report);
+		cr_assert_fail("no call site %s in:\n%.6000s", function, text);
+	}
+	return found;
+}
+
+double an_num(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	cr_assert(cJSON_IsNumber(v), "no number \"%s\"", key);
+	return v->valuedouble;
+}
+
+const char *an_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	cr_assert(cJSON_IsString(v), "no string \"%s\"", key);
+	return v->valuestring;
+}
+
+int an_marker_line(const char *file, const char *name)
+{
+	char path[512], marker[128], line[512];
+	snprintf(path, sizeof(path), "%s/tests/analyze/%s", lt_getenv("WAITCAP_SRC"), file);
+	snprintf(marker, sizeof(marker), "CALLSITE(%s)", name);
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "cannot open %s", path);
+	int n = 0, found = 0;
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		if (strstr(line, marker) && !strstr(line, "#define"))
+			found = n;
+	}
+	fclose(f);
+	cr_assert(found, "no %s in %s", marker, path);
+	return found;
+}
+
+/* The shared directory lives for the whole run: made before the first test
+ * and removed after the last, in the runner process. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	(void)set;
+	char dir[] = "/tmp/waitcap-analyze-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	chmod(dir, 0755);
+	if (geteuid() == 0) {
+		/* The traced programs run as nobody (see tests/tracing/harness.h). */
+		struct passwd *pw = getpwnam("nobody");
+		if (chown(dir, pw ? pw->pw_uid : 65534, pw ? pw->pw_gid : 65534) != 0)
+			return;
+	}
+	setenv("WAITCAP_ANALYZE_SHARED", dir, 1);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	const char *dir = getenv("WAITCAP_ANALYZE_SHARED");
+	if (dir && strncmp(dir, "/tmp/waitcap-analyze-", 21) == 0)
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *an_shared_trace(const char *name, void (*record)(const char *trace_dir))
+{
+	static char trace[600];
+	const char *dir = getenv("WAITCAP_ANALYZE_SHARED");
+	cr_assert(dir, "the shared trace directory was not made");
+	char lock_path[600], done_path[600];
+	snprintf(trace, sizeof(trace), "%s/%s", dir, name);
+	snprintf(lock_path, sizeof(lock_path), "%s/%s.lock", dir, name);
+	snprintf(done_path, sizeof(done_path), "%s/%s.done", dir, name);
+	int lock = open(lock_path, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	cr_assert(lock >= 0 && flock(lock, LOCK_EX) == 0);
+	if (access(done_path, F_OK) != 0) {
+		record(trace);
+		int done = open(done_path, O_CREAT | O_WRONLY, 0644);
+		cr_assert(done >= 0);
+		close(done);
+	}
+	close(lock); /* releases the lock */
+	return trace;
+}
+
+void an_record_blocker(const char *trace_dir)
+{
+	struct lt_env env;
+	struct peer silent;
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	cr_assert(peer_silent_server(&silent, 0) == 0);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", silent.port);
+	const char *argv[] = { an_build("tests/analyze/blocker"), port, NULL };
+	const char *extra[] = { "WAITCAP_CAPS=recv=300ms", NULL };
+	an_record(&env, trace_dir, argv, extra);
+	peer_stop(&silent);
+	lt_cleanup(&env);
+}

@@ -1,0 +1,54 @@
+/* Shared by the analyzer tests: record a real trace, run `waitcap analyze`
+ * on it, look things up in its JSON. */
+#ifndef ANALYZE_HELPERS_H
+#define ANALYZE_HELPERS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "harness.h"
+
+/* `waitcap run --trace=DIR -- argv...` as the harness's user, with extra
+ * environment; asserts that the program exited 0. */
+void an_record(struct lt_env *env, const char *trace_dir, const char *const argv[],
+	       const char *const extra_env[]);
+
+struct an_result {
+	int status;      /* exit status of waitcap analyze */
+	char *out;       /* what it wrote (-o FILE), malloc()ed */
+	char *err;       /* its stderr, malloc()ed */
+};
+
+/* A trace recorded once per test binary and shared by its tests (criterion
+ * runs each test in its own process): the first test to ask runs record()
+ * into the returned directory while the others wait on a lock; later ones
+ * reuse it.  Removed when the run ends. */
+const char *an_shared_trace(const char *name, void (*record)(const char *trace_dir));
+
+/* tests/analyze/blocker against a silent loopback peer, with
+ * WAITCAP_CAPS=recv=300ms, recorded into trace_dir under a real
+ * lttng-sessiond (for an_shared_trace). */
+void an_record_blocker(const char *trace_dir);
+
+/* waitcap analyze with these arguments (NULL-terminated); output through
+ * -o so that its size is not limited. */
+void an_analyze(struct an_result *r, const char *const args[]);
+void an_result_free(struct an_result *r);
+
+/* Runs waitcap analyze ... --format json, asserts status 0 and parses. */
+cJSON *an_analyze_json(const char *const args[]);
+
+/* The callsite whose function is `function` (asserts there is one). */
+const cJSON *an_callsite(const cJSON *report, const char *function);
+double an_num(const cJSON *obj, const char *key);
+const char *an_str(const cJSON *obj, const char *key);
+
+/* The line of $WAITCAP_SRC/tests/analyze/FILE that holds CALLSITE(name). */
+int an_marker_line(const char *file, const char *name);
+
+/* A path in the build tree ($WAITCAP_BUILD/rel). */
+const char *an_build(const char *rel);
+
+char *an_read_file(const char *path);
+
+#endif

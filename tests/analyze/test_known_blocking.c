@@ -1,0 +1,113 @@
+/* A program that blocks a known number of times for known durations, run
+ * under a real lttng-sessiond with libwaitcap.so preloaded: the analyzer's
+ * JSON must say exactly that, at the right function and line. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static cJSON *report;
+
+static void setup(void)
+{
+	const char *args[] = { an_shared_trace("blocker", an_record_blocker), NULL };
+	report = an_analyze_json(args);
+}
+
+static void teardown(void)
+{
+	cJSON_Delete(report);
+}
+
+TestSuite(known_blocking, .init = setup, .fini = teardown, .timeout = 100);
+
+static void assert_total_near(const cJSON *site, double expected_ms)
+{
+	double total = an_num(site, "total_ms");
+	cr_assert(fabs(total - expected_ms) <= expected_ms * 0.05,
+		  "%s: total_ms %.1f, expected %.0f within 5 %%", an_str(site, "function"), total,
+		  expected_ms);
+}
+
+static void assert_where(const cJSON *site, const char *name)
+{
+	char *file = strrchr(an_str(site, "file"), '/');
+	cr_assert(file && strcmp(file, "/blocker.c") == 0, "%s: file %s", name, an_str(site, "file"));
+	cr_assert_eq((int)an_num(site, "line"), an_marker_line("blocker.c", name),
+		     "%s: line %d, the call is on line %d", name, (int)an_num(site, "line"),
+		     an_marker_line("blocker.c", name));
+	cr_assert(strstr(an_str(site, "binary"), "tests/analyze/blocker"), "binary %s",
+		  an_str(site, "binary"));
+}
+
+Test(known_blocking, three_polls_of_200ms_at_their_line)
+{
+	const cJSON *site = an_callsite(report, "poll_three_times");
+	cr_assert_str_eq(an_str(site, "op"), "poll");
+	cr_assert_eq(an_num(site, "count"), 3);
+	assert_total_near(site, 600);
+	cr_assert_eq(an_num(site, "app_timeouts"), 3);
+	cr_assert_eq(an_num(site, "capped"), 0);
+	assert_where(site, "poll_three_times");
+}
+
+Test(known_blocking, five_recvs_of_100ms_at_their_line)
+{
+	const cJSON *site = an_callsite(report, "recv_five_times");
+	cr_assert_str_eq(an_str(site, "op"), "recv");
+	cr_assert_eq(an_num(site, "count"), 5);
+	assert_total_near(site, 500);
+	cr_assert(fabs(an_num(site, "p50_ms") - 100) <= 5, "p50 %.1f", an_num(site, "p50_ms"));
+	cr_assert_eq(an_num(site, "app_timeouts"), 5);
+	assert_where(site, "recv_five_times");
+}
+
+Test(known_blocking, capped_recv_counts_what_the_cap_avoided)
+{
+	const cJSON *site = an_callsite(report, "recv_asks_two_s");
+	cr_assert_eq(an_num(site, "count"), 1);
+	cr_assert_eq(an_num(site, "capped"), 1);
+	cr_assert_eq(an_num(site, "unbounded"), 0);
+	assert_total_near(site, 300);
+	cr_assert_eq(an_num(site, "requested_ms"), 2000);
+	double avoided = an_num(site, "avoided_ms");
+	cr_assert(fabs(avoided - 1700) <= 1700 * 0.05, "avoided_ms %.1f, expected 1700", avoided);
+	assert_where(site, "recv_asks_two_s");
+}
+
+Test(known_blocking, capped_recv_without_timeout_is_unbounded)
+{
+	const cJSON *site = an_callsite(report, "recv_asks_forever");
+	cr_assert_eq(an_num(site, "count"), 1);
+	cr_assert_eq(an_num(site, "capped"), 1);
+	cr_assert_eq(an_num(site, "unbounded"), 1);
+	cr_assert_eq(an_num(site, "avoided_ms"), 0);
+	cr_assert_eq(an_num(site, "requested_ms"), 0);
+	assert_where(site, "recv_asks_forever");
+}
+
+Test(known_blocking, ops_and_processes_add_up)
+{
+	const cJSON *ops = cJSON_GetObjectItemCaseSensitive(report, "ops");
+	const cJSON *recv = cJSON_GetObjectItemCaseSensitive(ops, "recv");
+	const cJSON *poll = cJSON_GetObjectItemCaseSensitive(ops, "poll");
+	cr_assert(recv && poll);
+	cr_assert_eq(an_num(recv, "count"), 7);
+	cr_assert_eq(an_num(poll, "count"), 3);
+	/* Every recv timed out: 5 on their own timeout, 2 on the cap. */
+	cr_assert_eq(an_num(recv, "timeout_rate"), 1);
+	cr_assert_eq(an_num(report, "lost_events"), 0);
+	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(report, "processes");
+	cr_assert_eq(cJSON_GetArraySize(procs), 1);
+	cr_assert_str_eq(an_str(cJSON_GetArrayItem(procs, 0), "procname"), "blocker");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(report, "hosts")), 1);
+	/* Shares of all call sites sum to one. */
+	double share = 0;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "callsites"))
+		share += an_num(s, "share");
+	cr_assert(fabs(share - 1) < 0.01, "shares sum to %f", share);
+}
