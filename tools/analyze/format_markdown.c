@@ -1,0 +1,73 @@
+/* Markdown, for incident review documents and pull requests. */
+#include <string.h>
+
+#include "report.h"
+
+/* Table cells: a '|' would end the cell. */
+static void md_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|' || *s == '*' || *s == '_' || *s == '`')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+int wc_format_markdown(const struct wc_report *r, FILE *out)
+{
+	char a[32], b[32], c[32], d[32];
+	fprintf(out, "# Blocking waits per call site\n\n");
+	if (r->lost_events || r->lost_packets)
+		fprintf(out, "> **Lost events: %llu%s.** LTTng discarded events; every total below is a lower bound.\n\n",
+			(unsigned long long)r->lost_events, r->lost_packets ? " (and whole packets)" : "");
+	else
+		fprintf(out, "Lost events: 0.\n\n");
+	fprintf(out, "%llu waits, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.\n\n",
+		(unsigned long long)r->count, wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
+		r->nprocs, r->nprocs == 1 ? "" : "es", r->nhosts, r->nhosts == 1 ? "" : "s");
+	if (r->baseline)
+		fprintf(out, "Compared with baseline `%s`.\n\n", r->baseline_path);
+
+	fprintf(out, "## Per operation\n\n| op | count | avg | p95 | timeout rate |\n|---|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < r->nops; i++)
+		fprintf(out, "| %s | %llu | %s | %s | %.1f%% |\n", wc_analyze_op_name(r->ops[i].op),
+			(unsigned long long)r->ops[i].count, wc_fmt_ms(r->ops[i].avg_ms, a),
+			wc_fmt_ms(r->ops[i].p95_ms, b), r->ops[i].timeout_rate * 100);
+
+	fprintf(out, "\n## Call sites by blocked time\n\n| # | call site | where | op | count | total | %s share | p50 | p95 | max | capped | avoided |\n"
+		"|---:|---|---|---|---:|---:|%s---:|---:|---:|---:|---:|---:|\n",
+		r->baseline ? "before | delta |" : "", r->baseline ? "---:|---:|" : "");
+	size_t shown = wc_report_shown(r);
+	for (size_t i = 0; i < shown; i++) {
+		const struct wc_row *row = &r->rows[i];
+		char where[256];
+		fprintf(out, "| %zu | `%s` | ", i + 1, row->where->function);
+		md_text(out, wc_fmt_where(row->where, where, sizeof(where)));
+		fprintf(out, " | %s | %llu | %s | ", wc_analyze_op_name(row->op),
+			(unsigned long long)row->count, wc_fmt_ms(row->total_ms, a));
+		if (r->baseline) {
+			if (row->before) {
+				double delta = row->total_ms - row->before->total_ms;
+				fprintf(out, "%s | %s%s | ", wc_fmt_ms(row->before->total_ms, b),
+					delta < 0 ? "-" : "+", wc_fmt_ms(delta < 0 ? -delta : delta, c));
+			} else {
+				fprintf(out, "- | new | ");
+			}
+		}
+		fprintf(out, "%.1f%% | %s | %s | %s | %llu | %s |\n", row->share * 100,
+			wc_fmt_ms(row->p50_ms, a), wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c),
+			(unsigned long long)row->capped, wc_fmt_ms(row->avoided_ms, d));
+	}
+	if (shown < r->nrows)
+		fprintf(out, "\n%zu more call sites not shown (`--top N`).\n", r->nrows - shown);
+	if (shown) {
+		fprintf(out, "\n## Stack of the top call site\n\n```\n");
+		for (uint32_t i = 0; i < r->rows[0].depth; i++) {
+			char where[256];
+			fprintf(out, "%s (%s)\n", r->rows[0].stack[i]->function,
+				wc_fmt_where(r->rows[0].stack[i], where, sizeof(where)));
+		}
+		fprintf(out, "```\n");
+	}
+	return ferror(out) ? -1 : 0;
+}
