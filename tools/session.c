@@ -171,7 +171,12 @@ struct wc_session *wc_session_start(const char *dir, char *err, size_t errlen)
 		say(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(s->name, sizeof s->name, "waitcap-%s", stamp);
+	/* Two sessions of one process within a second still get two names. */
+	static int started;
+	if (started++)
+		snprintf(s->name, sizeof s->name, "waitcap-%s-%d", stamp, started);
+	else
+		snprintf(s->name, sizeof s->name, "waitcap-%s", stamp);
 	if (absolute_dir(dir, stamp, s->path, sizeof s->path, err, errlen) != 0)
 		goto fail;
 	if (ensure_session_daemon(err, errlen) != 0)
@@ -189,7 +194,8 @@ struct wc_session *wc_session_start(const char *dir, char *err, size_t errlen)
 		goto destroy;
 	ret = lttng_start_tracing(s->name);
 	if (ret < 0) {
-		say(err, errlen, "lttng: cannot start session %s: %s", s->name, lttng_strerror(ret));
+		say(err, errlen, "lttng: cannot start session %s writing to %s: %s", s->name,
+		    s->path, lttng_strerror(ret));
 		goto destroy;
 	}
 	return s;
