@@ -278,17 +278,37 @@ void lt_start_sessiond(struct lt_env *env)
 		  status == -1 ? "no client socket" : list.err);
 }
 
+/* Gone, or a zombie waiting for a parent that is not us. */
+static bool process_gone(pid_t pid)
+{
+	char path[64], stat[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return true;
+	size_t len = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[len] = '\0';
+	char *close_paren = strrchr(stat, ')');
+	return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
 void lt_kill_sessiond(struct lt_env *env, int sig)
 {
 	if (!env->sessiond)
 		return;
 	remember_consumers(env);
 	kill(env->sessiond, sig);
+	/* Our child (started by lt_start_sessiond), or a daemon that a
+	 * command under test started (then init reaps it). */
 	int64_t end = now_ms() + 5000;
-	while (waitpid(env->sessiond, NULL, WNOHANG) == 0) {
+	for (;;) {
+		pid_t r = waitpid(env->sessiond, NULL, WNOHANG);
+		if (r == env->sessiond || (r < 0 && process_gone(env->sessiond)))
+			break;
 		if (now_ms() > end) {
 			kill(env->sessiond, SIGKILL);
-			waitpid(env->sessiond, NULL, 0);
+			waitpid(env->sessiond, NULL, WNOHANG);
 			break;
 		}
 		sleep_ms(20);
