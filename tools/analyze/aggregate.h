@@ -66,6 +66,17 @@ struct wc_process {
 	uint64_t waits;
 	int64_t blocked_ns;
 	struct wc_table pending;  /* raw key -> struct wc_pending * */
+	struct wc_orphan *orphans; /* build ids seen before their mapping */
+	size_t norphans;
+};
+
+/* A build id or debug link for a base address this reader has no mapping
+ * for (yet): with parallel readers, the statedump of one process can be
+ * split across streams read by different threads. */
+struct wc_orphan {
+	uint64_t baddr;
+	uint8_t build_id[64];
+	size_t build_id_len;
 };
 
 struct wc_filters {
@@ -81,14 +92,16 @@ struct wc_agg {
 	struct wc_table processes;     /* (host, pid) -> struct wc_process * */
 	struct wc_table sites;         /* (op, frame) -> struct wc_site * */
 	struct wc_table stacks;        /* procname + frames -> int64_t * ns */
-	struct wc_cell ops[WC_OP_COUNT];
-	struct wc_cell all;
+	struct wc_cell ops[WC_OP_COUNT];  /* filled by wc_agg_finish */
+	struct wc_cell all;               /* filled by wc_agg_finish */
 	char **hosts;
 	uint32_t nhosts;
 	uint64_t lost_events;
 	uint64_t lost_packets;          /* whole packets lost: counts unknown */
 	uint64_t events_read;          /* every event message, for progress */
 	bool out_of_memory;
+	bool defer_all;                /* keep every event on raw addresses: this
+					* reader sees only part of the binary map */
 };
 
 void wc_agg_init(struct wc_agg *agg, const struct wc_filters *filters,
@@ -113,6 +126,10 @@ void wc_agg_wait(struct wc_agg *agg, struct wc_process *proc, const char *procna
 /* A waitcap:expired: a capped wait of waited_ns at the call that armed it. */
 void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *procname,
 		    int op, int64_t cap_ms, int64_t waited_ns, uint64_t armed_ip);
+
+/* Move everything src counted into dst (src is left empty but must still
+ * be freed).  Both must use the same filters.  Then wc_agg_finish(dst). */
+void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src);
 
 /* Re-key what was kept on raw addresses.  Call once, after reading. */
 void wc_agg_finish(struct wc_agg *agg);

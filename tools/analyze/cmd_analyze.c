@@ -301,7 +301,8 @@ int cmd_analyze(int argc, char **argv)
 	struct wc_report *report = NULL;
 	status = EXIT_INPUT;
 	bool progress = isatty(STDERR_FILENO) && traces.bytes > (32u << 20);
-	if (wc_read_traces(&agg, &traces, progress, err, sizeof(err)) < 0) {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (wc_read_all(&agg, &traces, cpus > 0 ? (int)cpus : 1, progress, err, sizeof(err)) < 0) {
 		fprintf(stderr, "waitcap analyze: %s\n", err);
 		goto out;
 	}

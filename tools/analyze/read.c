@@ -66,9 +66,33 @@ static const bt_plugin *find_plugin(const char *name)
 {
 	const bt_plugin *plugin = NULL;
 	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &plugin) !=
-	    BT_PLUGIN_FIND_STATUS_OK)
+	    BT_PLUGIN_FIND_STATUS_OK) {
+		bt_current_thread_clear_error();
 		return NULL;
+	}
 	return plugin;
+}
+
+int wc_plugins_load(struct wc_plugins *p, char *err, size_t errlen)
+{
+	/* Errors are reported by us, in one line; keep the library quiet. */
+	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
+	p->ctf = find_plugin("ctf");
+	p->utils = find_plugin("utils");
+	if (!p->ctf || !p->utils) {
+		wc_plugins_put(p);
+		snprintf(err, errlen, "babeltrace2 plugins 'ctf' and 'utils' not found "
+			 "(is the babeltrace2 package installed?)");
+		return -1;
+	}
+	return 0;
+}
+
+void wc_plugins_put(struct wc_plugins *p)
+{
+	bt_plugin_put_ref(p->ctf);
+	bt_plugin_put_ref(p->utils);
+	p->ctf = p->utils = NULL;
 }
 
 static bt_value *fs_params(const char *dir)
@@ -139,22 +163,15 @@ static int connect_source(bt_graph *graph, const bt_component_source *src,
 	return 0;
 }
 
-int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
-		   bool progress, char *err, size_t errlen)
+int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
+		   const struct wc_plugins *plugins, bool progress, char *err, size_t errlen)
 {
-	/* Errors are reported by us, in one line; keep the library quiet. */
-	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
 	int rc = -1;
 	struct sink_state st;
 	wc_decoder_init(&st.dec, agg);
 	wc_progress_start(&st.progress, false, 0, 0);
 	bt_graph *graph = NULL;
-	const bt_plugin *ctf = find_plugin("ctf"), *utils = find_plugin("utils");
-	if (!ctf || !utils) {
-		snprintf(err, errlen, "babeltrace2 plugins 'ctf' and 'utils' not found "
-			 "(is the babeltrace2 package installed?)");
-		goto out;
-	}
+	const bt_plugin *ctf = plugins->ctf, *utils = plugins->utils;
 	const bt_component_class_source *fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
 	const bt_component_class_filter *muxer = bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
 	graph = bt_graph_create(0);
@@ -168,10 +185,10 @@ int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
 	}
 
 	int64_t begin = INT64_MAX, end = INT64_MIN;
-	for (size_t i = 0; i < traces->count; i++) {
+	for (size_t i = 0; i < ndirs; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "src%zu", i);
-		bt_value *params = fs_params(traces->dirs[i]);
+		bt_value *params = fs_params(dirs[i]);
 		const bt_component_source *src;
 		bt_graph_add_component_status s = params
 			? bt_graph_add_source_component(graph, fs, name, params, BT_LOGGING_LEVEL_NONE, &src)
@@ -179,7 +196,7 @@ int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
 		bt_value_put_ref(params);
 		if (s != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 			char what[4200];
-			snprintf(what, sizeof(what), "%s: not a readable CTF trace", traces->dirs[i]);
+			snprintf(what, sizeof(what), "%s: not a readable CTF trace", dirs[i]);
 			take_error(err, errlen, what);
 			goto out;
 		}
@@ -188,7 +205,7 @@ int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
 			goto out;
 		}
 		if (progress)
-			trace_time_span(fs, traces->dirs[i], &begin, &end);
+			trace_time_span(fs, dirs[i], &begin, &end);
 	}
 	if (bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),
 				   bt_component_sink_borrow_input_port_by_index_const(sink, 0), NULL)) {
@@ -209,7 +226,7 @@ int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
 		} else {
 			char what[128];
 			snprintf(what, sizeof(what), "cannot read the trace (%s)",
-				 traces->count == 1 ? traces->dirs[0] : "one of the traces");
+				 ndirs == 1 ? dirs[0] : "one of the traces");
 			take_error(err, errlen, what);
 		}
 		goto out;
@@ -221,8 +238,6 @@ int wc_read_traces(struct wc_agg *agg, const struct wc_trace_list *traces,
 	rc = 0;
 out:
 	bt_graph_put_ref(graph);
-	bt_plugin_put_ref(ctf);
-	bt_plugin_put_ref(utils);
 	wc_decoder_free(&st.dec);
 	return rc;
 }
