@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "deadline.h"
+#include "epoll_reg.h"
 #include "fdtab.h"
 #include "real.h"
 
@@ -44,6 +45,7 @@ WC_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 WC_EXPORT int close(int fd)
 {
 	wc_real_ensure();
+	wc_ep_fd_closing(fd);
 	wc_fd_reset(fd);
 	return real_close(fd);
 }
@@ -55,8 +57,10 @@ static void reset_range(unsigned int first, unsigned int last)
 	if (last >= wc_fdtab_size)
 		last = wc_fdtab_size - 1;
 	for (unsigned int fd = first; fd <= last && fd < wc_fdtab_size; fd++)
-		if (LD(wc_fdtab[fd].kind) != WC_KIND_UNKNOWN)
+		if (LD(wc_fdtab[fd].kind) != WC_KIND_UNKNOWN || LD(wc_fdtab[fd].epoll_ref)) {
+			wc_ep_fd_closing((int)fd);
 			wc_fd_reset((int)fd);
+		}
 }
 
 WC_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
@@ -82,8 +86,10 @@ WC_EXPORT int dup(int oldfd)
 {
 	wc_real_ensure();
 	int fd = real_dup(oldfd);
-	if (fd >= 0)
+	if (fd >= 0) {
 		wc_fd_copy(oldfd, fd);
+		wc_ep_fd_dup(oldfd, fd);
+	}
 	return fd;
 }
 
@@ -91,8 +97,11 @@ WC_EXPORT int dup2(int oldfd, int newfd)
 {
 	wc_real_ensure();
 	int fd = real_dup2(oldfd, newfd);
-	if (fd >= 0 && fd != oldfd)
+	if (fd >= 0 && fd != oldfd) {
+		wc_ep_fd_closing(fd);
 		wc_fd_copy(oldfd, fd);
+		wc_ep_fd_dup(oldfd, fd);
+	}
 	return fd;
 }
 
@@ -100,8 +109,11 @@ WC_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	wc_real_ensure();
 	int fd = real_dup3(oldfd, newfd, flags);
-	if (fd >= 0)
+	if (fd >= 0) {
+		wc_ep_fd_closing(fd);
 		wc_fd_copy(oldfd, fd);
+		wc_ep_fd_dup(oldfd, fd);
+	}
 	return fd;
 }
 
@@ -121,6 +133,7 @@ static int wc_fcntl(int (*real)(int, int, ...), int fd, int cmd, unsigned long a
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		wc_fd_copy(fd, r);
+		wc_ep_fd_dup(fd, r);
 		break;
 	}
 	return r;

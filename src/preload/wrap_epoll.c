@@ -1,0 +1,352 @@
+/* epoll_create, epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2.
+ *
+ * Event loops (asyncio, libuv, Java NIO) keep their timers in user space
+ * and wait in epoll_wait() on many sockets, so the socket deadlines must
+ * reach into epoll.  epoll_ctl is mirrored for candidate sockets
+ * (epoll_reg.h); a wait on a set holding a capped one is shortened to the
+ * earliest armed deadline.  A socket past its deadline is expired (shut
+ * down), which makes the kernel itself report it with the program's own
+ * epoll_data and its own EPOLLONESHOT/EPOLLET rules; the library adds
+ * EPOLLERR (plus the awaited events) to the kernel's report for as long as
+ * the socket's ETIMEDOUT is pending.  Readiness the kernel reports settles
+ * deadlines as in poll.  Every other wait costs one load. */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "epoll_reg.h"
+#include "real.h"
+#include "waitset.h"
+
+/* One program call, as the program made it. */
+struct ep_call {
+	int epfd;
+	struct epoll_event *events;
+	int maxevents;
+	const sigset_t *mask;
+	enum { EP_WAIT, EP_PWAIT, EP_PWAIT2 } kind;
+	int timeout_ms;                 /* epoll_wait, epoll_pwait */
+	const struct timespec *timeout; /* epoll_pwait2 */
+	const char *func;
+	void *ip;
+};
+
+static int ep_real(const struct ep_call *c)
+{
+	switch (c->kind) {
+	case EP_WAIT:
+		return real_epoll_wait(c->epfd, c->events, c->maxevents, c->timeout_ms);
+	case EP_PWAIT:
+		return real_epoll_pwait(c->epfd, c->events, c->maxevents, c->timeout_ms, c->mask);
+	case EP_PWAIT2:
+		break;
+	}
+	return real_epoll_pwait2(c->epfd, c->events, c->maxevents, c->timeout, c->mask);
+}
+
+/* The real wait into ev[0..max), for wait_ns (-1: no timeout), through
+ * the function the program called. */
+static int ep_real_for(const struct ep_call *c, struct epoll_event *ev, int max, int64_t wait_ns)
+{
+	if (c->kind == EP_PWAIT2) {
+		struct timespec ts = wc_ns_to_timespec(wait_ns < 0 ? 0 : wait_ns);
+		return real_epoll_pwait2(c->epfd, ev, max, wait_ns < 0 ? NULL : &ts, c->mask);
+	}
+	int ms = wait_ns < 0 ? -1 : wc_ms_until(wait_ns, 0);
+	if (c->kind == EP_PWAIT)
+		return real_epoll_pwait(c->epfd, ev, max, ms, c->mask);
+	return real_epoll_wait(c->epfd, ev, max, ms);
+}
+
+/* ---- before the wait: which deadline bounds it ------------------------- */
+
+struct ep_scan {
+	int64_t earliest;   /* earliest armed deadline among the set's sockets */
+	int bound_fd;
+	struct wc_fd *bound_e;
+	bool has_capped;
+};
+
+static void ep_scan_once(uint32_t si, struct ep_scan *sc)
+{
+	*sc = (struct ep_scan){.bound_fd = -1};
+	uint32_t bound = 0;
+	for (uint32_t ri = LD(wc_ep_sets[si].head); ri && ri < WC_EP_MAX_REGS && bound < WC_EP_MAX_REGS;
+	     ri = LD(wc_ep_regs[ri].set_next), bound++) {
+		uint32_t ni = LD(wc_ep_regs[ri].node);
+		if (!ni || ni >= WC_EP_MAX_NODES)
+			continue;
+		const struct wc_ep_node *node = &wc_ep_nodes[ni];
+		for (int k = 0; k < WC_EP_NODE_FDS; k++) {
+			int fd;
+			struct wc_fd *e = wc_ep_node_slot(node, ni, k, &fd);
+			if (!e)
+				break;
+			if (!wc_fd_capped(e))
+				continue;
+			if (!sc->has_capped) {
+				sc->has_capped = true;
+				sc->bound_fd = fd;
+				sc->bound_e = e;
+			}
+			if (LD(e->flags) & WC_F_PENDING)
+				continue; /* shut down already: the kernel reports it */
+			enum wc_op op;
+			int64_t d = wc_deadline_earliest(e, &op);
+			if (d && (!sc->earliest || d < sc->earliest)) {
+				sc->earliest = d;
+				sc->bound_fd = fd;
+				sc->bound_e = e;
+			}
+		}
+	}
+}
+
+/* The set may change under a concurrent epoll_ctl: read it again when its
+ * sequence count moved (a few times; a miss only delays a cap). */
+static void ep_scan(uint32_t si, struct ep_scan *sc)
+{
+	struct wc_ep_set *set = &wc_ep_sets[si];
+	for (int tries = 0; tries < 4; tries++) {
+		uint32_t seq = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
+		ep_scan_once(si, sc);
+		if (!(seq & 1) && __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE) == seq)
+			return;
+	}
+}
+
+/* ---- after the wait: settle, expire, report ---------------------------- */
+
+/* One event the kernel reported: its readiness settles the socket's
+ * deadlines; a socket whose ETIMEDOUT is pending reports EPOLLERR. */
+static void ep_event(uint32_t si, struct epoll_event *ev, struct wc_wait *w)
+{
+	struct wc_ep_reg *reg = wc_ep_find(si, ev->data.u64);
+	if (!reg)
+		return;
+	uint32_t ni = LD(reg->node), got = ev->events;
+	if (!ni || ni >= WC_EP_MAX_NODES)
+		return;
+	const struct wc_ep_node *node = &wc_ep_nodes[ni];
+	for (int k = 0; k < WC_EP_NODE_FDS; k++) {
+		int fd;
+		struct wc_fd *e = wc_ep_node_slot(node, ni, k, &fd);
+		if (!e)
+			break;
+		if (!wc_fd_capped(e))
+			continue;
+		wc_ws_settle(fd, e, got & EPOLLIN, got & EPOLLOUT, got & (EPOLLERR | EPOLLHUP));
+		if (LD(e->flags) & WC_F_PENDING) {
+			ev->events |= EPOLLERR | (LD(reg->events) & (EPOLLIN | EPOLLOUT));
+			if (w->cap_ms < 0) {
+				w->fd = fd;
+				w->e = e;
+				w->cap_ms = LD(e->cap_ms[WC_OP_RECV]);
+			}
+		}
+	}
+}
+
+/* A connect deadline may only fire on a connection still being made: the
+ * completion may have been reported to another wait, or to none. */
+static bool still_connecting(int fd, struct wc_fd *e, enum wc_op op)
+{
+	if (op != WC_OP_CONNECT || LD(e->role) != WC_ROLE_CONNECTING)
+		return true;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int saved = errno;
+	bool connected = getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+	errno = saved;
+	if (!connected)
+		return true;
+	wc_connect_settled(fd, e, true);
+	return false;
+}
+
+/* Expire every socket of the set past its deadline.  Returns how many. */
+static int ep_expire(uint32_t si, int64_t now, struct wc_wait *w)
+{
+	int expired = 0;
+	uint32_t bound = 0;
+	for (uint32_t ri = LD(wc_ep_sets[si].head); ri && ri < WC_EP_MAX_REGS && bound < WC_EP_MAX_REGS;
+	     ri = LD(wc_ep_regs[ri].set_next), bound++) {
+		uint32_t ni = LD(wc_ep_regs[ri].node);
+		if (!ni || ni >= WC_EP_MAX_NODES)
+			continue;
+		const struct wc_ep_node *node = &wc_ep_nodes[ni];
+		bool fired = false;
+		enum wc_op op = WC_OP_RECV;
+		for (int k = 0; k < WC_EP_NODE_FDS; k++) {
+			int fd;
+			struct wc_fd *e = wc_ep_node_slot(node, ni, k, &fd);
+			if (!e)
+				break;
+			if (!wc_fd_capped(e) || (LD(e->flags) & WC_F_PENDING))
+				continue;
+			if (fired) {
+				wc_expire(fd, e, op); /* another fd of the same socket */
+				continue;
+			}
+			int64_t d = wc_deadline_earliest(e, &op);
+			if (!d || now < d || !still_connecting(fd, e, op))
+				continue;
+			if (!wc_ws_timed_out(fd, e, now, &op))
+				continue;
+			fired = true;
+			expired++;
+			w->fd = fd;
+			w->e = e;
+			w->cap_ms = LD(e->cap_ms[op]);
+		}
+	}
+	return expired;
+}
+
+/* Sockets just shut down are ready in the kernel now: collect them (and
+ * whatever else is ready) behind the r events already there, merging an
+ * fd reported twice into one event. */
+static int ep_collect(const struct ep_call *c, uint32_t si, int r, struct wc_wait *w)
+{
+	if (r >= c->maxevents)
+		return r; /* no room: the kernel reports them next time */
+	int saved = errno;
+	int more = ep_real_for(c, c->events + r, c->maxevents - r, 0);
+	errno = saved;
+	int n = r;
+	for (int j = r; j < r + (more > 0 ? more : 0); j++) {
+		struct epoll_event ev = c->events[j];
+		ep_event(si, &ev, w);
+		int i = 0;
+		while (i < n && c->events[i].data.u64 != ev.data.u64)
+			i++;
+		if (i < n)
+			c->events[i].events |= ev.events;
+		else
+			c->events[n++] = ev;
+	}
+	return n;
+}
+
+static int64_t prog_deadline(const struct ep_call *c, int64_t now, int64_t *own_ms)
+{
+	if (c->kind == EP_PWAIT2) {
+		if (!c->timeout) {
+			*own_ms = -1;
+			return -1;
+		}
+		int64_t ns = (int64_t)c->timeout->tv_sec * 1000000000 + c->timeout->tv_nsec;
+		*own_ms = ns / WC_MS;
+		return now + ns;
+	}
+	*own_ms = c->timeout_ms < 0 ? -1 : c->timeout_ms;
+	return c->timeout_ms < 0 ? -1 : now + (int64_t)c->timeout_ms * WC_MS;
+}
+
+static int wc_epoll_wait(const struct ep_call *c)
+{
+	uint32_t si;
+	if (!wc_active() || !c->events || c->maxevents <= 0 || !wc_ep_set_of(c->epfd, &si))
+		return ep_real(c);
+	struct ep_scan sc;
+	ep_scan(si, &sc);
+	if (!sc.has_capped)
+		return ep_real(c);
+
+	int64_t now = wc_now_ns(), own_ms;
+	int64_t prog = prog_deadline(c, now, &own_ms);
+	bool nonblock = prog >= 0 && prog <= now;
+	struct wc_wait w;
+	wc_wait_begin(&w, "epoll", c->func, c->ip, sc.bound_fd, sc.bound_e, own_ms,
+		      sc.earliest && !nonblock);
+	int r, err = 0;
+	const char *outcome;
+	for (;;) {
+		bool by_prog = !sc.earliest || (prog >= 0 && prog <= sc.earliest);
+		int64_t until = by_prog ? prog : sc.earliest;
+		int64_t wait = until < 0 ? -1 : until > now ? until - now : 0;
+		r = ep_real_for(c, c->events, c->maxevents, wait);
+		if (r < 0) {
+			err = errno;
+			outcome = wc_outcome_of(r, err);
+			break;
+		}
+		now = wc_now_ns();
+		for (int i = 0; i < r; i++)
+			ep_event(si, &c->events[i], &w);
+		if (ep_expire(si, now, &w))
+			r = ep_collect(c, si, r, &w);
+		if (r > 0 && w.cap_ms >= 0) {
+			outcome = "capped";
+			break;
+		}
+		if (r > 0 || by_prog || (prog >= 0 && now >= prog)) {
+			outcome = r ? "ready" : "app_timeout";
+			break;
+		}
+		/* Woke for a deadline that did not fire (settled, or moved):
+		 * the program asked to wait longer. */
+		ep_scan(si, &sc);
+	}
+	wc_wait_end(&w, r, err, outcome);
+	errno = err;
+	return r;
+}
+
+/* ---- exported symbols -------------------------------------------------- */
+
+WC_EXPORT int epoll_create(int size)
+{
+	wc_real_ensure();
+	int fd = real_epoll_create(size);
+	if (fd >= 0)
+		wc_ep_created(fd);
+	return fd;
+}
+
+WC_EXPORT int epoll_create1(int flags)
+{
+	wc_real_ensure();
+	int fd = real_epoll_create1(flags);
+	if (fd >= 0)
+		wc_ep_created(fd);
+	return fd;
+}
+
+WC_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	wc_real_ensure();
+	int r = real_epoll_ctl(epfd, op, fd, ev);
+	if (r == 0 && wc_active())
+		wc_ep_ctl(epfd, op, fd, ev);
+	return r;
+}
+
+WC_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	wc_real_ensure();
+	struct ep_call c = {.epfd = epfd, .events = events, .maxevents = maxevents,
+			    .kind = EP_WAIT, .timeout_ms = timeout, .func = "epoll_wait",
+			    .ip = WC_CALLER()};
+	return wc_epoll_wait(&c);
+}
+
+WC_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+			  const sigset_t *mask)
+{
+	wc_real_ensure();
+	struct ep_call c = {.epfd = epfd, .events = events, .maxevents = maxevents, .mask = mask,
+			    .kind = EP_PWAIT, .timeout_ms = timeout, .func = "epoll_pwait",
+			    .ip = WC_CALLER()};
+	return wc_epoll_wait(&c);
+}
+
+WC_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+			   const struct timespec *timeout, const sigset_t *mask)
+{
+	wc_real_ensure();
+	struct ep_call c = {.epfd = epfd, .events = events, .maxevents = maxevents, .mask = mask,
+			    .kind = EP_PWAIT2, .timeout = timeout, .func = "epoll_pwait2",
+			    .ip = WC_CALLER()};
+	return wc_epoll_wait(&c);
+}
