@@ -1,16 +1,52 @@
 /* waitcap:wait events name the call: op, func, peer, the program's own
  * timeout, the cap and the outcome, and their ip and frames point at the
  * function that made the call. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "peers.h"
 
 static struct lt_env env;
-static struct peer silent, answer;
+static struct peer silent;
+static int answer_port;
+
+/* Answers each line with "pong\n" 50 ms later, so that the client's recv
+ * really waits for it (a peer answering at once could beat the recv). */
+static void *slow_answer(void *arg)
+{
+	int lfd = (int)(long)arg;
+	int c = accept(lfd, NULL, NULL);
+	char buf[64];
+	while (c >= 0 && read(c, buf, sizeof buf) > 0) {
+		struct timespec pause = {.tv_nsec = 50 * 1000000L};
+		nanosleep(&pause, NULL);
+		if (write(c, "pong\n", 5) != 5)
+			break;
+	}
+	return NULL;
+}
+
+static int slow_answer_start(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sin;
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+		  listen(fd, 4) == 0 && getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	pthread_t t;
+	cr_assert(pthread_create(&t, NULL, slow_answer, (void *)(long)fd) == 0);
+	pthread_detach(t);
+	return ntohs(sin.sin_port);
+}
 static char *text;          /* the trace, with --debug-info */
 static char client[512];
 
@@ -21,14 +57,14 @@ static void run_traced_client(void)
 	lt_init(&env);
 	lt_start_sessiond(&env);
 	cr_assert(peer_silent_server(&silent, 0) == 0);
-	cr_assert(peer_answer_server(&answer, 0) == 0);
+	answer_port = slow_answer_start();
 	snprintf(client, sizeof client, "%s/tests/tracing/traced_client", lt_getenv("WAITCAP_BUILD"));
-	char silent_port[16], answer_port[16], trace_opt[300];
-	snprintf(silent_port, sizeof silent_port, "%d", silent.port);
-	snprintf(answer_port, sizeof answer_port, "%d", answer.port);
+	char silent_arg[16], answer_arg[16], trace_opt[300];
+	snprintf(silent_arg, sizeof silent_arg, "%d", silent.port);
+	snprintf(answer_arg, sizeof answer_arg, "%d", answer_port);
 	snprintf(trace_opt, sizeof trace_opt, "--trace=%s", lt_path(&env, "trace"));
-	const char *argv[] = {lt_getenv("WAITCAP_BIN"), "run", trace_opt, "--min-block", "10us",
-			      "--", client, "calls", silent_port, answer_port, NULL};
+	const char *argv[] = {lt_getenv("WAITCAP_BIN"), "run", trace_opt, "--min-block", "5ms",
+			      "--", client, "calls", silent_arg, answer_arg, NULL};
 	const char *extra[] = {"WAITCAP_CAPS=recv=300ms", NULL};
 	struct lt_proc p;
 	int status = lt_run(&env, &p, argv, extra, 60000);
@@ -44,8 +80,28 @@ static void teardown(void)
 {
 	free(text);
 	peer_stop(&silent);
-	peer_stop(&answer);
 	lt_cleanup(&env);
+}
+
+/* The waitcap events of the trace, for failure messages. */
+static const char *waitcap_lines(void)
+{
+	static char out[8192];
+	size_t used = 0;
+	out[0] = '\0';
+	for (const char *line = text; line && *line && used < sizeof out - 1;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+		const char *event = strstr(line, "waitcap:");
+		if (event && event < line + len) {
+			size_t take = len < sizeof out - 1 - used ? len : sizeof out - 1 - used;
+			memcpy(out + used, line, take);
+			used += take;
+			out[used] = '\0';
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return out;
 }
 
 /* The single waitcap:wait line with these fields; fails unless exactly one. */
@@ -57,8 +113,8 @@ static void one_wait(char *line, size_t len, const char *peer_port_fmt, int port
 	snprintf(outcome_field, sizeof outcome_field, "outcome = \"%s\"", outcome);
 	const char *needles[] = {"waitcap:wait:", peer, "func = \"recv\"", outcome_field, NULL};
 	int n = lt_count_lines(text, needles, line, len);
-	cr_assert_eq(n, 1, "expected one recv wait on %s with %s, found %d in:\n%.6000s", peer,
-		     outcome, n, text);
+	cr_assert_eq(n, 1, "expected one recv wait on %s with %s, found %d in:\n%s", peer,
+		     outcome, n, waitcap_lines());
 }
 
 static void assert_field(const char *line, const char *name, const char *expected)
@@ -127,7 +183,7 @@ Test(wait_events, capped_recv_is_traced_with_its_cap_and_function)
 Test(wait_events, own_timeout_is_traced_as_app_timeout)
 {
 	char line[4096];
-	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer.port, "app_timeout");
+	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer_port, "app_timeout");
 	assert_field(line, "op", "recv");
 	assert_field(line, "timeout_ms", "100");
 	assert_field(line, "ret", "-1");
@@ -135,10 +191,17 @@ Test(wait_events, own_timeout_is_traced_as_app_timeout)
 	assert_first_frame_in(line, "poll_inventory");
 }
 
+Test(wait_events, waits_shorter_than_min_block_are_not_traced)
+{
+	/* Loopback connects take well under the 5 ms --min-block. */
+	const char *needles[] = {"waitcap:wait:", "op = \"connect\"", NULL};
+	cr_assert_eq(lt_count_lines(text, needles, NULL, 0), 0, "%s", waitcap_lines());
+}
+
 Test(wait_events, recv_that_gets_data_is_traced_as_ready)
 {
 	char line[4096];
-	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer.port, "ready");
+	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer_port, "ready");
 	assert_field(line, "op", "recv");
 	assert_field(line, "timeout_ms", "100");
 	assert_field(line, "err", "0");
