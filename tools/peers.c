@@ -139,7 +139,7 @@ static void trickle(struct peer *p, int fd)
 			off += (size_t)w;
 		}
 		sent += n;
-		if (p->trickle_max_pause_ms > 0 && xorshift(&shape_seed) % 4 == 0)
+		if (p->trickle_max_pause_ms > 0 && xorshift(&shape_seed) % 64 == 0)
 			sleep_ms((int)(xorshift(&shape_seed) % (uint32_t)p->trickle_max_pause_ms));
 		struct pollfd w = {.fd = p->wake[0], .events = POLLIN};
 		if (poll(&w, 1, 0) > 0)

@@ -56,6 +56,7 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 {
+	(void)ok; /* either way the program's own TCP_USER_TIMEOUT comes back */
 	if (LD(e->role) != WC_ROLE_CONNECTING)
 		return;
 	int saved = errno;
@@ -64,8 +65,7 @@ void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 	if (LD(e->flags) & WC_F_BACKSTOP) {
 		wc_fd_set_flag(e, WC_F_BACKSTOP, false);
 		int own = LD(e->own_user_timeout_ms);
-		if (ok)
-			real_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &own, sizeof(own));
+		real_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &own, sizeof(own));
 	}
 	errno = saved;
 }

@@ -145,7 +145,8 @@ void wc_fd_peer_string(const struct wc_fd *e, char *buf, unsigned long len)
 	if (e == NULL || LD(e->peer_port) == 0)
 		return;
 	int family = LD(e->family);
-	if (!inet_ntop(family, e->peer_addr, addr, sizeof(addr)))
+	uint64_t raw[2] = {LD(e->peer_addr[0]), LD(e->peer_addr[1])};
+	if (!inet_ntop(family, raw, addr, sizeof(addr)))
 		return;
 	unsigned p = LD(e->peer_port), i = sizeof(port) - 1;
 	port[i] = '\0';
@@ -157,6 +158,15 @@ void wc_fd_peer_string(const struct wc_fd *e, char *buf, unsigned long len)
 	append(buf, len, &pos, addr);
 	append(buf, len, &pos, family == AF_INET6 ? "]:" : ":");
 	append(buf, len, &pos, port + i);
+}
+
+void wc_fd_set_peer(struct wc_fd *e, const void *addr, unsigned long len, uint16_t port)
+{
+	uint64_t raw[2] = {0, 0};
+	memcpy(raw, addr, len < sizeof(raw) ? len : sizeof(raw));
+	ST(e->peer_addr[0], raw[0]);
+	ST(e->peer_addr[1], raw[1]);
+	ST(e->peer_port, port);
 }
 
 const char *wc_fd_rule_name(const struct wc_fd *e)

@@ -49,7 +49,7 @@ struct wc_fd {
 	uint8_t flags;
 	int16_t rule;          /* index into wc_policy.rules, -1 none */
 	uint16_t peer_port;    /* host order */
-	uint8_t peer_addr[16];
+	uint64_t peer_addr[2]; /* network byte order; words, copied atomically */
 	int32_t cap_ms[WC_OP_COUNT];
 	int32_t own_user_timeout_ms;
 	int64_t own_rcvtimeo_ns; /* the program's SO_RCVTIMEO, 0 none */
@@ -115,6 +115,9 @@ void wc_fd_reset(int fd);                  /* closed: back to unknown */
 void wc_fd_copy(int from, int to);         /* dup: same socket, same state */
 void wc_fd_new_socket(int fd, int domain, int type);
 void wc_fd_set_nonblock(int fd, bool on);
+
+/* Remember the peer's address and port (host order). */
+void wc_fd_set_peer(struct wc_fd *e, const void *addr, unsigned long len, uint16_t port);
 
 /* "127.0.0.1:8000" / "[::1]:443" / "" into buf (at least 64 bytes). */
 void wc_fd_peer_string(const struct wc_fd *e, char *buf, unsigned long len);

@@ -24,12 +24,10 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	ST(e->rule, (int16_t)rule);
 	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const void *)addr;
-		memcpy(e->peer_addr, &in->sin_addr, 4);
-		ST(e->peer_port, ntohs(in->sin_port));
+		wc_fd_set_peer(e, &in->sin_addr, 4, ntohs(in->sin_port));
 	} else if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const void *)addr;
-		memcpy(e->peer_addr, &in6->sin6_addr, 16);
-		ST(e->peer_port, ntohs(in6->sin6_port));
+		wc_fd_set_peer(e, &in6->sin6_addr, 16, ntohs(in6->sin6_port));
 	}
 	bool capped = (LD(e->flags) & WC_F_STREAM) && !wc_policy.legacy
 		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
@@ -122,6 +120,11 @@ static int capped_blocking_connect(int fd, struct wc_fd *e, const struct sockadd
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 		real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		/* A second connect moves the socket to "connected" as a
+		 * blocking connect would, so that a later connect() says
+		 * EISCONN, not 0. */
+		if (!soerr)
+			real_connect(fd, addr, len);
 		real_fcntl(fd, F_SETFL, fl);
 		wc_connect_settled(fd, e, soerr == 0);
 		r = soerr ? -1 : 0, err = soerr, outcome = wc_outcome_of(r, err);
@@ -139,6 +142,23 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	    || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
 		return real_connect(fd, addr, len);
 
+	uint8_t role = LD(e->role);
+	if (role == WC_ROLE_CONNECTING) {
+		/* connect() again while in progress: the pending timeout, or the
+		 * kernel's answer (EALREADY, 0 once connected, the error). */
+		if (wc_take_pending(e)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		int r = real_connect(fd, addr, len);
+		int err = errno;
+		if (r == 0 || (err != EALREADY && err != EINPROGRESS && err != EINTR))
+			wc_connect_settled(fd, e, r == 0);
+		errno = err;
+		return r;
+	}
+	if (role == WC_ROLE_OUTBOUND || role == WC_ROLE_ACCEPTED || role == WC_ROLE_LISTENING)
+		return real_connect(fd, addr, len); /* EISCONN and the like: the kernel's word */
 	ST(e->role, WC_ROLE_CONNECTING);
 	assign_caps(fd, e, addr, len);
 	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP;
