@@ -8,6 +8,8 @@
  *   recv_asks_two_s    1 x recv() with a 2 s SO_RCVTIMEO (capped by
  *                      WAITCAP_CAPS=recv=300ms: 1700 ms avoided)
  *   recv_asks_forever  1 x recv() with no timeout (capped: unbounded)
+ *   recv_via_library   2 x netlib_recv_with_timeout(150 ms), a recv() in
+ *                      a shared library (libanalyze_netlib.so)
  *
  * Each blocking call sits on a line marked CALLSITE(name), so the tests can
  * find the line the report must name. */
@@ -80,6 +82,17 @@ __attribute__((noinline)) static int recv_asks_forever(int port)
 	return got;
 }
 
+int netlib_recv_with_timeout(int fd, int ms);
+
+__attribute__((noinline)) static int recv_via_library(int port)
+{
+	int fd = connect_to(port), got = 0;
+	for (int i = 0; i < 2; i++)
+		got += netlib_recv_with_timeout(fd, 150); CALLSITE(recv_via_library)
+	close(fd);
+	return got;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -88,7 +101,7 @@ int main(int argc, char **argv)
 	}
 	int port = atoi(argv[1]);
 	int n = poll_three_times(port) + recv_five_times(port) + recv_asks_two_s(port) +
-		recv_asks_forever(port);
+		recv_asks_forever(port) + recv_via_library(port);
 	printf("done %d\n", n);
 	return n == 0 ? 0 : 1;
 }

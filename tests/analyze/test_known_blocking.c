@@ -95,9 +95,9 @@ Test(known_blocking, ops_and_processes_add_up)
 	const cJSON *recv = cJSON_GetObjectItemCaseSensitive(ops, "recv");
 	const cJSON *poll = cJSON_GetObjectItemCaseSensitive(ops, "poll");
 	cr_assert(recv && poll);
-	cr_assert_eq(an_num(recv, "count"), 7);
+	cr_assert_eq(an_num(recv, "count"), 9);
 	cr_assert_eq(an_num(poll, "count"), 3);
-	/* Every recv timed out: 5 on their own timeout, 2 on the cap. */
+	/* Every recv timed out: 7 on their own timeout, 2 on the cap. */
 	cr_assert_eq(an_num(recv, "timeout_rate"), 1);
 	cr_assert_eq(an_num(report, "lost_events"), 0);
 	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(report, "processes");
@@ -110,4 +110,28 @@ Test(known_blocking, ops_and_processes_add_up)
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(report, "callsites"))
 		share += an_num(s, "share");
 	cr_assert(fabs(share - 1) < 0.01, "shares sum to %f", share);
+}
+
+Test(known_blocking, call_site_in_a_library_is_the_library_function)
+{
+	const cJSON *site = an_callsite(report, "netlib_recv_with_timeout");
+	cr_assert_eq(an_num(site, "count"), 2);
+	assert_total_near(site, 300);
+	cr_assert(strstr(an_str(site, "binary"), "libanalyze_netlib"), "binary %s", an_str(site, "binary"));
+	cr_assert_eq((int)an_num(site, "line"), an_marker_line("netlib.c", "netlib_recv_with_timeout"));
+}
+
+Test(known_blocking, skip_moves_the_call_site_to_the_library_caller)
+{
+	const char *args[] = { an_shared_trace("blocker", an_record_blocker), "--skip", "netlib", NULL };
+	cJSON *skipped = an_analyze_json(args);
+	const cJSON *site = an_callsite(skipped, "recv_via_library");
+	cr_assert_eq(an_num(site, "count"), 2);
+	assert_total_near(site, 300);
+	assert_where(site, "recv_via_library");
+	/* The stack starts at the call site and goes outwards. */
+	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(site, "stack");
+	cr_assert_str_eq(an_str(cJSON_GetArrayItem(stack, 0), "function"), "recv_via_library");
+	cr_assert_str_eq(an_str(cJSON_GetArrayItem(stack, 1), "function"), "main");
+	cJSON_Delete(skipped);
 }

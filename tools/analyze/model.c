@@ -2,6 +2,7 @@
  * stacks symbolized, per-op and per-process summaries, folded stacks. */
 #include "report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,37 +34,82 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
+/* Call sites that symbolize to the same op, binary, function and line are
+ * one row: the compiler may have copied a call (unrolled loops, inlining)
+ * but the reader thinks in source lines. */
+static void fill_row(struct wc_row *row, const struct wc_cell *cell, int64_t all_ns)
+{
+	row->count = cell->count;
+	row->capped = cell->capped;
+	row->app_timeouts = cell->app_timeouts;
+	row->errors = cell->errors;
+	row->unbounded = cell->unbounded;
+	row->total_ms = ms(cell->total_ns);
+	row->share = all_ns ? (double)cell->total_ns / (double)all_ns : 0;
+	row->p50_ms = ms(wc_hist_quantile(&cell->hist, 0.50));
+	row->p95_ms = ms(wc_hist_quantile(&cell->hist, 0.95));
+	row->max_ms = ms(cell->hist.max_ns);
+	row->requested_ms = ms(cell->requested_ns);
+	row->avoided_ms = ms(cell->avoided_ns);
+}
+
 static int build_rows(struct wc_report *r, const struct wc_agg *agg, struct wc_symbolizer *sym)
 {
-	r->rows = calloc(agg->sites.count + 1, sizeof(*r->rows));
-	if (!r->rows)
-		return -1;
+	size_t n = agg->sites.count;
+	struct wc_cell *cells = calloc(n + 1, sizeof(*cells));
+	int64_t *biggest = calloc(n + 1, sizeof(*biggest));
+	r->rows = calloc(n + 1, sizeof(*r->rows));
+	struct wc_table by_line = { 0 };
+	int rc = -1;
+	if (!cells || !biggest || !r->rows)
+		goto out;
 	WC_TABLE_FOREACH(&agg->sites, e) {
 		const struct wc_site *s = e->value;
-		struct wc_row *row = &r->rows[r->nrows++];
-		row->op = s->op;
-		row->where = wc_symbolize(sym, &s->where);
-		row->count = s->cell.count;
-		row->capped = s->cell.capped;
-		row->app_timeouts = s->cell.app_timeouts;
-		row->errors = s->cell.errors;
-		row->unbounded = s->cell.unbounded;
-		row->total_ms = ms(s->cell.total_ns);
-		row->share = agg->all.total_ns ? (double)s->cell.total_ns / (double)agg->all.total_ns : 0;
-		row->p50_ms = ms(wc_hist_quantile(&s->cell.hist, 0.50));
-		row->p95_ms = ms(wc_hist_quantile(&s->cell.hist, 0.95));
-		row->max_ms = ms(s->cell.hist.max_ns);
-		row->requested_ms = ms(s->cell.requested_ns);
-		row->avoided_ms = ms(s->cell.avoided_ns);
-		row->stack = calloc(s->depth + 1, sizeof(*row->stack));
-		if (!row->stack)
-			return -1;
-		row->depth = s->depth;
-		for (uint32_t i = 0; i < s->depth; i++)
-			row->stack[i] = wc_symbolize(sym, &s->stack[i]);
+		const struct wc_sym *where = wc_symbolize(sym, &s->where);
+		char key[1024];
+		int len = snprintf(key, sizeof(key), "%d|%s|%s|%s|%d|%s", s->op, where->binary,
+				   where->function, where->file, where->line,
+				   where->file[0] ? "" : "raw");
+		/* Without line information, different addresses stay apart. */
+		if (!where->file[0])
+			len += snprintf(key + len, sizeof(key) - (size_t)len, "%llx|%llx",
+					(unsigned long long)s->where.binary, (unsigned long long)s->where.offset);
+		struct wc_table_entry *g = wc_table_upsert(&by_line, key, (size_t)len);
+		if (!g)
+			goto out;
+		if (!g->value) {
+			g->value = &r->rows[r->nrows++];
+			((struct wc_row *)g->value)->op = s->op;
+			((struct wc_row *)g->value)->where = where;
+		}
+		struct wc_row *row = g->value;
+		size_t i = (size_t)(row - r->rows);
+		if (!wc_cell_merge(&cells[i], &s->cell))
+			goto out;
+		/* The stack shown is that of the copy that blocked longest. */
+		if (!row->stack || s->cell.total_ns > biggest[i]) {
+			const struct wc_sym **stack = calloc(s->depth + 1, sizeof(*stack));
+			if (!stack)
+				goto out;
+			free(row->stack);
+			row->stack = stack;
+			row->depth = s->depth;
+			for (uint32_t k = 0; k < s->depth; k++)
+				row->stack[k] = wc_symbolize(sym, &s->stack[k]);
+			biggest[i] = s->cell.total_ns;
+		}
 	}
+	for (size_t i = 0; i < r->nrows; i++)
+		fill_row(&r->rows[i], &cells[i], agg->all.total_ns);
 	qsort(r->rows, r->nrows, sizeof(*r->rows), by_total);
-	return 0;
+	rc = 0;
+out:
+	for (size_t i = 0; cells && i < n; i++)
+		wc_cell_free(&cells[i]);
+	free(cells);
+	free(biggest);
+	wc_table_free(&by_line);
+	return rc;
 }
 
 /* Folded lines merge stacks that differ only in offsets within the same
