@@ -1,6 +1,6 @@
 /* A program whose blocking is known in advance, for the analyzer tests.
  *
- *   blocker SILENT_PORT
+ *   blocker SILENT_PORT [TIMES_FILE]
  *
  * Against a peer that accepts and never answers:
  *   poll_three_times   3 x poll() with its own 200 ms timeout
@@ -12,16 +12,34 @@
  *                      a shared library (libanalyze_netlib.so)
  *
  * Each blocking call sits on a line marked CALLSITE(name), so the tests can
- * find the line the report must name. */
+ * find the line the report must name.  TIMES_FILE gets "name total_ms" per
+ * function as this program measured its own waits: on a busy machine a
+ * 100 ms timeout takes a little longer, and the analyzer must report what
+ * really happened. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CALLSITE(name)
+
+static double measured_ms[8];
+enum { POLL3, RECV5, RECV2S, RECVFOREVER, VIALIB };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Time one blocking call into measured_ms[slot]. */
+#define TIMED(slot, call) ({ double t0_ = now_ms(); __auto_type r_ = (call); \
+			     measured_ms[slot] += now_ms() - t0_; r_; })
 
 static int connect_to(int port)
 {
@@ -46,7 +64,7 @@ __attribute__((noinline)) static int poll_three_times(int port)
 	int fd = connect_to(port), ready = 0;
 	for (int i = 0; i < 3; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ready += poll(&p, 1, 200); CALLSITE(poll_three_times)
+		ready += TIMED(POLL3, poll(&p, 1, 200)); CALLSITE(poll_three_times)
 	}
 	close(fd);
 	return ready;
@@ -58,7 +76,7 @@ __attribute__((noinline)) static int recv_five_times(int port)
 	char buf[16];
 	set_recv_timeout_ms(fd, 100);
 	for (int i = 0; i < 5; i++)
-		got += recv(fd, buf, sizeof(buf), 0) > 0; CALLSITE(recv_five_times)
+		got += TIMED(RECV5, recv(fd, buf, sizeof(buf), 0)) > 0; CALLSITE(recv_five_times)
 	close(fd);
 	return got;
 }
@@ -68,7 +86,7 @@ __attribute__((noinline)) static int recv_asks_two_s(int port)
 	int fd = connect_to(port);
 	char buf[16];
 	set_recv_timeout_ms(fd, 2000);
-	int got = recv(fd, buf, sizeof(buf), 0) > 0; CALLSITE(recv_asks_two_s)
+	int got = TIMED(RECV2S, recv(fd, buf, sizeof(buf), 0)) > 0; CALLSITE(recv_asks_two_s)
 	close(fd);
 	return got;
 }
@@ -77,7 +95,7 @@ __attribute__((noinline)) static int recv_asks_forever(int port)
 {
 	int fd = connect_to(port);
 	char buf[16];
-	int got = recv(fd, buf, sizeof(buf), 0) > 0; CALLSITE(recv_asks_forever)
+	int got = TIMED(RECVFOREVER, recv(fd, buf, sizeof(buf), 0)) > 0; CALLSITE(recv_asks_forever)
 	close(fd);
 	return got;
 }
@@ -88,20 +106,32 @@ __attribute__((noinline)) static int recv_via_library(int port)
 {
 	int fd = connect_to(port), got = 0;
 	for (int i = 0; i < 2; i++)
-		got += netlib_recv_with_timeout(fd, 150); CALLSITE(recv_via_library)
+		got += TIMED(VIALIB, netlib_recv_with_timeout(fd, 150)); CALLSITE(recv_via_library)
 	close(fd);
 	return got;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: blocker SILENT_PORT\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: blocker SILENT_PORT [TIMES_FILE]\n");
 		return 2;
 	}
 	int port = atoi(argv[1]);
 	int n = poll_three_times(port) + recv_five_times(port) + recv_asks_two_s(port) +
 		recv_asks_forever(port) + recv_via_library(port);
 	printf("done %d\n", n);
+	if (argc == 3) {
+		static const char *const names[] = { "poll_three_times", "recv_five_times",
+			"recv_asks_two_s", "recv_asks_forever", "recv_via_library" };
+		FILE *f = fopen(argv[2], "w");
+		if (!f) {
+			perror(argv[2]);
+			return 2;
+		}
+		for (int i = 0; i <= VIALIB; i++)
+			fprintf(f, "%s %.3f\n", names[i], measured_ms[i]);
+		fclose(f);
+	}
 	return n == 0 ? 0 : 1;
 }

@@ -60,12 +60,47 @@ void an_record(struct lt_env *env, const char *trace_dir, const char *const argv
 		     p.out, p.err);
 }
 
-void an_analyze(struct an_result *r, const char *const args[])
+int an_exec(const char *const argv[], int timeout_ms, char **out, char **err)
 {
 	char out_path[] = "/tmp/waitcap-analyze-out-XXXXXX";
 	char err_path[] = "/tmp/waitcap-analyze-err-XXXXXX";
 	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
 	cr_assert(out_fd >= 0 && err_fd >= 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(out_fd, 1);
+		dup2(err_fd, 2);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+		if (waited > timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			cr_assert_fail("%s did not finish in %d ms", argv[0], timeout_ms);
+		}
+		usleep(10000);
+	}
+	close(out_fd);
+	close(err_fd);
+	*out = an_read_file(out_path);
+	*err = an_read_file(err_path);
+	unlink(out_path);
+	unlink(err_path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void an_analyze(struct an_result *r, const char *const args[])
+{
+	char out_path[] = "/tmp/waitcap-analyze-report-XXXXXX";
+	int fd = mkstemp(out_path);
+	cr_assert(fd >= 0);
+	close(fd);
 	const char *argv[64];
 	size_t k = 0;
 	argv[k++] = lt_getenv("WAITCAP_BIN");
@@ -75,35 +110,14 @@ void an_analyze(struct an_result *r, const char *const args[])
 	argv[k++] = "-o";
 	argv[k++] = out_path;
 	argv[k] = NULL;
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		dup2(err_fd, 2);
-		int devnull = open("/dev/null", O_RDWR);
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	/* Bounded: waitcap analyze on the small test traces takes well under
-	 * a second; 60 s means it hung. */
-	int status = 0;
-	for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
-		if (waited > 60000) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			cr_assert_fail("waitcap analyze did not finish in 60 s");
-		}
-		usleep(10000);
-	}
-	close(out_fd);
-	close(err_fd);
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	char *out;
+	/* The test traces are small: a minute means it hung. */
+	r->status = an_exec(argv, 60000, &out, &r->err);
+	free(out);
 	r->out = an_read_file(out_path);
-	r->err = an_read_file(err_path);
+	if (!r->out)
+		r->out = strdup("");
 	unlink(out_path);
-	unlink(err_path);
 }
 
 void an_result_free(struct an_result *r)
@@ -241,9 +255,26 @@ void an_record_blocker(const char *trace_dir)
 	cr_assert(peer_silent_server(&silent, 0) == 0);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", silent.port);
-	const char *argv[] = { an_build("tests/analyze/blocker"), port, NULL };
+	char times[700];
+	snprintf(times, sizeof(times), "%s.times", trace_dir);
+	const char *argv[] = { an_build("tests/analyze/blocker"), port, times, NULL };
 	const char *extra[] = { "WAITCAP_CAPS=recv=300ms", NULL };
 	an_record(&env, trace_dir, argv, extra);
 	peer_stop(&silent);
 	lt_cleanup(&env);
+}
+
+double an_blocker_measured_ms(const char *name)
+{
+	char path[700], fn[64];
+	snprintf(path, sizeof(path), "%s.times", an_shared_trace("blocker", an_record_blocker));
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "blocker wrote no %s", path);
+	double ms = -1, v;
+	while (fscanf(f, "%63s %lf", fn, &v) == 2)
+		if (strcmp(fn, name) == 0)
+			ms = v;
+	fclose(f);
+	cr_assert(ms >= 0, "no time for %s in %s", name, path);
+	return ms;
 }

@@ -30,6 +30,15 @@ const char *an_shared_trace(const char *name, void (*record)(const char *trace_d
  * lttng-sessiond (for an_shared_trace). */
 void an_record_blocker(const char *trace_dir);
 
+/* Run argv (argv[0] a path) with stdin /dev/null, stdout and stderr
+ * collected (malloc()ed), killed by pid after timeout_ms.  The exit
+ * status, 128+signal when killed by one. */
+int an_exec(const char *const argv[], int timeout_ms, char **out, char **err);
+
+/* What blocker measured of its own waits in the shared recording: the
+ * total in ms of the function `name`. */
+double an_blocker_measured_ms(const char *name);
+
 /* waitcap analyze with these arguments (NULL-terminated); output through
  * -o so that its size is not limited. */
 void an_analyze(struct an_result *r, const char *const args[]);

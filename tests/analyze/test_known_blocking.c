@@ -24,12 +24,18 @@ static void teardown(void)
 
 TestSuite(known_blocking, .init = setup, .fini = teardown, .timeout = 100);
 
-static void assert_total_near(const cJSON *site, double expected_ms)
+/* Within 5 % of the nominal durations, and of what the program measured
+ * itself (a loaded machine overshoots timeouts a little: the trace must
+ * show what really happened). */
+static void assert_total_near(const cJSON *site, double nominal_ms, const char *measured_as)
 {
 	double total = an_num(site, "total_ms");
-	cr_assert(fabs(total - expected_ms) <= expected_ms * 0.05,
-		  "%s: total_ms %.1f, expected %.0f within 5 %%", an_str(site, "function"), total,
-		  expected_ms);
+	double measured = an_blocker_measured_ms(measured_as);
+	cr_assert(fabs(total - measured) <= measured * 0.05,
+		  "%s: total_ms %.1f, the program measured %.1f", an_str(site, "function"), total,
+		  measured);
+	cr_assert(total >= nominal_ms * 0.95 && total <= nominal_ms * 1.25,
+		  "%s: total_ms %.1f for a nominal %.0f", an_str(site, "function"), total, nominal_ms);
 }
 
 static void assert_where(const cJSON *site, const char *name)
@@ -48,7 +54,7 @@ Test(known_blocking, three_polls_of_200ms_at_their_line)
 	const cJSON *site = an_callsite(report, "poll_three_times");
 	cr_assert_str_eq(an_str(site, "op"), "poll");
 	cr_assert_eq(an_num(site, "count"), 3);
-	assert_total_near(site, 600);
+	assert_total_near(site, 600, "poll_three_times");
 	cr_assert_eq(an_num(site, "app_timeouts"), 3);
 	cr_assert_eq(an_num(site, "capped"), 0);
 	assert_where(site, "poll_three_times");
@@ -59,8 +65,9 @@ Test(known_blocking, five_recvs_of_100ms_at_their_line)
 	const cJSON *site = an_callsite(report, "recv_five_times");
 	cr_assert_str_eq(an_str(site, "op"), "recv");
 	cr_assert_eq(an_num(site, "count"), 5);
-	assert_total_near(site, 500);
-	cr_assert(fabs(an_num(site, "p50_ms") - 100) <= 5, "p50 %.1f", an_num(site, "p50_ms"));
+	assert_total_near(site, 500, "recv_five_times");
+	double p50 = an_num(site, "p50_ms");
+	cr_assert(p50 >= 99 && p50 <= 125, "p50 %.1f for 100 ms timeouts", p50);
 	cr_assert_eq(an_num(site, "app_timeouts"), 5);
 	assert_where(site, "recv_five_times");
 }
@@ -71,10 +78,14 @@ Test(known_blocking, capped_recv_counts_what_the_cap_avoided)
 	cr_assert_eq(an_num(site, "count"), 1);
 	cr_assert_eq(an_num(site, "capped"), 1);
 	cr_assert_eq(an_num(site, "unbounded"), 0);
-	assert_total_near(site, 300);
+	assert_total_near(site, 300, "recv_asks_two_s");
 	cr_assert_eq(an_num(site, "requested_ms"), 2000);
+	/* It asked for 2 s and waited what it waited: the rest was avoided. */
 	double avoided = an_num(site, "avoided_ms");
-	cr_assert(fabs(avoided - 1700) <= 1700 * 0.05, "avoided_ms %.1f, expected 1700", avoided);
+	double expected = 2000 - an_blocker_measured_ms("recv_asks_two_s");
+	cr_assert(fabs(avoided - expected) <= expected * 0.05, "avoided_ms %.1f, expected %.1f",
+		  avoided, expected);
+	cr_assert(avoided > 1600 && avoided <= 1700, "avoided_ms %.1f", avoided);
 	assert_where(site, "recv_asks_two_s");
 }
 
@@ -116,8 +127,8 @@ Test(known_blocking, call_site_in_a_library_is_the_library_function)
 {
 	const cJSON *site = an_callsite(report, "netlib_recv_with_timeout");
 	cr_assert_eq(an_num(site, "count"), 2);
-	assert_total_near(site, 300);
 	cr_assert(strstr(an_str(site, "binary"), "libanalyze_netlib"), "binary %s", an_str(site, "binary"));
+	assert_total_near(site, 300, "recv_via_library");
 	cr_assert_eq((int)an_num(site, "line"), an_marker_line("netlib.c", "netlib_recv_with_timeout"));
 }
 
@@ -127,7 +138,7 @@ Test(known_blocking, skip_moves_the_call_site_to_the_library_caller)
 	cJSON *skipped = an_analyze_json(args);
 	const cJSON *site = an_callsite(skipped, "recv_via_library");
 	cr_assert_eq(an_num(site, "count"), 2);
-	assert_total_near(site, 300);
+	assert_total_near(site, 300, "recv_via_library");
 	assert_where(site, "recv_via_library");
 	/* The stack starts at the call site and goes outwards. */
 	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(site, "stack");
