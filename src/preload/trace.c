@@ -122,9 +122,13 @@ static const struct waitcap_tp_api *tp;
 static pid_t tracer_threads[WC_TRACER_THREADS_MAX];
 static int tracer_thread_count;
 
-/* waitcap:config is emitted at start, when usually no session exists yet;
- * emit it again the first time a traced wait sees a session listening. */
-static int config_seen_enabled;
+/* waitcap:config is emitted at start, when usually no session exists yet,
+ * so it is emitted again with the traced waits, at most once a second: a
+ * session opened later (waitcap record) gets it too.  Not only on the first
+ * wait a session sees: LTTng enables events before it starts recording,
+ * and an event emitted in between is dropped. */
+#define WC_CONFIG_REFRESH_NS (1000 * WC_MS)
+static int64_t config_emitted_ns;
 static struct waitcap_tp_config config_event;
 static char config_profile[64], config_reason[160], config_file[4096];
 static char config_flag[64], config_error[512];
@@ -245,24 +249,25 @@ static bool on_tracer_thread(void)
 	return contains(tracer_threads, tracer_thread_count, self);
 }
 
-static void config_if_new_session(void)
+static void config_if_due(void)
 {
-	int enabled = *config_state != 0;
-	int seen = __atomic_load_n(&config_seen_enabled, __ATOMIC_RELAXED);
-	if (enabled == seen)
+	if (!*config_state)
 		return;
-	if (!__atomic_compare_exchange_n(&config_seen_enabled, &seen, enabled, false,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	int64_t now = wc_now_ns();
+	int64_t last = LD(config_emitted_ns);
+	if (now - last < WC_CONFIG_REFRESH_NS)
 		return;
-	if (enabled)
-		tp->emit_config(&config_event, NULL);
+	if (!__atomic_compare_exchange_n(&config_emitted_ns, &last, now, false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return; /* another thread does it */
+	tp->emit_config(&config_event, NULL);
 }
 
 void wc_trace_wait(const struct wc_wait_record *r)
 {
 	if (!tp || !*wait_state || on_tracer_thread())
 		return;
-	config_if_new_session();
+	config_if_due();
 	struct waitcap_tp_wait w = {
 		.op = r->op, .func = r->func, .fd = r->fd, .peer = r->peer,
 		.rule = r->rule, .timeout_ms = r->timeout_ms, .cap_ms = r->cap_ms,
@@ -278,7 +283,7 @@ void wc_trace_expired(const struct wc_expired_record *r)
 {
 	if (!tp || !*expired_state || on_tracer_thread())
 		return;
-	config_if_new_session();
+	config_if_due();
 	struct waitcap_tp_expired e = {
 		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
 		.cap_ms = r->cap_ms, .waited_ns = r->waited_ns, .armed_ip = r->armed_ip,
@@ -317,6 +322,7 @@ void wc_trace_config(const struct wc_policy *policy)
 		.send_cap_ms = cap_or_none(policy, WC_OP_SEND),
 		.nrules = policy->nrules,
 	};
-	__atomic_store_n(&config_seen_enabled, *config_state != 0, __ATOMIC_RELAXED);
+	if (*config_state)
+		ST(config_emitted_ns, wc_now_ns());
 	tp->emit_config(&config_event, NULL);
 }

@@ -38,7 +38,7 @@ Test(record, program_started_before_the_session_is_traced)
 	lt_spawn(&env, &program, client_argv, client_env);
 	cr_assert(lt_wait_output(&program, "iteration 1:", 10000), "%s", program.err);
 
-	const char *record_argv[] = {lt_getenv("WAITCAP_BIN"), "record", "--duration", "1500ms",
+	const char *record_argv[] = {lt_getenv("WAITCAP_BIN"), "record", "--duration", "2s",
 				     "-o", lt_path(&env, "trace"), NULL};
 	struct lt_proc record;
 	int status = lt_run(&env, &record, record_argv, NULL, 20000);
@@ -55,10 +55,10 @@ Test(record, program_started_before_the_session_is_traced)
 	const char *waits[] = {"waitcap:wait:", vpid, "func = \"recv\"", "outcome = \"app_timeout\"",
 			       NULL};
 	int n = lt_count_lines(text, waits, NULL, 0);
-	/* 1.5 s of a 150 ms loop: about ten; allow for the session's start. */
+	/* 2 s of a 150 ms loop: about thirteen; allow for the session's start. */
 	cr_assert_geq(n, 4, "only %d waits of the running program recorded:\n%.4000s", n, text);
 	const char *config[] = {"waitcap:config:", vpid, NULL};
-	cr_assert_eq(lt_count_lines(text, config, NULL, 0), 1,
+	cr_assert_geq(lt_count_lines(text, config, NULL, 0), 1,
 		     "the program's policy was not recorded for the late session:\n%.4000s", text);
 	free(text);
 }
