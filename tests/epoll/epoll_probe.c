@@ -1,0 +1,249 @@
+/* epoll_probe SCENARIO PORT: one epoll scenario against a loopback server,
+ * printed as a transcript.  The tests run it bare and preloaded: against
+ * an echo server (no deadline passes) both transcripts must be the same;
+ * against a silent server the preloaded one shows the caps.
+ *
+ * Every line is "what: result"; what follows " #" is timing, which the
+ * comparison ignores.
+ *
+ * Scenarios:
+ *   oneshot  EPOLLIN|EPOLLONESHOT: reported once, silent until EPOLL_CTL_MOD
+ *   et       EPOLLIN|EPOLLET: one report per edge
+ *   dup      registered fd closed while a dup of it stays open
+ *   closed   registered fd closed (its number reused), epoll fd closed
+ *   two      two sockets, maxevents 1: each reported, none twice
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int port;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int connect_to_server(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		perror("epoll_probe: connect to 127.0.0.1");
+		exit(2);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+static const char *err_name(int err)
+{
+	switch (err) {
+	case 0: return "0";
+	case EAGAIN: return "EAGAIN";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EBADF: return "EBADF";
+	case ENOENT: return "ENOENT";
+	case EEXIST: return "EEXIST";
+	case EPIPE: return "EPIPE";
+	case ECONNRESET: return "ECONNRESET";
+	}
+	static char buf[32];
+	snprintf(buf, sizeof(buf), "errno%d", err);
+	return buf;
+}
+
+static void events_name(uint32_t ev, char *buf, size_t len)
+{
+	static const struct { uint32_t bit; const char *name; } bits[] = {
+		{EPOLLIN, "IN"}, {EPOLLOUT, "OUT"}, {EPOLLERR, "ERR"},
+		{EPOLLHUP, "HUP"}, {EPOLLRDHUP, "RDHUP"},
+	};
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (ev & bits[i].bit)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? "|" : "", bits[i].name);
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+/* Print one wait: how many events, each event's data (as a name) and
+ * events, and how long it took. */
+static int show_wait(const char *what, int ep, int maxevents, int timeout_ms,
+		     const char *(*name_of)(uint64_t))
+{
+	struct epoll_event evs[8];
+	long start = now_ms();
+	int n = epoll_wait(ep, evs, maxevents, timeout_ms);
+	int err = errno;
+	long ms = now_ms() - start;
+	if (n < 0) {
+		printf("%s: -1 %s # ms=%ld\n", what, err_name(err), ms);
+		return n;
+	}
+	printf("%s: n=%d", what, n);
+	for (int i = 0; i < n; i++) {
+		char names[64];
+		events_name(evs[i].events, names, sizeof(names));
+		printf(" [%s %s]", name_of(evs[i].data.u64), names);
+	}
+	printf(" # ms=%ld\n", ms);
+	return n;
+}
+
+static void show_io(const char *what, ssize_t r, int err)
+{
+	if (r < 0)
+		printf("%s: -1 %s\n", what, err_name(err));
+	else
+		printf("%s: %zd\n", what, r);
+}
+
+static void do_send(const char *what, int fd, const char *msg)
+{
+	ssize_t r = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
+	show_io(what, r, errno);
+}
+
+static void do_recv(const char *what, int fd)
+{
+	char buf[64];
+	ssize_t r = recv(fd, buf, sizeof(buf), 0);
+	show_io(what, r, errno);
+}
+
+static void do_ctl(const char *what, int ep, int op, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = data};
+	int r = epoll_ctl(ep, op, fd, &ev);
+	show_io(what, r, errno);
+}
+
+/* Data values the program chose: like a pointer, not the fd. */
+#define TOKEN_A 0x7f00dead0001ull
+#define TOKEN_B 0x7f00dead0002ull
+
+static const char *token_name(uint64_t data)
+{
+	return data == TOKEN_A ? "A" : data == TOKEN_B ? "B" : "?";
+}
+
+static int registered_fd;
+static const char *fd_name(uint64_t data)
+{
+	return (int)data == registered_fd ? "reg" : "?";
+}
+
+static void oneshot(void)
+{
+	int ep = epoll_create1(0), fd = connect_to_server();
+	do_ctl("add", ep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLONESHOT, TOKEN_A);
+	do_send("send", fd, "a");
+	show_wait("wait1", ep, 8, 1000, token_name);
+	show_wait("wait2 (disarmed)", ep, 8, 300, token_name);
+	do_ctl("mod", ep, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT, TOKEN_A);
+	show_wait("wait3 (re-armed)", ep, 8, 1000, token_name);
+	show_wait("wait4 (disarmed)", ep, 8, 300, token_name);
+	do_recv("recv", fd);
+}
+
+static void edge(void)
+{
+	int ep = epoll_create1(0), fd = connect_to_server();
+	do_ctl("add", ep, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLET, TOKEN_A);
+	do_send("send1", fd, "a");
+	show_wait("wait1", ep, 8, 1000, token_name);
+	show_wait("wait2 (no new edge)", ep, 8, 300, token_name);
+	do_send("send2", fd, "b");
+	show_wait("wait3", ep, 8, 1000, token_name);
+	do_recv("recv", fd);
+}
+
+static void dup_closed(void)
+{
+	int ep = epoll_create1(0), fd = connect_to_server();
+	registered_fd = fd;
+	do_ctl("add", ep, EPOLL_CTL_ADD, fd, EPOLLIN, (uint64_t)fd);
+	int dupfd = dup(fd);
+	close(fd);
+	do_send("send on dup", dupfd, "a");
+	show_wait("wait1", ep, 8, 1000, fd_name);
+	do_recv("recv on dup", dupfd);
+	do_ctl("del dup", ep, EPOLL_CTL_DEL, dupfd, 0, 0);
+	do_ctl("del closed", ep, EPOLL_CTL_DEL, fd, 0, 0);
+}
+
+static void closed(void)
+{
+	int ep = epoll_create1(0), fd = connect_to_server();
+	registered_fd = fd;
+	do_ctl("add", ep, EPOLL_CTL_ADD, fd, EPOLLIN, (uint64_t)fd);
+	do_send("send", fd, "a");
+	close(fd);
+	int other = connect_to_server(); /* takes the closed number */
+	printf("number reused: %s\n", other == fd ? "yes" : "no");
+	do_send("send on new", other, "b");
+	show_wait("wait1 (registration gone)", ep, 8, 1000, fd_name);
+	do_ctl("mod new", ep, EPOLL_CTL_MOD, other, EPOLLIN, (uint64_t)other);
+
+	do_ctl("add new", ep, EPOLL_CTL_ADD, other, EPOLLIN, (uint64_t)other);
+	close(ep);
+	int ep2 = epoll_create1(0); /* takes the closed epoll fd's number */
+	printf("epoll number reused: %s\n", ep2 == ep ? "yes" : "no");
+	show_wait("wait2 (new epoll set)", ep2, 8, 600, fd_name);
+	do_recv("recv on new", other);
+}
+
+static void two(void)
+{
+	int ep = epoll_create1(0), a = connect_to_server(), b = connect_to_server();
+	do_ctl("add a", ep, EPOLL_CTL_ADD, a, EPOLLIN, TOKEN_A);
+	do_ctl("add b", ep, EPOLL_CTL_ADD, b, EPOLLIN, TOKEN_B);
+	do_send("send a", a, "a");
+	do_send("send b", b, "b");
+	/* Both answers (or both expiries) are due by now or soon. */
+	usleep(400 * 1000);
+	show_wait("wait1 (max 1)", ep, 1, 1000, token_name);
+	show_wait("wait2 (max 1)", ep, 1, 1000, token_name);
+	do_recv("recv a", a);
+	do_recv("recv b", b);
+	do_ctl("del a", ep, EPOLL_CTL_DEL, a, 0, 0);
+	do_ctl("del b", ep, EPOLL_CTL_DEL, b, 0, 0);
+	show_wait("wait3 (empty)", ep, 8, 200, token_name);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two PORT\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	port = atoi(argv[2]);
+	const char *s = argv[1];
+	if (!strcmp(s, "oneshot"))
+		oneshot();
+	else if (!strcmp(s, "et"))
+		edge();
+	else if (!strcmp(s, "dup"))
+		dup_closed();
+	else if (!strcmp(s, "closed"))
+		closed();
+	else if (!strcmp(s, "two"))
+		two();
+	else {
+		fprintf(stderr, "epoll_probe: unknown scenario \"%s\"\n", s);
+		return 2;
+	}
+	return 0;
+}

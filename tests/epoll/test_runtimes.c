@@ -1,0 +1,178 @@
+/* Real event-loop runtimes under the library: python3 asyncio and Node.js
+ * (libuv) wait in epoll_wait and keep their timers in user space.  With
+ * 300 ms caps, a connect to a full accept queue and a request to a silent
+ * server end within cap + 200 ms with the runtime's own timeout error;
+ * with FORCE_LEGACY_TIMEOUTS=true they wait for the program's own timeout. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "peers.h"
+#include "proc.h"
+
+#define CAPS "WAITCAP_CAPS=connect=300ms,recv=300ms"
+static const char *const capped_env[] = {CAPS, NULL};
+static const char *const legacy_env[] = {CAPS, "FORCE_LEGACY_TIMEOUTS=true", NULL};
+
+static struct peer peer;
+static struct proc_result res;
+
+static const char *script(const char *name)
+{
+	static char path[4096];
+	const char *src = getenv("WAITCAP_SRC");
+	snprintf(path, sizeof(path), "%s/tests/epoll/%s", src ? src : ".", name);
+	return path;
+}
+
+/* Run "INTERP SCRIPT MODE PORT [OWN]" preloaded; returns its result line. */
+static const char *run_client(const char *interp, const char *file, const char *mode, int port,
+			      const char *own, const char *const env[])
+{
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	const char *argv[] = {interp, script(file), mode, port_s, own, NULL};
+	cr_assert_eq(proc_run(&res, argv, env, true, 20000), 0, "could not run %s", interp);
+	cr_assert_eq(res.exit_code, 0, "%s %s %s exited %d:\n%s%s", interp, file, mode,
+		     res.exit_code, res.out, res.err);
+	return res.out;
+}
+
+static long result_ms(const char *out)
+{
+	const char *ms = strstr(out, "ms=");
+	cr_assert(ms, "no duration in \"%s\"", out);
+	return strtol(ms + 3, NULL, 10);
+}
+
+/* Ended by the 300 ms cap: within cap + 200 ms, and not before it. */
+static void assert_capped(const char *out)
+{
+	long ms = result_ms(out);
+	cr_assert(ms >= 280 && ms <= 500, "took %ld ms, want 300..500: %s", ms, out);
+}
+
+/* Ended by the program's own 1.5 s timeout. */
+static void assert_own_timeout(const char *out)
+{
+	long ms = result_ms(out);
+	cr_assert(ms >= 1450 && ms <= 2500, "took %ld ms, want the own 1500 ms: %s", ms, out);
+}
+
+/* ---- python3 asyncio ---------------------------------------------------- */
+
+Test(epoll_runtimes, asyncio_open_connection_to_full_listener_times_out, .timeout = 30)
+{
+	cr_assert_eq(peer_full_listener(&peer, 0), 0);
+	const char *out = run_client("python3", "asyncio_client.py", "connect", peer.port, NULL,
+				     capped_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error TimeoutError errno=110 ", 29), "%s", out);
+	assert_capped(out);
+}
+
+Test(epoll_runtimes, asyncio_read_from_silent_server_times_out, .timeout = 30)
+{
+	cr_assert_eq(peer_silent_server(&peer, 0), 0);
+	const char *out = run_client("python3", "asyncio_client.py", "read", peer.port, NULL,
+				     capped_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error TimeoutError errno=110 ", 29), "%s", out);
+	assert_capped(out);
+}
+
+Test(epoll_runtimes, asyncio_legacy_flag_keeps_own_timeouts, .timeout = 30)
+{
+	cr_assert_eq(peer_full_listener(&peer, 0), 0);
+	const char *out = run_client("python3", "asyncio_client.py", "connect", peer.port, "1.5",
+				     legacy_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error TimeoutError errno=None ", 30), "%s", out);
+	assert_own_timeout(out);
+
+	cr_assert_eq(peer_silent_server(&peer, 0), 0);
+	out = run_client("python3", "asyncio_client.py", "read", peer.port, "1.5", legacy_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error TimeoutError errno=None ", 30), "%s", out);
+	assert_own_timeout(out);
+}
+
+/* ---- Node.js (libuv) ----------------------------------------------------- */
+
+Test(epoll_runtimes, node_connect_to_full_listener_emits_etimedout, .timeout = 30)
+{
+	cr_assert_eq(peer_full_listener(&peer, 0), 0);
+	const char *out = run_client("node", "node_client.js", "connect", peer.port, NULL,
+				     capped_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error ETIMEDOUT ", 16), "%s", out);
+	assert_capped(out);
+}
+
+Test(epoll_runtimes, node_http_get_from_silent_server_errors, .timeout = 30)
+{
+	cr_assert_eq(peer_silent_server(&peer, 0), 0);
+	const char *out = run_client("node", "node_client.js", "http", peer.port, NULL, capped_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error ETIMEDOUT ", 16), "%s", out);
+	assert_capped(out);
+}
+
+Test(epoll_runtimes, node_legacy_flag_keeps_own_timeouts, .timeout = 30)
+{
+	cr_assert_eq(peer_full_listener(&peer, 0), 0);
+	const char *out = run_client("node", "node_client.js", "connect", peer.port, "1500",
+				     legacy_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error OWN_TIMEOUT ", 18), "%s", out);
+	assert_own_timeout(out);
+
+	cr_assert_eq(peer_silent_server(&peer, 0), 0);
+	out = run_client("node", "node_client.js", "http", peer.port, "1500", legacy_env);
+	peer_stop(&peer);
+	cr_assert(!strncmp(out, "error OWN_TIMEOUT ", 18), "%s", out);
+	assert_own_timeout(out);
+}
+
+/* ---- a pool of idle connections next to one stuck request -------------- */
+
+/* The shared loopback peers hold 64 clients; the pool needs 200. */
+static pid_t start_echo_server(int *port)
+{
+	int out[2];
+	cr_assert_eq(pipe(out), 0);
+	const char *argv[] = {build_path("tests/epoll/epoll_echo_server"), "0", NULL};
+	pid_t pid = proc_start(argv, NULL, false, out[1], -1);
+	close(out[1]);
+	char buf[32] = {0};
+	ssize_t n = read(out[0], buf, sizeof(buf) - 1); /* blocks until the port is printed */
+	close(out[0]);
+	cr_assert(n > 0 && atoi(buf) > 0, "echo server printed no port");
+	*port = atoi(buf);
+	return pid;
+}
+
+Test(epoll_runtimes, asyncio_pool_of_200_idle_survives_one_timeout, .timeout = 60)
+{
+	int echo_port;
+	pid_t echo = start_echo_server(&echo_port);
+	cr_assert_eq(peer_silent_server(&peer, 0), 0);
+	char ports[64];
+	snprintf(ports, sizeof(ports), "%d", echo_port);
+	char silent[16];
+	snprintf(silent, sizeof(silent), "%d", peer.port);
+	const char *argv[] = {"python3", script("asyncio_client.py"), "pool", ports, silent, "200",
+			      NULL};
+	int ran = proc_run(&res, argv, capped_env, true, 30000);
+	peer_stop(&peer);
+	kill(echo, SIGTERM);
+	proc_wait(echo, 5000);
+	cr_assert_eq(ran, 0);
+	cr_assert_eq(res.exit_code, 0, "%s%s", res.out, res.err);
+	cr_assert(!strncmp(res.out, "pool answered=200/200 active: error TimeoutError errno=110 ", 59),
+		  "%s", res.out);
+	assert_capped(res.out);
+}
