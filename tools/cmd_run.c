@@ -121,10 +121,15 @@ static int run_traced(char **cmd, const char *dir, const char *format, const cha
 	snprintf(path, sizeof(path), "%s", wc_session_path(s));
 	if (wc_session_stop(s, err, sizeof(err)) != 0)
 		fprintf(stderr, "waitcap run: stopping the session: %s\n", err);
+	fflush(stdout);
 	fprintf(stderr, "waitcap: trace written to %s\n", path);
-	char *argv[] = {"analyze", path, "--format", (char *)format, out ? "-o" : NULL,
+	/* A root session daemon records every process running with the
+	 * library; the report is about this command. */
+	char pidarg[16];
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)pid);
+	char *argv[] = {"analyze", "--pid", pidarg, "--format", (char *)format, path, "-o",
 			(char *)out, NULL};
-	int ar = cmd_analyze(out ? 6 : 4, argv);
+	int ar = cmd_analyze(out ? 8 : 6, argv);
 	if (ar != 0 && ar != 3)
 		fprintf(stderr, "waitcap run: the report failed (status %d)\n", ar);
 	return exit_status(status);

@@ -41,6 +41,10 @@ static inline bool wc_take_pending(struct wc_fd *e)
  * program back its own TCP_USER_TIMEOUT. */
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok);
 
+/* How much longer than the connect cap the kernel backstop
+ * (TCP_USER_TIMEOUT while connecting) is: see set_backstop(). */
+#define WC_BACKSTOP_MARGIN_MS 1000
+
 /* Milliseconds from now to deadline, rounded up (poll's unit). */
 static inline int wc_ms_until(int64_t deadline, int64_t now)
 {

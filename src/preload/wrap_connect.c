@@ -40,11 +40,14 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	}
 }
 
-/* The kernel backstop while connecting: TCP_USER_TIMEOUT = connect cap,
- * for the paths the library cannot see (raw syscalls, io_uring). */
+/* The kernel backstop while connecting: TCP_USER_TIMEOUT = connect cap
+ * plus a margin, for the paths the library cannot see (raw syscalls,
+ * io_uring).  The margin lets the library's own deadline fire first where
+ * it can see the wait: the kernel checks TCP_USER_TIMEOUT only when a SYN
+ * is due for retransmission, so at an equal value the two race. */
 static void set_backstop(int fd, struct wc_fd *e)
 {
-	int cap = LD(e->cap_ms[WC_OP_CONNECT]);
+	int cap = LD(e->cap_ms[WC_OP_CONNECT]) + WC_BACKSTOP_MARGIN_MS;
 	int own = LD(e->own_user_timeout_ms);
 	int eff = own > 0 && own < cap ? own : cap;
 	if (real_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &eff, sizeof(eff)) == 0)

@@ -204,7 +204,7 @@ WC_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 			return -1;
 		}
 		ST(e->own_user_timeout_ms, own);
-		int cap = LD(e->cap_ms[WC_OP_CONNECT]);
+		int cap = LD(e->cap_ms[WC_OP_CONNECT]) + WC_BACKSTOP_MARGIN_MS;
 		int eff = own > 0 && own < cap ? own : cap;
 		return real_setsockopt(fd, level, name, &eff, sizeof(eff));
 	}
