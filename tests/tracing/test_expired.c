@@ -77,3 +77,50 @@ Test(expired, curl_connect_deadline_is_traced_at_the_connect_in_libcurl)
 		  "the connect is not in libcurl: %s", line);
 	free(text);
 }
+
+/* An asyncio client waits in epoll_wait; the library's connect deadline
+ * fires there.  CPython calls connect() from its socket module, built into
+ * the interpreter binary. */
+static const char asyncio_client[] =
+	"import asyncio, sys\n"
+	"async def main():\n"
+	"    try:\n"
+	"        await asyncio.wait_for(asyncio.open_connection('127.0.0.1', int(sys.argv[1])), 20)\n"
+	"        print('connected')\n"
+	"    except OSError as e:\n"
+	"        print('connect failed: errno', e.errno)\n"
+	"asyncio.run(main())\n";
+
+Test(expired, asyncio_connect_deadline_is_traced_at_the_connect_in_python)
+{
+	char port[16], trace_opt[300];
+	snprintf(port, sizeof port, "%d", full.port);
+	snprintf(trace_opt, sizeof trace_opt, "--trace=%s", lt_path(&env, "trace"));
+	const char *argv[] = {lt_getenv("WAITCAP_BIN"), "run", trace_opt, "--", "/usr/bin/python3",
+			      "-c", asyncio_client, port, NULL};
+	const char *extra[] = {"WAITCAP_CAPS=connect=300ms", NULL};
+	struct lt_proc p;
+	int64_t start = monotonic_ms();
+	lt_spawn(&env, &p, argv, extra);
+	cr_assert(lt_wait_output(&p, "waitcap: trace written to", 15000),
+		  "python was not cut short by the 300 ms connect cap:\n%s\n%s", p.out, p.err);
+	int64_t client_ms = monotonic_ms() - start;
+	cr_assert_eq(lt_finish(&p, 30000), 0, "%s\n%s", p.out, p.err);
+	cr_assert(strstr(p.out, "connect failed: errno 110\n"), "%s\n%s", p.out, p.err);
+	cr_assert_lt(client_ms, 10000, "python took %lld ms", (long long)client_ms);
+
+	char *text = lt_babeltrace(lt_path(&env, "trace"), true);
+	char peer[64], line[4096];
+	snprintf(peer, sizeof peer, "peer = \"127.0.0.1:%d\"", full.port);
+	const char *needles[] = {"waitcap:expired:", peer, NULL};
+	int n = lt_count_lines(text, needles, line, sizeof line);
+	cr_assert_eq(n, 1, "expected one waitcap:expired for %s, found %d:\n%.6000s", peer, n, text);
+	char value[256];
+	cr_assert(lt_field(line, "op", value, sizeof value) && !strcmp(value, "connect"), "%s", line);
+	cr_assert(lt_field(line, "cap_ms", value, sizeof value) && !strcmp(value, "300"), "%s", line);
+	const char *debug = strstr(line, "debug_info");
+	cr_assert(debug && lt_field(debug, "bin", value, sizeof value), "%s", line);
+	cr_assert(!strncmp(value, "python3.11", strlen("python3.11")),
+		  "the connect is not in the interpreter: %s", line);
+	free(text);
+}
