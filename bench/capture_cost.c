@@ -17,6 +17,8 @@
  * usage: capture_cost [ROUND_TRIPS]      (needs lttng-sessiond; starts one
  *        for this user when none runs, and stops it afterwards) */
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <libgen.h>
 #include <errno.h>
 #include <lttng/lttng.h>
 #include <netinet/in.h>
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "../tracepoints/waitcap_emit.h"
 
 #ifndef WAITCAP_LIB_PATH
 #error "build with -DWAITCAP_LIB_PATH=... (bench/meson.build does)"
@@ -80,6 +83,68 @@ static int ping_pong(long trips)
 		nanosleep(&pause, NULL);
 	}
 	printf("%.1f\n", (double)elapsed / (double)trips);
+	return 0;
+}
+
+/* The capture itself, timed in isolation (in a child, with the session
+ * recording): the same two steps the library takes for a slow call — a
+ * libunwind stack walk and the waitcap:wait event through libwaitcap-tp.so —
+ * without the socket calls around them.  Prints "walk emit frames". */
+static void *open_provider(void)
+{
+	/* Next to libwaitcap.so when installed; tracepoints/ in the build tree. */
+	char lib[4096], path[4200];
+	snprintf(lib, sizeof lib, "%s", WAITCAP_LIB_PATH);
+	const char *dir = dirname(lib);
+	snprintf(path, sizeof path, "%s/libwaitcap-tp.so", dir);
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(path, sizeof path, "%s/../../tracepoints/libwaitcap-tp.so", dir);
+		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	}
+	return h;
+}
+
+__attribute__((noinline)) static int direct_capture(long count)
+{
+	void *tp_lib = open_provider();
+	void *unwind = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (!tp_lib || !unwind)
+		return 1;
+	waitcap_tp_get_api_fn get_api = (waitcap_tp_get_api_fn)dlsym(tp_lib, WAITCAP_TP_GET_API);
+	int (*walk)(void **, int) = (int (*)(void **, int))dlsym(unwind, "unw_backtrace");
+	if (!get_api || !walk)
+		return 1;
+	const struct waitcap_tp_api *api = get_api();
+	/* The session was there before us: registration enabled the event. */
+	if (!*api->wait_state)
+		return 1;
+
+	struct waitcap_tp_wait w = {.op = "recv", .func = "recv", .fd = 3,
+				    .peer = "127.0.0.1:8000", .rule = "", .timeout_ms = -1,
+				    .cap_ms = 5000, .dur_ns = 2000000, .outcome = "ready",
+				    .ret = 1, .err = 0};
+	void *ips[48];
+	uint64_t frames[WAITCAP_TP_MAX_FRAMES];
+	int n = 0;
+	walk(ips, 48); /* warm up, as the library does at start */
+	int64_t walk_ns = 0, emit_ns = 0;
+	const struct timespec pause = {.tv_nsec = 2 * 1000000L};
+	for (long i = 0; i < count; i++) {
+		int64_t t0 = now_ns();
+		n = walk(ips, 48);
+		int64_t t1 = now_ns();
+		for (int k = 0; k < n && k < WAITCAP_TP_MAX_FRAMES; k++)
+			frames[k] = (uint64_t)(uintptr_t)ips[k];
+		api->emit_wait(&w, frames, (uint32_t)(n < WAITCAP_TP_MAX_FRAMES ? n : WAITCAP_TP_MAX_FRAMES),
+			       __builtin_return_address(0));
+		int64_t t2 = now_ns();
+		walk_ns += t1 - t0;
+		emit_ns += t2 - t1;
+		if (i % 100 == 99)
+			nanosleep(&pause, NULL); /* let the consumer keep up */
+	}
+	printf("%.1f %.1f %d\n", (double)walk_ns / count, (double)emit_ns / count, n);
 	return 0;
 }
 
@@ -141,6 +206,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--workload"))
 		return ping_pong(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "--direct"))
+		return direct_capture(atol(argv[2]));
 	long trips = argc > 1 ? atol(argv[1]) : 20000;
 	if (trips <= 0) {
 		fprintf(stderr, "usage: capture_cost [ROUND_TRIPS]\n");
@@ -187,6 +254,18 @@ int main(int argc, char **argv)
 				best[v] = ns;
 		}
 	}
+	/* The capture alone, in the last round's session. */
+	double walk_ns = -1, emit_ns = -1;
+	int depth = 0;
+	if (session) {
+		char cmd[4200];
+		snprintf(cmd, sizeof cmd, "/proc/%d/exe --direct %ld", (int)getpid(), trips);
+		FILE *f = popen(cmd, "r");
+		if (!f || fscanf(f, "%lf %lf %d", &walk_ns, &emit_ns, &depth) != 3)
+			walk_ns = -1;
+		if (f)
+			pclose(f);
+	}
 	if (session && wc_session_stop(session, err, sizeof err))
 		fprintf(stderr, "capture_cost: %s\n", err);
 	if (!had_daemon)
@@ -213,6 +292,9 @@ int main(int argc, char **argv)
 		printf("  %-8s %9.1f ns per round trip\n", variant_names[v], best[v]);
 	printf("session / bare (1 ms threshold): %.3f\n", best[SESSION] / best[BARE]);
 	printf("lib / bare (tracing off):        %.3f\n", best[LIB] / best[BARE]);
+	/* The direct run recorded `trips` events of its own. */
+	if (walk_ns >= 0)
+		events -= trips;
 	double per_trip = (double)events / (double)(trips * rounds);
 	printf("waitcap:wait events recorded per capture round trip: %.2f\n", per_trip);
 	if (per_trip < 0.5) {
@@ -221,7 +303,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double captures = per_trip;
-	printf("one slow-call capture (stack + event): %.2f us\n",
+	printf("one slow-call capture (stack + event), end to end: %.2f us\n",
 	       (best[CAPTURE] - best[SESSION]) / captures / 1000.0);
+	if (walk_ns >= 0)
+		printf("one capture alone: %.2f us (stack walk %.2f us for %d frames, "
+		       "event %.2f us)\n", (walk_ns + emit_ns) / 1000.0, walk_ns / 1000.0, depth,
+		       emit_ns / 1000.0);
+	else
+		fprintf(stderr, "capture_cost: the direct capture run failed\n");
 	return 0;
 }
