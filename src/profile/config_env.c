@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "duration.h"
+#include "locate.h"
 
 int wc_config_apply_env(struct wc_config *cfg, wc_getenv_fn getenv_fn, char *err, size_t errsz)
 {
@@ -26,6 +27,7 @@ int wc_config_apply_env(struct wc_config *cfg, wc_getenv_fn getenv_fn, char *err
 					 rule->env[op], value,
 					 rule->env_unit_ns ? "positive number (in env_unit) or duration"
 							   : "positive duration with a unit");
+				wc_one_line(err);
 				return -1;
 			}
 			for (int p = 0; p < cfg->nprofiles; p++)
@@ -80,6 +82,7 @@ int wc_config_check_hierarchy(const struct wc_config *cfg, char *err, size_t err
 			snprintf(err, errsz, "%s: hierarchy violated in profile \"%s\": %s (%s) "
 				 "must be greater than %s (%s)", where, cfg->profiles[p].name,
 				 pair->outer_text, outer, pair->inner_text, inner);
+			wc_one_line(err);
 			return -1;
 		}
 	return 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "locate.h"
 
 extern const char wc_embedded_default[];
 extern const unsigned long wc_embedded_default_len;
@@ -75,7 +76,7 @@ static char *read_all(int fd, size_t limit, size_t *len)
 	return buf;
 }
 
-struct wc_config *wc_config_load_file(const char *path, char *err, size_t errsz)
+static struct wc_config *load_file(const char *path, char *err, size_t errsz)
 {
 	/* O_NONBLOCK: a FIFO must not hang the host at start; it is refused. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -109,6 +110,14 @@ struct wc_config *wc_config_load_file(const char *path, char *err, size_t errsz)
 	}
 	struct wc_config *cfg = wc_config_parse(path, text, len, err, errsz);
 	free(text);
+	return cfg;
+}
+
+struct wc_config *wc_config_load_file(const char *path, char *err, size_t errsz)
+{
+	struct wc_config *cfg = load_file(path, err, errsz);
+	if (!cfg)
+		wc_one_line(err); /* the path may hold a newline */
 	return cfg;
 }
 

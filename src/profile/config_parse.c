@@ -691,6 +691,7 @@ struct wc_config *wc_config_parse(const char *name, const char *text, size_t len
 		int line, col;
 		wc_offset_line_col(copy, len, (size_t)(nul - copy), &line, &col);
 		snprintf(err, errsz, "%s:%d:%d: NUL byte in the file", name, line, col);
+		wc_one_line(err);
 		wc_config_free(cfg);
 		return NULL;
 	}
@@ -701,6 +702,7 @@ struct wc_config *wc_config_parse(const char *name, const char *text, size_t len
 	int rc = root ? parse_top(&p, root) : parse_error(&p, copy, len, end);
 	cJSON_Delete(root);
 	if (rc != 0) {
+		wc_one_line(err);
 		wc_config_free(cfg);
 		return NULL;
 	}

@@ -107,3 +107,10 @@ void wc_locate(const char *name, const char *t, size_t len, const struct wc_jloc
 	wc_offset_line_col(t, len, wc_locate_offset(t, len, loc), &line, &col);
 	snprintf(buf, size, "%s:%d:%d", name, line, col);
 }
+
+void wc_one_line(char *text)
+{
+	for (; *text; text++)
+		if ((unsigned char)*text < ' ' || *text == 0x7f)
+			*text = '?';
+}

@@ -16,4 +16,8 @@ void wc_offset_line_col(const char *text, size_t len, size_t offset, int *line, 
 void wc_locate(const char *name, const char *text, size_t len, const struct wc_jloc *loc,
 	       char *buf, size_t size);
 
+/* Keep an error on one line: control characters from the file or the
+ * environment (a key with a raw newline) become '?'. */
+void wc_one_line(char *text);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "duration.h"
+#include "locate.h"
 #include "match.h"
 
 static const char *const op_names[WC_OP_COUNT] = {"connect", "recv", "send"};
@@ -72,6 +73,7 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
 static void fail(struct wc_policy *policy, const char *err)
 {
 	snprintf(policy->error, sizeof policy->error, "%s", err);
+	wc_one_line(policy->error); /* WAITCAP_CAPS, WAITCAP_PROFILE come from anywhere */
 	policy->legacy = false;
 	policy->caps_overridden = false;
 	no_caps(&policy->caps);

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "locate.h"
 
 static bool is_true(const char *v)
 {
@@ -25,6 +26,7 @@ static int no_such_profile(const struct wc_config *cfg, const char *why, const c
 			 i ? ", " : "", cfg->profiles[i].name);
 	snprintf(err, errsz, "%s: profile \"%.64s\" is not in %s (profiles: %s)", why, name,
 		 cfg->file, known);
+	wc_one_line(err);
 	return -1;
 }
 

@@ -263,3 +263,11 @@ Test(errors, too_many_profiles)
 	cr_assert(strstr(err, "too many profiles (at most 32)"), "%s", err);
 	cr_assert(strncmp(err, "t.json:1:", 9) == 0, "%s", err);
 }
+
+Test(errors, control_characters_never_break_the_one_line)
+{
+	/* cJSON accepts a raw newline inside a key; the message must not. */
+	const char *err = parse_error_of("{\"ver\nsion\": 1}");
+	cr_assert_str_eq(err, "t.json:1:2: unknown key \"ver?sion\" in top-level object (known: version, "
+			      "default, environments, legacy_flags, profiles, rules, hierarchy, description)");
+}
