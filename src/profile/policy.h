@@ -72,7 +72,14 @@ int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure
 
 /* The caps for one destination: the profile's, narrowed by the first rule
  * that matches.  *rule is the index of that rule in policy->rules, or -1.
- * With policy->legacy every cap is WC_NO_CAP. */
+ * With policy->legacy every cap is WC_NO_CAP.
+ *
+ * For each op the matching rule has a value for, that value replaces the
+ * profile's cap; other ops keep the profile's.  With legacy on, *rule still
+ * names the matching rule (traces show it) while every cap is WC_NO_CAP.
+ * Only AF_INET/AF_INET6 addresses match rules (IPv4-mapped IPv6 addresses
+ * match IPv4 rules).  No allocation, no locks, no environment: call it once
+ * per connection, at connect time. */
 void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
 			socklen_t addrlen, struct wc_caps *out, int *rule);
 
