@@ -168,21 +168,6 @@ static uint32_t node_for_fd(int fd, struct wc_fd *e, bool create)
 	return ni;
 }
 
-struct wc_fd *wc_ep_node_slot(const struct wc_ep_node *node, uint32_t ni, int i, int *fd)
-{
-	if (i >= LD(node->nfds) || i >= WC_EP_NODE_FDS)
-		return NULL;
-	int f = LD(node->fds[i]);
-	struct wc_fd *slot = wc_fd_slot(f);
-	if (!slot || LD(slot->epoll_ref) != ni || LD(slot->kind) != WC_KIND_NET)
-		return NULL;
-	uint64_t ino = LD(slot->ino);
-	if (ino && ino != LD(node->ino))
-		return NULL;
-	*fd = f;
-	return slot;
-}
-
 /* ---- registrations ------------------------------------------------------- */
 
 static bool data_is_fd(uint64_t data, int fd)
@@ -202,7 +187,7 @@ static void reg_unlink(uint32_t ri)
 	if (reg->set_next)
 		ST(wc_ep_regs[reg->set_next].set_prev, reg->set_prev);
 	ST(set->nregs, set->nregs - 1);
-	if (!data_is_fd(reg->data, reg->fd))
+	if (reg->foreign)
 		ST(set->nforeign, set->nforeign - 1);
 	set_end(set);
 
@@ -233,6 +218,9 @@ static bool reg_add(uint32_t si, uint32_t ni, int fd, const struct epoll_event *
 	ST(reg->fd, fd);
 	ST(reg->events, ev->events);
 	ST(reg->data, ev->data.u64);
+	ST(reg->orphan, 0);
+	ST(reg->et_reported, 0);
+	ST(reg->foreign, !data_is_fd(ev->data.u64, fd));
 	ST(reg->node_next, node->head);
 	ST(node->head, ri);
 	set_begin(set);
@@ -242,7 +230,7 @@ static bool reg_add(uint32_t si, uint32_t ni, int fd, const struct epoll_event *
 	if (set->head)
 		ST(wc_ep_regs[set->head].set_prev, ri);
 	ST(set->head, ri);
-	if (!data_is_fd(ev->data.u64, fd))
+	if (reg->foreign)
 		ST(set->nforeign, set->nforeign + 1);
 	ST(set->nregs, set->nregs + 1);
 	set_end(set);
@@ -257,18 +245,27 @@ static uint32_t reg_lookup(uint32_t si, uint32_t ni, int fd)
 	return 0;
 }
 
-static void reg_modify(uint32_t si, uint32_t ri, const struct epoll_event *ev)
+/* Keep the set's count of registrations the fd fast path cannot find. */
+static void reg_set_foreign(struct wc_ep_reg *reg, bool foreign)
+{
+	if (reg->foreign == foreign)
+		return;
+	struct wc_ep_set *set = &wc_ep_sets[reg->set];
+	set_begin(set);
+	ST(reg->foreign, foreign);
+	ST(set->nforeign, set->nforeign + (foreign ? 1 : -1));
+	set_end(set);
+}
+
+static void reg_modify(uint32_t ri, const struct epoll_event *ev)
 {
 	struct wc_ep_reg *reg = &wc_ep_regs[ri];
-	struct wc_ep_set *set = &wc_ep_sets[si];
 	ST(reg->events, ev->events);
+	ST(reg->et_reported, 0); /* re-armed: the kernel looks again, so do we */
 	if (reg->data == ev->data.u64)
 		return;
-	set_begin(set);
-	int delta = !data_is_fd(ev->data.u64, reg->fd) - !data_is_fd(reg->data, reg->fd);
 	ST(reg->data, ev->data.u64);
-	ST(set->nforeign, set->nforeign + delta);
-	set_end(set);
+	reg_set_foreign(reg, reg->orphan || !data_is_fd(ev->data.u64, reg->fd));
 }
 
 /* Sockets worth following: outbound TCP that is capped, or not connected
@@ -315,7 +312,7 @@ void wc_ep_ctl(int epfd, int op, int fd, const struct epoll_event *ev)
 		if (ri)
 			reg_unlink(ri);
 	} else if (ri) {
-		reg_modify(si, ri, ev);
+		reg_modify(ri, ev);
 	} else if (ev && !reg_add(si, ni, fd, ev) && !wc_ep_nodes[ni].head) {
 		/* ADD, or a MOD of a socket registered before it was known. */
 		node_free(ni);
@@ -348,8 +345,18 @@ static void node_lose_fd(uint32_t ni, int fd)
 		ST(node->nfds, node->nfds - 1);
 		break;
 	}
-	if (node->nfds > 0)
+	if (node->nfds > 0) {
+		/* Its registrations live on under the closed number: the
+		 * kernel still reports them, with data naming a dead fd. */
+		for (uint32_t ri = node->head; ri; ri = wc_ep_regs[ri].node_next) {
+			struct wc_ep_reg *reg = &wc_ep_regs[ri];
+			if (reg->fd == fd) {
+				ST(reg->orphan, 1);
+				reg_set_foreign(reg, true);
+			}
+		}
 		return;
+	}
 	/* The description's last known fd: the kernel drops its
 	 * registrations, and so do we. */
 	for (uint32_t bound = 0; node->head && bound < WC_EP_MAX_REGS; bound++)

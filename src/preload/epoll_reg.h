@@ -38,6 +38,10 @@ struct wc_ep_reg {
 	uint32_t set_prev;
 	uint32_t node_next; /* list of the socket's registrations */
 	uint32_t free_next;
+	uint8_t foreign;    /* data does not name a live fd of the socket */
+	uint8_t orphan;     /* its fd closed, a dup keeps the socket open */
+	uint8_t et_reported; /* EPOLLET: the expiry was reported */
+	uint8_t pad[5];
 };
 
 struct wc_ep_node {
@@ -116,6 +120,20 @@ struct wc_ep_reg *wc_ep_find(uint32_t si, uint64_t data);
 
 /* A live slot of node for i in [0, WC_EP_NODE_FDS): its fd in *fd, or
  * NULL when that fd no longer names the socket. */
-struct wc_fd *wc_ep_node_slot(const struct wc_ep_node *node, uint32_t ni, int i, int *fd);
+static inline struct wc_fd *wc_ep_node_slot(const struct wc_ep_node *node, uint32_t ni, int i,
+					    int *fd)
+{
+	if (i >= LD(node->nfds) || i >= WC_EP_NODE_FDS)
+		return NULL;
+	int f = LD(node->fds[i]);
+	struct wc_fd *slot = wc_fd_slot(f);
+	if (!slot || LD(slot->epoll_ref) != ni || LD(slot->kind) != WC_KIND_NET)
+		return NULL;
+	uint64_t ino = LD(slot->ino);
+	if (ino && ino != LD(node->ino))
+		return NULL;
+	*fd = f;
+	return slot;
+}
 
 #endif

@@ -11,6 +11,7 @@
  * the socket's ETIMEDOUT is pending.  Readiness the kernel reports settles
  * deadlines as in poll.  Every other wait costs one load. */
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -118,15 +119,17 @@ static void ep_scan(uint32_t si, struct ep_scan *sc)
 /* ---- after the wait: settle, expire, report ---------------------------- */
 
 /* One event the kernel reported: its readiness settles the socket's
- * deadlines; a socket whose ETIMEDOUT is pending reports EPOLLERR. */
-static void ep_event(uint32_t si, struct epoll_event *ev, struct wc_wait *w)
+ * deadlines; a socket whose ETIMEDOUT is pending reports EPOLLERR.
+ * Returns false for an event to drop: the shut-down socket of an EPOLLET
+ * registration signalling again after its expiry was reported. */
+static bool ep_event(uint32_t si, struct epoll_event *ev, struct wc_wait *w)
 {
 	struct wc_ep_reg *reg = wc_ep_find(si, ev->data.u64);
 	if (!reg)
-		return;
+		return true;
 	uint32_t ni = LD(reg->node), got = ev->events;
 	if (!ni || ni >= WC_EP_MAX_NODES)
-		return;
+		return true;
 	const struct wc_ep_node *node = &wc_ep_nodes[ni];
 	for (int k = 0; k < WC_EP_NODE_FDS; k++) {
 		int fd;
@@ -136,32 +139,52 @@ static void ep_event(uint32_t si, struct epoll_event *ev, struct wc_wait *w)
 		if (!wc_fd_capped(e))
 			continue;
 		wc_ws_settle(fd, e, got & EPOLLIN, got & EPOLLOUT, got & (EPOLLERR | EPOLLHUP));
-		if (LD(e->flags) & WC_F_PENDING) {
-			ev->events |= EPOLLERR | (LD(reg->events) & (EPOLLIN | EPOLLOUT));
-			if (w->cap_ms < 0) {
-				w->fd = fd;
-				w->e = e;
-				w->cap_ms = LD(e->cap_ms[WC_OP_RECV]);
-			}
+		if (!(LD(e->flags) & WC_F_PENDING))
+			continue;
+		if (LD(reg->events) & EPOLLET) {
+			if (LD(reg->et_reported))
+				return false;
+			ST(reg->et_reported, 1);
 		}
+		ev->events |= EPOLLERR | (LD(reg->events) & (EPOLLIN | EPOLLOUT));
+		if (w->cap_ms < 0) {
+			w->fd = fd;
+			w->e = e;
+			w->cap_ms = LD(e->cap_ms[WC_OP_RECV]);
+		}
+		break;
 	}
+	return true;
 }
 
-/* A connect deadline may only fire on a connection still being made: the
- * completion may have been reported to another wait, or to none. */
-static bool still_connecting(int fd, struct wc_fd *e, enum wc_op op)
+/* Settle and mark events [from, r); dropped ones are squeezed out. */
+static int ep_events(uint32_t si, struct epoll_event *events, int from, int r, struct wc_wait *w)
 {
-	if (op != WC_OP_CONNECT || LD(e->role) != WC_ROLE_CONNECTING)
-		return true;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	int n = from;
+	for (int i = from; i < r; i++)
+		if (ep_event(si, &events[i], w))
+			events[n++] = events[i];
+	return n;
+}
+
+/* Is the socket still waiting for what op's deadline guards?  The answer
+ * may have come without being reported to this wait (maxevents, another
+ * thread's wait, no registration for it): then the deadline is settled,
+ * not fired. */
+static bool still_waiting(int fd, struct wc_fd *e, enum wc_op op)
+{
+	short want = op == WC_OP_RECV ? POLLIN : POLLOUT;
+	struct pollfd p = {.fd = fd, .events = want};
 	int saved = errno;
-	bool connected = getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+	int r = real_poll(&p, 1, 0);
 	errno = saved;
-	if (!connected)
+	if (r <= 0)
 		return true;
-	wc_connect_settled(fd, e, true);
-	return false;
+	if (op == WC_OP_CONNECT)
+		wc_connect_settled(fd, e, !(p.revents & (POLLERR | POLLHUP)));
+	else if (p.revents & want)
+		wc_deadline_disarm(e, op);
+	return LD(e->deadline[op]) != 0;
 }
 
 /* Expire every socket of the set past its deadline.  Returns how many. */
@@ -189,7 +212,7 @@ static int ep_expire(uint32_t si, int64_t now, struct wc_wait *w)
 				continue;
 			}
 			int64_t d = wc_deadline_earliest(e, &op);
-			if (!d || now < d || !still_connecting(fd, e, op))
+			if (!d || now < d || !still_waiting(fd, e, op))
 				continue;
 			if (!wc_ws_timed_out(fd, e, now, &op))
 				continue;
@@ -216,7 +239,8 @@ static int ep_collect(const struct ep_call *c, uint32_t si, int r, struct wc_wai
 	int n = r;
 	for (int j = r; j < r + (more > 0 ? more : 0); j++) {
 		struct epoll_event ev = c->events[j];
-		ep_event(si, &ev, w);
+		if (!ep_event(si, &ev, w))
+			continue;
 		int i = 0;
 		while (i < n && c->events[i].data.u64 != ev.data.u64)
 			i++;
@@ -272,20 +296,19 @@ static int wc_epoll_wait(const struct ep_call *c)
 			break;
 		}
 		now = wc_now_ns();
-		for (int i = 0; i < r; i++)
-			ep_event(si, &c->events[i], &w);
-		if (ep_expire(si, now, &w))
+		r = ep_events(si, c->events, 0, r, &w);
+		if (sc.earliest && now >= sc.earliest && ep_expire(si, now, &w))
 			r = ep_collect(c, si, r, &w);
 		if (r > 0 && w.cap_ms >= 0) {
 			outcome = "capped";
 			break;
 		}
-		if (r > 0 || by_prog || (prog >= 0 && now >= prog)) {
+		if (r > 0 || (prog >= 0 && now >= prog)) {
 			outcome = r ? "ready" : "app_timeout";
 			break;
 		}
-		/* Woke for a deadline that did not fire (settled, or moved):
-		 * the program asked to wait longer. */
+		/* Woke for a deadline that did not fire (settled, or moved),
+		 * or for events dropped: the program asked to wait longer. */
 		ep_scan(si, &sc);
 	}
 	wc_wait_end(&w, r, err, outcome);
