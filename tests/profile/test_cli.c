@@ -235,3 +235,15 @@ Test(explain, help_and_usage_errors)
 	cr_assert_eq(run_tool(&run, NULL, bad), 2);
 	cr_assert(strstr(run.err, "--dest localhost:80: expected ADDR:PORT"), "%s", run.err);
 }
+
+Test(check, a_bad_override_value_is_an_error_at_the_env_key)
+{
+	const char *env[] = {"FACTORY_TIMEOUT_SECONDS=thirty", NULL};
+	const char *args[] = {"check", seed_plan(), NULL};
+	cr_assert_eq(run_tool(&run, env, args), 1);
+	char want[4200];
+	snprintf(want, sizeof want, "waitcap check: %s:%d:", seed_plan(),
+		 seed_line_of("\"env\": {\"recv\": \"FACTORY_TIMEOUT_SECONDS\"}"));
+	cr_assert(strncmp(run.err, want, strlen(want)) == 0, "\nwanted: %s\ngot:    %s", want, run.err);
+	cr_assert(strstr(run.err, "FACTORY_TIMEOUT_SECONDS=\"thirty\" is not a positive number"), "%s", run.err);
+}

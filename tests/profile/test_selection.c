@@ -173,3 +173,23 @@ Test(waitcap_caps, a_bad_value_is_an_error_with_no_caps, .init = env_clear,
 		expect_caps(WC_NO_CAP, WC_NO_CAP, WC_NO_CAP);
 	}
 }
+
+Test(selection, local_development_needs_a_local_profile)
+{
+	env_set("LOCAL_DEVELOPMENT", "true");
+	cr_assert_eq(load_json(&policy, "{\"version\": 1, \"default\": \"dev\", \"profiles\": {\"dev\": {}}}"), -1);
+	cr_assert(strstr(policy.error, "LOCAL_DEVELOPMENT=true: profile \"local\" is not in"), "%s",
+		  policy.error);
+	expect_caps(WC_NO_CAP, WC_NO_CAP, WC_NO_CAP);
+}
+
+Test(selection, empty_variables_count_as_unset)
+{
+	env_set("WAITCAP_PROFILE", "");
+	env_set("ENVIRONMENT", "");
+	env_set("WAITCAP_CAPS", "");
+	load_ok();
+	cr_assert_str_eq(policy.profile, "local");
+	cr_assert_eq(policy.reason, WC_REASON_DEFAULT);
+	cr_assert_not(policy.caps_overridden);
+}
