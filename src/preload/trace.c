@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -209,6 +211,32 @@ static int load_provider(void)
 	return 0;
 }
 
+/* After fork() the child's tracer threads are new ones (liblttng-ust-fork
+ * restarts them); we know them only by the name liblttng-ust gives its
+ * threads, "PROCNAME-ust". */
+static bool forked;
+
+static void after_fork_in_child(void)
+{
+	tracer_thread_count = 0;
+	forked = true;
+}
+
+static bool on_tracer_thread(void)
+{
+	if (tracer_thread_count > 0) {
+		pid_t self = (pid_t)syscall(SYS_gettid);
+		return contains(tracer_threads, tracer_thread_count, self);
+	}
+	if (!forked)
+		return false;
+	char name[17] = "";
+	if (prctl(PR_GET_NAME, name) != 0)
+		return false;
+	size_t len = strlen(name);
+	return len >= 4 && !strcmp(name + len - 4, "-ust");
+}
+
 int wc_trace_init(const struct wc_policy *policy)
 {
 	wc_guard++;
@@ -226,6 +254,7 @@ int wc_trace_init(const struct wc_policy *policy)
 	if (callsite_init() != 0) {
 		warn("cannot walk the stack here (libunwind); waits are traced without frames");
 	}
+	pthread_atfork(NULL, NULL, after_fork_in_child);
 	wait_state = tp->wait_state;
 	expired_state = tp->expired_state;
 	config_state = tp->config_state;
@@ -239,14 +268,6 @@ out:
 bool wc_trace_wait_enabled(void)
 {
 	return WC_UNLIKELY(*wait_state | *expired_state);
-}
-
-static bool on_tracer_thread(void)
-{
-	if (tracer_thread_count == 0)
-		return false;
-	pid_t self = (pid_t)syscall(SYS_gettid);
-	return contains(tracer_threads, tracer_thread_count, self);
 }
 
 static void config_if_due(void)
