@@ -22,9 +22,10 @@ else
 		if [ -n "${WAITCAP_BUILD:-}" ]; then build=$WAITCAP_BUILD/fuzz-clang; else build=$src/build-fuzz; fi
 	fi
 	if [ ! -f "$build/build.ninja" ]; then
-		rm -rf "$build"
+		wipe=
+		[ -d "$build/meson-private" ] && wipe=--wipe # a half-configured earlier try
 		echo "run-fuzz: configuring $build (clang, -Dfuzz=true)"
-		if ! CC=clang meson setup "$build" "$src" -Dfuzz=true >"$build.setup.log" 2>&1; then
+		if ! CC=clang meson setup $wipe "$build" "$src" -Dfuzz=true >"$build.setup.log" 2>&1; then
 			cat "$build.setup.log" >&2
 			echo "run-fuzz: meson setup failed" >&2
 			exit 1
