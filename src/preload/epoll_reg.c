@@ -115,9 +115,23 @@ static uint32_t set_for_epfd(int epfd, bool create)
 	if (!i)
 		return 0;
 	struct wc_ep_set *set = &wc_ep_sets[i];
+	if (!set->members) {
+		/* Mapped once per set index and kept for its next owner:
+		 * waits read them without a lock.  Untouched pages cost nothing. */
+		uint32_t *m = map_pool(WC_EP_SET_CAP * sizeof(*m));
+		int32_t *f = m ? map_pool(WC_EP_SET_CAP * sizeof(*f)) : NULL;
+		if (!f) {
+			if (m)
+				munmap(m, WC_EP_SET_CAP * sizeof(*m));
+			set->free_next = free_sets;
+			free_sets = i;
+			return 0;
+		}
+		__atomic_store_n(&set->member_fd, f, __ATOMIC_RELEASE);
+		__atomic_store_n(&set->members, m, __ATOMIC_RELEASE);
+	}
 	ST(set->nregs, 0);
 	ST(set->nforeign, 0);
-	ST(set->head, 0);
 	set->refs = 1;
 	ST(slot->epoll_ref, WC_EP_SET_TAG | i);
 	return i;
@@ -175,18 +189,39 @@ static bool data_is_fd(uint64_t data, int fd)
 	return (int32_t)(uint32_t)data == fd;
 }
 
+/* The fd whose slot the waits read for this registration's socket: its
+ * only fd, or -1 when it has several (the wait then asks the node). */
+static int32_t scan_fd_of(const struct wc_ep_node *node)
+{
+	return node->nfds == 1 ? node->fds[0] : -1;
+}
+
+/* The socket's fds changed: refresh what the waits read. */
+static void node_sync_members(uint32_t ni)
+{
+	struct wc_ep_node *node = &wc_ep_nodes[ni];
+	for (uint32_t ri = node->head; ri; ri = wc_ep_regs[ri].node_next) {
+		struct wc_ep_reg *reg = &wc_ep_regs[ri];
+		struct wc_ep_set *set = &wc_ep_sets[reg->set];
+		set_begin(set);
+		ST(set->member_fd[reg->pos], scan_fd_of(node));
+		set_end(set);
+	}
+}
+
 static void reg_unlink(uint32_t ri)
 {
 	struct wc_ep_reg *reg = &wc_ep_regs[ri];
 	struct wc_ep_set *set = &wc_ep_sets[reg->set];
 	set_begin(set);
-	if (reg->set_prev)
-		ST(wc_ep_regs[reg->set_prev].set_next, reg->set_next);
-	else
-		ST(set->head, reg->set_next);
-	if (reg->set_next)
-		ST(wc_ep_regs[reg->set_next].set_prev, reg->set_prev);
-	ST(set->nregs, set->nregs - 1);
+	uint32_t last = set->nregs - 1;
+	if (reg->pos != last) {
+		uint32_t moved = set->members[last];
+		ST(set->members[reg->pos], moved);
+		ST(set->member_fd[reg->pos], set->member_fd[last]);
+		ST(wc_ep_regs[moved].pos, reg->pos);
+	}
+	ST(set->nregs, last);
 	if (reg->foreign)
 		ST(set->nforeign, set->nforeign - 1);
 	set_end(set);
@@ -225,11 +260,9 @@ static bool reg_add(uint32_t si, uint32_t ni, int fd, const struct epoll_event *
 	ST(node->head, ri);
 	set_begin(set);
 	ST(reg->set, si);
-	ST(reg->set_prev, 0);
-	ST(reg->set_next, set->head);
-	if (set->head)
-		ST(wc_ep_regs[set->head].set_prev, ri);
-	ST(set->head, ri);
+	ST(reg->pos, set->nregs);
+	ST(set->members[set->nregs], ri);
+	ST(set->member_fd[set->nregs], scan_fd_of(node));
 	if (reg->foreign)
 		ST(set->nforeign, set->nforeign + 1);
 	ST(set->nregs, set->nregs + 1);
@@ -329,8 +362,8 @@ static void set_release(uint32_t si)
 	struct wc_ep_set *set = &wc_ep_sets[si];
 	if (--set->refs > 0)
 		return;
-	for (uint32_t bound = 0; set->head && bound < WC_EP_MAX_REGS; bound++)
-		reg_unlink(set->head);
+	while (set->nregs)
+		reg_unlink(set->members[set->nregs - 1]);
 	set->free_next = free_sets;
 	free_sets = si;
 }
@@ -355,6 +388,7 @@ static void node_lose_fd(uint32_t ni, int fd)
 				reg_set_foreign(reg, true);
 			}
 		}
+		node_sync_members(ni);
 		return;
 	}
 	/* The description's last known fd: the kernel drops its
@@ -406,6 +440,7 @@ void wc_ep_fd_dup(int oldfd, int newfd)
 		if (node->nfds < WC_EP_NODE_FDS) {
 			ST(node->fds[node->nfds], newfd);
 			ST(node->nfds, node->nfds + 1);
+			node_sync_members((uint32_t)ref);
 		} else {
 			/* More dups than followed: this one stays unknown. */
 			ST(slot->epoll_ref, 0);
@@ -442,9 +477,11 @@ struct wc_ep_reg *wc_ep_find(uint32_t si, uint64_t data)
 	struct wc_ep_set *set = &wc_ep_sets[si];
 	if (!LD(set->nforeign))
 		return NULL; /* every registration's data is its fd: not ours */
-	uint32_t bound = 0;
-	for (uint32_t ri = LD(set->head); ri && ri < WC_EP_MAX_REGS && bound < WC_EP_MAX_REGS;
-	     ri = LD(wc_ep_regs[ri].set_next), bound++) {
+	uint32_t n = LD(set->nregs);
+	for (uint32_t i = 0; i < n && i < WC_EP_SET_CAP; i++) {
+		uint32_t ri = LD(set->members[i]);
+		if (!ri || ri >= WC_EP_MAX_REGS)
+			continue;
 		struct wc_ep_reg *reg = &wc_ep_regs[ri];
 		if (LD(reg->set) == si && LD(reg->data) == data)
 			return reg;

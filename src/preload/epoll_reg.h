@@ -14,6 +14,9 @@
  *   node - one per registered socket (open file description); every fd
  *          naming it (dups) points at it through its epoll_ref;
  *   reg  - one per registration: set, node, fd number, events, epoll_data.
+ * Each set also keeps its registrations in a dense array with the fd whose
+ * slot holds the socket's deadlines, so that a wait on hundreds of idle
+ * sockets reads one array of ints and their slots, with no pointer chase.
  * epoll_ctl, close and dup change them under one short spin lock; waits
  * read them with a per-set sequence count and validate what they find.
  */
@@ -34,8 +37,8 @@ struct wc_ep_reg {
 	int32_t fd;         /* the fd number it was registered with */
 	uint32_t events;
 	uint64_t data;      /* the program's epoll_data */
-	uint32_t set_next;  /* list of the set's registrations */
-	uint32_t set_prev;
+	uint32_t pos;       /* index in the set's member arrays */
+	uint32_t pad0;
 	uint32_t node_next; /* list of the socket's registrations */
 	uint32_t free_next;
 	uint8_t foreign;    /* data does not name a live fd of the socket */
@@ -54,12 +57,14 @@ struct wc_ep_node {
 };
 
 struct wc_ep_set {
-	uint32_t seq;       /* odd while the set's list changes */
+	uint32_t seq;       /* odd while the set's members change */
 	uint32_t nregs;     /* registrations: 0 means pass-through */
 	uint32_t nforeign;  /* registrations whose data is not their fd */
-	uint32_t head;
 	int32_t refs;       /* epoll fds naming this instance */
 	uint32_t free_next;
+	uint32_t pad;
+	uint32_t *members;  /* [nregs] registration indices */
+	int32_t *member_fd; /* [nregs] the socket's one fd, -1: see its node */
 };
 
 /* Pool bases, NULL until the first candidate registration.  Index 0 of
@@ -71,6 +76,7 @@ extern struct wc_ep_reg *wc_ep_regs;
 #define WC_EP_MAX_SETS 4096u
 #define WC_EP_MAX_NODES 65536u
 #define WC_EP_MAX_REGS 65536u
+#define WC_EP_SET_CAP WC_EP_MAX_REGS /* members of one set */
 
 /* epoll_ref in a slot: a set (tagged) or a node index. */
 #define WC_EP_SET_TAG (1ull << 63)

@@ -68,49 +68,106 @@ struct ep_scan {
 	bool has_capped;
 };
 
-static void ep_scan_once(uint32_t si, struct ep_scan *sc)
+static inline void ep_scan_socket(struct ep_scan *sc, uint32_t ri, int fd, struct wc_fd *e,
+				  int64_t now);
+
+/* One registration's socket: its single fd's slot straight from the
+ * member array (the common case), else every fd of its node. */
+static inline void ep_scan_member(struct ep_scan *sc, uint32_t ri, int32_t fd, int64_t now)
+{
+	if (fd >= 0) {
+		if ((uint32_t)fd < wc_fdtab_size)
+			ep_scan_socket(sc, ri, fd, &wc_fdtab[fd], now);
+		return;
+	}
+	if (!ri || ri >= WC_EP_MAX_REGS)
+		return;
+	uint32_t ni = LD(wc_ep_regs[ri].node);
+	if (!ni || ni >= WC_EP_MAX_NODES)
+		return;
+	for (int k = 0; k < WC_EP_NODE_FDS; k++) {
+		struct wc_fd *e = wc_ep_node_slot(&wc_ep_nodes[ni], ni, k, &fd);
+		if (!e)
+			break;
+		ep_scan_socket(sc, 0, fd, e, now);
+	}
+}
+
+/* The slot is read without checking that it still is the registered
+ * socket (that costs two more cache lines per socket): a stale future
+ * deadline only wakes the wait early.  A due one is checked, so that a
+ * stale slot can never make the wait spin. */
+static inline void ep_scan_socket(struct ep_scan *sc, uint32_t ri, int fd, struct wc_fd *e,
+				  int64_t now)
+{
+	uint8_t flags = LD(e->flags);
+	if (!(flags & WC_F_CAPPED))
+		return;
+	if (!sc->has_capped) {
+		sc->has_capped = true;
+		sc->bound_fd = fd;
+		sc->bound_e = e;
+	}
+	if (flags & WC_F_PENDING)
+		return; /* shut down already: the kernel reports it */
+	int64_t d = 0;
+	for (int i = 0; i < WC_OP_COUNT; i++) {
+		int64_t di = LD(e->deadline[i]);
+		if (di && (!d || di < d))
+			d = di;
+	}
+	if (!d || (sc->earliest && d >= sc->earliest))
+		return;
+	if (d <= now && ri) {
+		uint32_t ni = LD(wc_ep_regs[ri].node);
+		int f;
+		if (!ni || ni >= WC_EP_MAX_NODES || wc_ep_node_slot(&wc_ep_nodes[ni], ni, 0, &f) != e)
+			return;
+	}
+	sc->earliest = d;
+	sc->bound_fd = fd;
+	sc->bound_e = e;
+}
+
+static void ep_scan_once(uint32_t si, struct ep_scan *sc, int64_t now)
 {
 	*sc = (struct ep_scan){.bound_fd = -1};
-	uint32_t bound = 0;
-	for (uint32_t ri = LD(wc_ep_sets[si].head); ri && ri < WC_EP_MAX_REGS && bound < WC_EP_MAX_REGS;
-	     ri = LD(wc_ep_regs[ri].set_next), bound++) {
-		uint32_t ni = LD(wc_ep_regs[ri].node);
-		if (!ni || ni >= WC_EP_MAX_NODES)
-			continue;
-		const struct wc_ep_node *node = &wc_ep_nodes[ni];
-		for (int k = 0; k < WC_EP_NODE_FDS; k++) {
-			int fd;
-			struct wc_fd *e = wc_ep_node_slot(node, ni, k, &fd);
-			if (!e)
-				break;
-			if (!wc_fd_capped(e))
-				continue;
-			if (!sc->has_capped) {
-				sc->has_capped = true;
-				sc->bound_fd = fd;
-				sc->bound_e = e;
-			}
-			if (LD(e->flags) & WC_F_PENDING)
-				continue; /* shut down already: the kernel reports it */
-			enum wc_op op;
-			int64_t d = wc_deadline_earliest(e, &op);
-			if (d && (!sc->earliest || d < sc->earliest)) {
-				sc->earliest = d;
-				sc->bound_fd = fd;
-				sc->bound_e = e;
+	const struct wc_ep_set *set = &wc_ep_sets[si];
+	const uint32_t *members = __atomic_load_n(&set->members, __ATOMIC_ACQUIRE);
+	const int32_t *member_fd = __atomic_load_n(&set->member_fd, __ATOMIC_ACQUIRE);
+	uint32_t n = LD(set->nregs);
+	if (!members || !member_fd)
+		return;
+	if (n > WC_EP_SET_CAP)
+		n = WC_EP_SET_CAP;
+	/* The slots are cold after the previous wait's syscall: ask for a
+	 * few ahead so that their cache misses overlap. */
+	enum { AHEAD = 8 };
+	for (uint32_t i = 0; i < n && i < AHEAD; i++) {
+		int32_t fd = LD(member_fd[i]);
+		if ((uint32_t)fd < wc_fdtab_size)
+			__builtin_prefetch(&wc_fdtab[fd].flags);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (i + AHEAD < n) {
+			int32_t ahead = LD(member_fd[i + AHEAD]);
+			if ((uint32_t)ahead < wc_fdtab_size) {
+				__builtin_prefetch(&wc_fdtab[ahead].flags);
+				__builtin_prefetch(&wc_fdtab[ahead].deadline[WC_OP_COUNT - 1]);
 			}
 		}
+		ep_scan_member(sc, LD(members[i]), LD(member_fd[i]), now);
 	}
 }
 
 /* The set may change under a concurrent epoll_ctl: read it again when its
  * sequence count moved (a few times; a miss only delays a cap). */
-static void ep_scan(uint32_t si, struct ep_scan *sc)
+static void ep_scan(uint32_t si, struct ep_scan *sc, int64_t now)
 {
 	struct wc_ep_set *set = &wc_ep_sets[si];
 	for (int tries = 0; tries < 4; tries++) {
 		uint32_t seq = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
-		ep_scan_once(si, sc);
+		ep_scan_once(si, sc, now);
 		if (!(seq & 1) && __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE) == seq)
 			return;
 	}
@@ -191,9 +248,13 @@ static bool still_waiting(int fd, struct wc_fd *e, enum wc_op op)
 static int ep_expire(uint32_t si, int64_t now, struct wc_wait *w)
 {
 	int expired = 0;
-	uint32_t bound = 0;
-	for (uint32_t ri = LD(wc_ep_sets[si].head); ri && ri < WC_EP_MAX_REGS && bound < WC_EP_MAX_REGS;
-	     ri = LD(wc_ep_regs[ri].set_next), bound++) {
+	const struct wc_ep_set *set = &wc_ep_sets[si];
+	const uint32_t *members = __atomic_load_n(&set->members, __ATOMIC_ACQUIRE);
+	uint32_t n = LD(set->nregs);
+	for (uint32_t i = 0; members && i < n && i < WC_EP_SET_CAP; i++) {
+		uint32_t ri = LD(members[i]);
+		if (!ri || ri >= WC_EP_MAX_REGS)
+			continue;
 		uint32_t ni = LD(wc_ep_regs[ri].node);
 		if (!ni || ni >= WC_EP_MAX_NODES)
 			continue;
@@ -272,12 +333,12 @@ static int wc_epoll_wait(const struct ep_call *c)
 	uint32_t si;
 	if (!wc_active() || !c->events || c->maxevents <= 0 || !wc_ep_set_of(c->epfd, &si))
 		return ep_real(c);
+	int64_t now = wc_now_ns(), own_ms;
 	struct ep_scan sc;
-	ep_scan(si, &sc);
+	ep_scan(si, &sc, now);
 	if (!sc.has_capped)
 		return ep_real(c);
 
-	int64_t now = wc_now_ns(), own_ms;
 	int64_t prog = prog_deadline(c, now, &own_ms);
 	bool nonblock = prog >= 0 && prog <= now;
 	struct wc_wait w;
@@ -309,7 +370,7 @@ static int wc_epoll_wait(const struct ep_call *c)
 		}
 		/* Woke for a deadline that did not fire (settled, or moved),
 		 * or for events dropped: the program asked to wait longer. */
-		ep_scan(si, &sc);
+		ep_scan(si, &sc, now);
 	}
 	wc_wait_end(&w, r, err, outcome);
 	errno = err;
