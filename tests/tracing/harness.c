@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -110,6 +111,11 @@ static void exec_child(const struct lt_env *env, const char *const argv[],
 		_exit(126);
 	if (env->drop && (setgroups(0, NULL) != 0 || setgid(env->gid) != 0 ||
 			  setuid(env->uid) != 0))
+		_exit(126);
+	/* Whatever happens to the test, nothing it started outlives it (set
+	 * after setuid, which clears it). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
 		_exit(126);
 	environ = envp;
 	execvp(argv[0], (char *const *)argv);
