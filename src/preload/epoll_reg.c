@@ -319,7 +319,7 @@ static bool candidate(int fd, struct wc_fd *e)
 	return true;
 }
 
-void wc_ep_ctl(int epfd, int op, int fd, const struct epoll_event *ev)
+static void ep_ctl(int epfd, int op, int fd, const struct epoll_event *ev)
 {
 	struct wc_fd *e = wc_fd_net(fd);
 	if (!e)
@@ -329,7 +329,6 @@ void wc_ep_ctl(int epfd, int op, int fd, const struct epoll_event *ev)
 	if (op != EPOLL_CTL_ADD && !wc_ep_node_of_ref(LD(e->epoll_ref))
 	    && !(op == EPOLL_CTL_MOD && candidate(fd, e)))
 		return;
-	int saved = errno;
 	if (!ep_lock())
 		return;
 	if (!pools_ready())
@@ -352,6 +351,12 @@ void wc_ep_ctl(int epfd, int op, int fd, const struct epoll_event *ev)
 	}
 out:
 	ep_unlock();
+}
+
+void wc_ep_ctl(int epfd, int op, int fd, const struct epoll_event *ev)
+{
+	int saved = errno;
+	ep_ctl(epfd, op, fd, ev);
 	errno = saved;
 }
 

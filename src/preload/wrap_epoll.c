@@ -259,29 +259,34 @@ static int ep_expire(uint32_t si, int64_t now, struct wc_wait *w)
 		if (!ni || ni >= WC_EP_MAX_NODES)
 			continue;
 		const struct wc_ep_node *node = &wc_ep_nodes[ni];
-		bool fired = false;
 		enum wc_op op = WC_OP_RECV;
-		for (int k = 0; k < WC_EP_NODE_FDS; k++) {
+		int fired = -1;
+		for (int k = 0; k < WC_EP_NODE_FDS && fired < 0; k++) {
 			int fd;
 			struct wc_fd *e = wc_ep_node_slot(node, ni, k, &fd);
 			if (!e)
 				break;
 			if (!wc_fd_capped(e) || (LD(e->flags) & WC_F_PENDING))
 				continue;
-			if (fired) {
-				wc_expire(fd, e, op); /* another fd of the same socket */
-				continue;
-			}
 			int64_t d = wc_deadline_earliest(e, &op);
 			if (!d || now < d || !still_waiting(fd, e, op))
 				continue;
 			if (!wc_ws_timed_out(fd, e, now, &op))
 				continue;
-			fired = true;
+			fired = k;
 			expired++;
 			w->fd = fd;
 			w->e = e;
 			w->cap_ms = LD(e->cap_ms[op]);
+		}
+		/* The socket's other fds (dups) time out with it. */
+		for (int k = 0; fired >= 0 && k < WC_EP_NODE_FDS; k++) {
+			int fd;
+			struct wc_fd *e = wc_ep_node_slot(node, ni, k, &fd);
+			if (!e)
+				break;
+			if (k != fired && wc_fd_capped(e) && !(LD(e->flags) & WC_F_PENDING))
+				wc_expire(fd, e, op);
 		}
 	}
 	return expired;
