@@ -278,3 +278,67 @@ double an_blocker_measured_ms(const char *name)
 	cr_assert(ms >= 0, "no time for %s in %s", name, path);
 	return ms;
 }
+
+void an_record_known(const char *trace_dir)
+{
+	struct lt_env env;
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	const char *argv[] = { an_build("tests/analyze/gen_trace"), "known", NULL };
+	an_record(&env, trace_dir, argv, NULL);
+	lt_cleanup(&env);
+}
+
+void an_record_known_twice(const char *dir)
+{
+	char path[700];
+	cr_assert(mkdir(dir, 0777) == 0 && chmod(dir, 0777) == 0);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	an_record_known(path);
+	snprintf(path, sizeof(path), "%s/b", dir);
+	an_record_known(path);
+}
+
+static void lttng(struct lt_env *env, const char *const args[])
+{
+	const char *argv[16] = { "lttng" };
+	size_t k = 1;
+	for (size_t i = 0; args[i] && k < 15; i++)
+		argv[k++] = args[i];
+	argv[k] = NULL;
+	struct lt_proc p;
+	int status = lt_run(env, &p, argv, NULL, 30000);
+	cr_assert_eq(status, 0, "lttng %s: %d: %s%s", args[0], status, p.out, p.err);
+}
+
+void an_record_lossy(const char *trace_dir)
+{
+	struct lt_env env;
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	char output[700];
+	snprintf(output, sizeof(output), "--output=%s", trace_dir);
+	lttng(&env, (const char *[]){ "create", "lossy", output, NULL });
+	lttng(&env, (const char *[]){ "enable-channel", "-u", "tiny", "--subbuf-size=4096",
+				      "--num-subbuf=2", NULL });
+	lttng(&env, (const char *[]){ "enable-event", "-u", "-c", "tiny",
+				      "waitcap:*,lttng_ust_statedump:*,lttng_ust_lib:*", NULL });
+	lttng(&env, (const char *[]){ "add-context", "-u", "-c", "tiny", "-t", "vpid", "-t", "vtid",
+				      "-t", "procname", "-t", "ip", NULL });
+	lttng(&env, (const char *[]){ "start", NULL });
+	const char *argv[] = { an_build("tests/analyze/gen_trace"), "bulk", "200000", NULL };
+	struct lt_proc p;
+	cr_assert_eq(lt_run(&env, &p, argv, NULL, 60000), 0, "gen_trace: %s", p.err);
+	lttng(&env, (const char *[]){ "stop", NULL });
+	lttng(&env, (const char *[]){ "destroy", NULL });
+	lt_cleanup(&env);
+}
+
+void an_copy_tree(const char *from, const char *to)
+{
+	const char *argv[] = { "/bin/cp", "-r", from, to, NULL };
+	char *out, *err;
+	cr_assert_eq(an_exec(argv, 30000, &out, &err), 0, "cp -r %s %s: %s", from, to, err);
+	free(out);
+	free(err);
+}

@@ -35,6 +35,20 @@ void an_record_blocker(const char *trace_dir);
  * status, 128+signal when killed by one. */
 int an_exec(const char *const argv[], int timeout_ms, char **out, char **err);
 
+/* gen_trace known (the generator's exactly known trace), recorded with
+ * `waitcap run --trace` under a real lttng-sessiond. */
+void an_record_known(const char *trace_dir);
+
+/* The same run twice, as two processes in two sessions: dir/a and dir/b. */
+void an_record_known_twice(const char *dir);
+
+/* gen_trace bulk into buffers far too small for it (4 KiB sub-buffers,
+ * discard mode): LTTng must drop events. */
+void an_record_lossy(const char *trace_dir);
+
+/* A private copy of a trace (cp -r), to damage. */
+void an_copy_tree(const char *from, const char *to);
+
 /* What blocker measured of its own waits in the shared recording: the
  * total in ms of the function `name`. */
 double an_blocker_measured_ms(const char *name);

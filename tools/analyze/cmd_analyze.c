@@ -13,8 +13,10 @@
 #include "baseline.h"
 #include "check.h"
 #include "discover.h"
+#include "progress.h"
 #include "read.h"
 #include "report.h"
+#include "supervise.h"
 #include "symbolize.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_BREACHED = 3 };
@@ -281,7 +283,7 @@ static int run_checks(const struct options *o, const struct wc_report *r)
 	return status;
 }
 
-int cmd_analyze(int argc, char **argv)
+static int analyze(int argc, char **argv, int progress_fd)
 {
 	static struct options o;
 	int status = parse_options(argc, argv, &o);
@@ -300,7 +302,8 @@ int cmd_analyze(int argc, char **argv)
 	struct wc_symbolizer *sym = NULL;
 	struct wc_report *report = NULL;
 	status = EXIT_INPUT;
-	bool progress = isatty(STDERR_FILENO) && traces.bytes > (32u << 20);
+	bool progress = isatty(progress_fd) && traces.bytes > (32u << 20);
+	wc_progress_fd = progress_fd;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (wc_read_all(&agg, &traces, cpus > 0 ? (int)cpus : 1, progress, err, sizeof(err)) < 0) {
 		fprintf(stderr, "waitcap analyze: %s\n", err);
@@ -331,4 +334,9 @@ out:
 	wc_agg_free(&agg);
 	wc_trace_list_free(&traces);
 	return status;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	return wc_supervised(analyze, argc, argv);
 }

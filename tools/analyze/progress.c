@@ -1,6 +1,9 @@
 #include "progress.h"
 
 #include <stdio.h>
+#include <unistd.h>
+
+int wc_progress_fd = STDERR_FILENO;
 
 void wc_progress_start(struct wc_progress *p, bool on, int64_t begin_ns, int64_t end_ns)
 {
@@ -25,12 +28,12 @@ void wc_progress_update(struct wc_progress *p, int64_t now_ns, uint64_t events)
 	for (int i = 0; i < 40; i++)
 		bar[i] = i < filled ? '#' : '.';
 	bar[40] = 0;
-	fprintf(stderr, "\rreading [%s] %3d%%  %llu events", bar, permille / 10,
+	dprintf(wc_progress_fd, "\rreading [%s] %3d%%  %llu events", bar, permille / 10,
 		(unsigned long long)events);
 }
 
 void wc_progress_end(struct wc_progress *p)
 {
 	if (p->on && p->last_permille >= 0)
-		fprintf(stderr, "\r\033[K");
+		dprintf(wc_progress_fd, "\r\033[K");
 }

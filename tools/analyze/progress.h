@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Where the bar goes: stderr, or the real stderr when it is redirected
+ * (supervise.h). */
+extern int wc_progress_fd;
+
 struct wc_progress {
 	bool on;
 	int64_t begin_ns, end_ns;

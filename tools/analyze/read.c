@@ -40,8 +40,9 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
 		  : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
 }
 
-/* libbabeltrace2 reports errors as a chain of causes, outermost first; the
- * last one usually says what is wrong with the file. */
+/* libbabeltrace2 reports errors as a chain of causes; the first one
+ * appended is the root (what is wrong with the file), the later ones say
+ * which component gave up. */
 static void take_error(char *err, size_t errlen, const char *what)
 {
 	const bt_error *e = bt_current_thread_take_error();
@@ -49,7 +50,7 @@ static void take_error(char *err, size_t errlen, const char *what)
 	if (e) {
 		uint64_t n = bt_error_get_cause_count(e);
 		if (n)
-			why = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, n - 1));
+			why = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, 0));
 	}
 	char line[512];
 	snprintf(line, sizeof(line), "%s%s%s", what, why ? ": " : "", why ? why : "");

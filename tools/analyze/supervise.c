@@ -1,0 +1,93 @@
+#include "supervise.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_STDERR (64 * 1024)
+
+/* A healthy analysis maps well under 1 GiB (threads, graphs, stream
+ * windows); a corrupt length asks for far more. */
+static rlim_t memory_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	rlim_t half = pages > 0 && size > 0 ? (rlim_t)pages * (rlim_t)size / 2 : (rlim_t)4 << 30;
+	rlim_t cap = (rlim_t)4 << 30;
+	return half < cap ? half : cap;
+}
+
+int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc, char **argv)
+{
+	int pipefd[2];
+	int progress_fd = dup(STDERR_FILENO);
+	if (progress_fd < 0 || pipe(pipefd) < 0)
+		return body(argc, argv, STDERR_FILENO);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return body(argc, argv, progress_fd);
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[1]);
+		struct rlimit lim = { memory_limit(), memory_limit() };
+		setrlimit(RLIMIT_AS, &lim);
+		int status = body(argc, argv, progress_fd);
+		fflush(NULL);
+		_exit(status);
+	}
+	close(pipefd[1]);
+	close(progress_fd);
+	/* While the child works, Ctrl-C reaches it; the parent stays to say
+	 * what happened. */
+	signal(SIGINT, SIG_IGN);
+	char *text = malloc(MAX_STDERR + 1);
+	size_t len = 0;
+	ssize_t n;
+	char sink[4096];
+	while ((n = read(pipefd[0], text && len < MAX_STDERR ? text + len : sink,
+			 text && len < MAX_STDERR ? MAX_STDERR - len : sizeof(sink))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (text && len < MAX_STDERR)
+			len += (size_t)n;
+	}
+	close(pipefd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	signal(SIGINT, SIG_DFL);
+	if (text)
+		text[len] = 0;
+	if (WIFEXITED(status)) {
+		if (text)
+			fputs(text, stderr);
+		free(text);
+		return WEXITSTATUS(status);
+	}
+	int sig = WTERMSIG(status);
+	/* Keep our own lines (warnings, errors); drop library noise. */
+	for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "waitcap analyze:", 16) == 0)
+			fprintf(stderr, "%s\n", line);
+	free(text);
+	if (sig == SIGINT || sig == SIGTERM) {
+		fprintf(stderr, "waitcap analyze: interrupted\n");
+		return 130;
+	}
+	fprintf(stderr, "waitcap analyze: the trace is damaged: babeltrace2 gave up decoding it "
+		"(%s%s); truncated or corrupted stream files?\n", strsignal(sig),
+		sig == SIGKILL ? ", probably out of memory" : "");
+	return 1;
+}
