@@ -29,7 +29,8 @@ static void run_usage(FILE *out)
 		"                     tracing still works\n"
 		"  --cap OP=DUR       override one cap of the profile, e.g. --cap connect=300ms\n"
 		"                     (repeatable; OP is connect, recv or send; sets WAITCAP_CAPS)\n"
-		"  --trace[=DIR]      record an LTTng trace of the run (starts a session daemon\n"
+		"  --trace [DIR]      record an LTTng trace of the run into DIR (default\n"
+		"                     ./waitcap-trace-DATE-PID; starts a session daemon\n"
 		"                     if none runs) and print the per-callsite report at the end\n"
 		"  --min-block DUR    trace waits that blocked at least DUR (default 1ms)\n"
 		"  --format F         report format with --trace: table, json, markdown, html,\n"
@@ -132,6 +133,9 @@ static int run_traced(char **cmd, const char *dir, const char *format, const cha
 	int ar = cmd_analyze(out ? 8 : 6, argv);
 	if (ar != 0 && ar != 3)
 		fprintf(stderr, "waitcap run: the report failed (status %d)\n", ar);
+	else
+		fprintf(stderr, "waitcap: the report covers pid %d; 'waitcap analyze %s' covers "
+				"every process in the trace (forked children too)\n", (int)pid, path);
 	return exit_status(status);
 }
 
@@ -173,6 +177,9 @@ int cmd_run(int argc, char **argv)
 		case OPT_TRACE:
 			trace = true;
 			trace_dir = optarg;
+			/* --trace DIR too: the command itself only comes after "--". */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				trace_dir = argv[optind++];
 			break;
 		case OPT_MIN_BLOCK: {
 			int64_t ns;
