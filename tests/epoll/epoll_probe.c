@@ -12,8 +12,12 @@
  *   dup      registered fd closed while a dup of it stays open
  *   closed   registered fd closed (its number reused), epoll fd closed
  *   two      two sockets, maxevents 1: each reported, none twice
+ *   pwait2   epoll_pwait2 with a timespec timeout
+ *   eintr    a signal interrupts the wait; the next wait keeps the deadline
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -57,6 +61,7 @@ static const char *err_name(int err)
 	case EEXIST: return "EEXIST";
 	case EPIPE: return "EPIPE";
 	case ECONNRESET: return "ECONNRESET";
+	case EINTR: return "EINTR";
 	}
 	static char buf[32];
 	snprintf(buf, sizeof(buf), "errno%d", err);
@@ -222,10 +227,47 @@ static void two(void)
 	show_wait("wait3 (empty)", ep, 8, 200, token_name);
 }
 
+static void pwait2(void)
+{
+	int ep = epoll_create1(0), fd = connect_to_server();
+	do_ctl("add", ep, EPOLL_CTL_ADD, fd, EPOLLIN, TOKEN_A);
+	do_send("send", fd, "a");
+	struct epoll_event evs[8];
+	struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
+	long start = now_ms();
+	int n = epoll_pwait2(ep, evs, 8, &ts, NULL);
+	long ms = now_ms() - start;
+	char names[64] = "";
+	if (n > 0)
+		events_name(evs[0].events, names, sizeof(names));
+	printf("pwait2: n=%d%s%s%s # ms=%ld\n", n, n > 0 ? " [" : "", names, n > 0 ? "]" : "", ms);
+	do_recv("recv", fd);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Against the silent server: a signal ends the first wait (EINTR goes
+ * back to the program), the next wait keeps the socket's deadline. */
+static void interrupted(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	int ep = epoll_create1(0), fd = connect_to_server();
+	do_ctl("add", ep, EPOLL_CTL_ADD, fd, EPOLLIN, TOKEN_A);
+	do_send("send", fd, "a");
+	struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 150 * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	show_wait("wait1", ep, 8, 1000, token_name);
+	show_wait("wait2", ep, 8, 1000, token_name);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two PORT\n");
+		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr PORT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -241,6 +283,10 @@ int main(int argc, char **argv)
 		closed();
 	else if (!strcmp(s, "two"))
 		two();
+	else if (!strcmp(s, "pwait2"))
+		pwait2();
+	else if (!strcmp(s, "eintr"))
+		interrupted();
 	else {
 		fprintf(stderr, "epoll_probe: unknown scenario \"%s\"\n", s);
 		return 2;

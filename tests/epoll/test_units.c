@@ -173,3 +173,30 @@ Test(epoll_units, two_expiries_each_reported_once_within_maxevents, .timeout = 3
 	assert_line(&res, "recv b", "recv b: -1 ETIMEDOUT");
 	assert_line(&res, "wait3", "wait3 (empty): n=0");
 }
+
+Test(epoll_units, pwait2_matches_kernel_without_deadline, .timeout = 30)
+{
+	assert_same_as_kernel("pwait2", &res);
+	assert_line(&res, "pwait2", "pwait2: n=1 [IN]");
+}
+
+Test(epoll_units, pwait2_timespec_wait_is_capped, .timeout = 30)
+{
+	run_silent("pwait2", &res);
+	assert_line(&res, "pwait2", "pwait2: n=1 [IN|ERR|HUP]");
+	assert_capped_wait(&res, "pwait2");
+	assert_line(&res, "recv", "recv: -1 ETIMEDOUT");
+}
+
+Test(epoll_units, eintr_returns_and_next_wait_keeps_the_deadline, .timeout = 30)
+{
+	run_silent("eintr", &res);
+	assert_line(&res, "wait1", "wait1: -1 EINTR");
+	long first = transcript_ms(res.out, "wait1");
+	cr_assert(first >= 140 && first < 280, "%s", res.out);
+	/* The deadline was armed by the send, 300 ms before it fires: the
+	 * second wait ends at what is left of it, not 300 ms later. */
+	assert_line(&res, "wait2", "wait2: n=1 [A IN|ERR|HUP]");
+	long second = transcript_ms(res.out, "wait2");
+	cr_assert(first + second >= 280 && first + second <= 500, "%s", res.out);
+}
