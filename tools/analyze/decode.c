@@ -1,5 +1,6 @@
 #include "decode.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,8 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 	}
 }
 
+_Atomic uint64_t wc_events_seen;
+
 void wc_decoder_init(struct wc_decoder *dec, struct wc_agg *agg)
 {
 	memset(dec, 0, sizeof(*dec));
@@ -291,6 +294,7 @@ bool wc_decode_message(struct wc_decoder *dec, const bt_message *msg)
 	case BT_MESSAGE_TYPE_EVENT: {
 		dec->agg->events_read++;
 		if ((dec->agg->events_read & 0xffff) == 0) {
+			atomic_fetch_add_explicit(&wc_events_seen, 0x10000, memory_order_relaxed);
 			int64_t ns;
 			const bt_clock_snapshot *cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 			if (cs && bt_clock_snapshot_get_ns_from_origin(cs, &ns) ==

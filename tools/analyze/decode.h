@@ -24,6 +24,10 @@ struct wc_decoder {
 	char error[512];                 /* set when decoding must stop */
 };
 
+/* Events decoded so far by all reading threads (in steps of 65536), for
+ * the progress bar. */
+extern _Atomic uint64_t wc_events_seen;
+
 void wc_decoder_init(struct wc_decoder *dec, struct wc_agg *agg);
 /* false (with dec->error set) when the trace cannot be used. */
 bool wc_decode_message(struct wc_decoder *dec, const bt_message *msg);

@@ -42,19 +42,33 @@ static void choose_columns(const struct wc_report *r, bool on[C_NCOLS], int *sit
 		*site_width = 70;
 }
 
-static void cell(FILE *out, int c, int site_width, const char *text)
+struct line {
+	char text[1024];
+	size_t len;
+};
+
+static void cell(struct line *l, int c, int site_width, const char *text)
 {
-	if (c == C_SITE) {
-		int len = (int)strlen(text);
-		if (len > site_width)
-			fprintf(out, "%.*s~ ", site_width - 1, text);
-		else
-			fprintf(out, "%-*s ", site_width, text);
-	} else if (c == C_OP) {
-		fprintf(out, "%-*s ", cols[c].width, text);
-	} else {
-		fprintf(out, "%*s ", cols[c].width, text);
-	}
+	size_t room = sizeof(l->text) - l->len;
+	int n;
+	if (c == C_SITE && (int)strlen(text) > site_width)
+		n = snprintf(l->text + l->len, room, "%.*s~ ", site_width - 1, text);
+	else if (c == C_SITE || c == C_OP)
+		n = snprintf(l->text + l->len, room, "%-*s ", c == C_SITE ? site_width : cols[c].width, text);
+	else
+		n = snprintf(l->text + l->len, room, "%*s ", cols[c].width, text);
+	if (n > 0)
+		l->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* Lines end where their text ends: no padding after the last column. */
+static void end_line(struct line *l, FILE *out)
+{
+	while (l->len && l->text[l->len - 1] == ' ')
+		l->len--;
+	l->text[l->len] = 0;
+	fprintf(out, "%s\n", l->text);
+	l->len = 0;
 }
 
 static void print_ops(const struct wc_report *r, FILE *out)
@@ -97,10 +111,11 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 	bool on[C_NCOLS];
 	int site_width;
 	choose_columns(r, on, &site_width);
+	struct line line = { .len = 0 };
 	for (int c = 0; c < C_NCOLS; c++)
 		if (on[c])
-			cell(out, c, site_width, cols[c].title);
-	fputc('\n', out);
+			cell(&line, c, site_width, cols[c].title);
+	end_line(&line, out);
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
 		const struct wc_row *row = &r->rows[i];
@@ -128,8 +143,8 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		wc_fmt_ms(row->avoided_ms, text[C_AVOIDED]);
 		for (int c = 0; c < C_NCOLS; c++)
 			if (on[c])
-				cell(out, c, site_width, text[c]);
-		fputc('\n', out);
+				cell(&line, c, site_width, text[c]);
+		end_line(&line, out);
 	}
 	if (shown < r->nrows)
 		fprintf(out, "... %zu more call sites (--top N to see more)\n", r->nrows - shown);

@@ -35,7 +35,7 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
 			ok = wc_decode_message(&st->dec, msgs[i]);
 		bt_message_put_ref(msgs[i]);
 	}
-	wc_progress_update(&st->progress, st->dec.last_ns, st->dec.agg->events_read);
+	wc_progress_update(&st->progress, st->dec.last_ns, wc_events_seen);
 	return ok ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK
 		  : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
 }

@@ -48,7 +48,7 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 	close(progress_fd);
 	/* While the child works, Ctrl-C reaches it; the parent stays to say
 	 * what happened. */
-	signal(SIGINT, SIG_IGN);
+	void (*previous)(int) = signal(SIGINT, SIG_IGN);
 	char *text = malloc(MAX_STDERR + 1);
 	size_t len = 0;
 	ssize_t n;
@@ -66,7 +66,7 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	signal(SIGINT, SIG_DFL);
+	signal(SIGINT, previous);
 	if (text)
 		text[len] = 0;
 	if (WIFEXITED(status)) {
