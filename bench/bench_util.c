@@ -21,6 +21,24 @@ int64_t bench_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct bench_clock bench_start(void)
+{
+	return (struct bench_clock){.wall = bench_now_ns(), .cpu = bench_thread_cpu_ns()};
+}
+
+struct bench_clock bench_since(struct bench_clock start)
+{
+	return (struct bench_clock){.wall = bench_now_ns() - start.wall,
+				    .cpu = bench_thread_cpu_ns() - start.cpu};
+}
+
 long bench_count_arg(const char *text, const char *what)
 {
 	char *end;
@@ -40,10 +58,12 @@ void bench_die(const char *what)
 	exit(1);
 }
 
-void bench_report(const char *workload, long iters, int64_t ns)
+void bench_report(const char *workload, long iters, struct bench_clock took)
 {
-	printf("BENCH workload=%s iters=%ld ns=%lld ns_per_iter=%.1f\n", workload, iters,
-	       (long long)ns, (double)ns / (double)iters);
+	int64_t cpu = took.cpu, ns = took.wall;
+	printf("BENCH workload=%s iters=%ld ns=%lld ns_per_iter=%.1f cpu_ns_per_iter=%.1f\n",
+	       workload, iters, (long long)ns, (double)ns / (double)iters,
+	       (double)cpu / (double)iters);
 	fflush(stdout);
 }
 

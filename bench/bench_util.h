@@ -16,14 +16,27 @@
 
 int64_t bench_now_ns(void);
 
+/* CPU time of the calling thread (user + kernel): the client's own work,
+ * much less disturbed by other load on the machine than wall time. */
+int64_t bench_thread_cpu_ns(void);
+
+/* A timed section: wall and the calling thread's CPU time. */
+struct bench_clock {
+	int64_t wall, cpu;
+};
+struct bench_clock bench_start(void);
+/* Wall and CPU time since `start`. */
+struct bench_clock bench_since(struct bench_clock start);
+
 /* A positive count from argv, or exit(2) with one line naming what. */
 long bench_count_arg(const char *text, const char *what);
 
 /* Exit(1) with "PROG: WHAT: strerror(errno)". */
 void bench_die(const char *what) __attribute__((noreturn));
 
-/* The line bench/run reads: "BENCH workload=W iters=N ns=T ns_per_iter=X". */
-void bench_report(const char *workload, long iters, int64_t ns);
+/* The line bench/run reads, for a timed section that took `took`:
+ * "BENCH workload=W iters=N ns=T ns_per_iter=X cpu_ns_per_iter=Y". */
+void bench_report(const char *workload, long iters, struct bench_clock took);
 
 /* Raw-syscall I/O for peers (not interposed by LD_PRELOAD). */
 ssize_t raw_recv(int fd, void *buf, size_t len);

@@ -63,14 +63,14 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < WARMUP; i++)
 		one_connection(&a);
-	int64_t start = bench_now_ns();
+	struct bench_clock start = bench_start();
 	for (long i = 0; i < iters; i++)
 		one_connection(&a);
-	int64_t ns = bench_now_ns() - start;
+	struct bench_clock took = bench_since(start);
 
 	shutdown(listen_fd, SHUT_RDWR);
 	pthread_join(thread, NULL);
 	close(listen_fd);
-	bench_report("churn", iters, ns);
+	bench_report("churn", iters, took);
 	return 0;
 }

@@ -1,12 +1,19 @@
 /* Read loop on a regular file: what every non-network read costs under
  * the library (one fd-table lookup).
  *
- *   fileread ITERATIONS
+ *   fileread [--idle-thread] ITERATIONS
  *
  * Writes a 1 MiB file in $TMPDIR (default /tmp), reads it once to warm
  * the page cache, then times ITERATIONS read()s of 4 KiB, seeking back to
- * the start at end of file.  The file is removed at exit. */
+ * the start at end of file.  The file is removed at exit.
+ *
+ * --idle-thread starts one thread that only sleeps: a control for what any
+ * second thread costs (liblttng-ust starts some): glibc's read() then takes
+ * its multi-threaded path (cancellation points) and Linux takes a file
+ * reference and the f_pos lock on every read. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,24 +50,35 @@ static void read_chunk(int fd, char *buf)
 		bench_die("lseek");
 }
 
+static void *idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: fileread ITERATIONS\n");
+	bool idle_thread = argc == 3 && !strcmp(argv[1], "--idle-thread");
+	if (argc != 2 && !idle_thread) {
+		fprintf(stderr, "usage: fileread [--idle-thread] ITERATIONS\n");
 		return 2;
 	}
-	long iters = bench_count_arg(argv[1], "ITERATIONS");
+	long iters = bench_count_arg(argv[argc - 1], "ITERATIONS");
+	pthread_t thread;
+	if (idle_thread && pthread_create(&thread, NULL, idle, NULL) != 0)
+		bench_die("pthread_create");
 	int fd = make_file();
 	static char buf[CHUNK];
 	lseek(fd, 0, SEEK_SET);
 	for (int i = 0; i <= FILE_SIZE / CHUNK; i++)
 		read_chunk(fd, buf);
 
-	int64_t start = bench_now_ns();
+	struct bench_clock start = bench_start();
 	for (long i = 0; i < iters; i++)
 		read_chunk(fd, buf);
-	int64_t ns = bench_now_ns() - start;
+	struct bench_clock took = bench_since(start);
 	close(fd);
-	bench_report("fileread", iters, ns);
+	bench_report("fileread", iters, took);
 	return 0;
 }
