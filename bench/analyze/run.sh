@@ -27,6 +27,7 @@ now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
 mb() { echo "scale=1; $1 / 1024" | bc -l; }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for n in $small $large; do
 	t0=$(now)
 	"$here/record.sh" "$work/t$n" "$gen" bulk "$n" 16
@@ -36,35 +37,37 @@ for n in $small $large; do
 done
 
 echo
-printf '%-34s %10s %9s %12s %10s\n' "" events "wall s" "events/s" "peak RSS"
+echo "wall time is what a user waits; CPU time (user + system, all threads and"
+echo "processes) does not depend on what else runs on the machine."
+printf '%-30s %9s %8s %11s %8s %13s %9s\n' "" events "wall s" "events/s" "CPU s" "events/CPU-s" "peak RSS"
+row() { # name events wall cpu rss_kb
+	printf '%-30s %9d %8.2f %11.0f %8.2f %13.0f %6s MB\n' "$1" "$2" "$3" \
+		"$(echo "$2 / $3" | bc -l)" "$4" "$(echo "$2 / $4" | bc -l)" "$(mb "$5")"
+}
 for n in $small $large; do
 	# Twice: the first run warms the page cache, the second is reported.
 	"$waitcap" analyze "$work/t$n" -f json -o /dev/null
-	/usr/bin/time -f '%e %M' -o "$work/time" "$waitcap" analyze "$work/t$n" -f json -o "$work/r$n.json"
-	read -r wall rss <"$work/time"
-	printf '%-34s %10d %9.2f %12.0f %8s MB\n' "waitcap analyze" "$n" "$wall" \
-		"$(echo "$n / $wall" | bc -l)" "$(mb "$rss")"
-	eval "rss_$n=$rss"
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$waitcap" analyze "$work/t$n" -f json -o "$work/r$n.json"
+	read -r wall rss user sys <"$work/time"
+	row "waitcap analyze" "$n" "$wall" "$(echo "$user + $sys" | bc -l)" "$rss"
+	eval "rss_$n=$rss wall_$n=$wall cpu_$n=$(echo "$user + $sys" | bc -l)"
 done
 
 # The baseline: babeltrace2's text output, blocked time summed per ip.
-/usr/bin/time -f '%e %M' -o "$work/time" sh -c "babeltrace2 '$work/t$large' | awk '
+/usr/bin/time -f '%e %M %U %S' -o "$work/time" sh -c "babeltrace2 '$work/t$large' | awk '
 	/waitcap:wait:/ {
 		match(\$0, /ip = [0-9]+/); ip = substr(\$0, RSTART + 5, RLENGTH - 5)
 		match(\$0, /dur_ns = -?[0-9]+/); d = substr(\$0, RSTART + 9, RLENGTH - 9)
 		n[ip]++; total[ip] += d
 	}
 	END { for (k in n) print k, n[k], total[k] }' >'$work/awk.out'"
-read -r bwall brss <"$work/time"
-printf '%-34s %10d %9.2f %12.0f %8s MB\n' "babeltrace2 | awk (baseline)" "$large" "$bwall" \
-	"$(echo "$large / $bwall" | bc -l)" "$(mb "$brss")"
-read -r wall rss <<EOF2
-$(/usr/bin/time -f '%e %M' "$waitcap" analyze "$work/t$large" -f json -o /dev/null 2>&1 >/dev/null)
-EOF2
+read -r bwall brss buser bsys <"$work/time"
+bcpu=$(echo "$buser + $bsys" | bc -l)
+row "babeltrace2 | awk (baseline)" "$large" "$bwall" "$bcpu" "$brss"
 echo
-printf 'speed-up over the baseline:   %.1fx\n' "$(echo "$bwall / $wall" | bc -l)"
-eval "rs=\$rss_$small; rl=\$rss_$large"
+eval "wl=\$wall_$large cl=\$cpu_$large rs=\$rss_$small rl=\$rss_$large"
+printf 'faster than the baseline: %.1fx in wall time, %.1fx in CPU time\n' \
+	"$(echo "$bwall / $wl" | bc -l)" "$(echo "$bcpu / $cl" | bc -l)"
 printf 'peak RSS, %d vs %d events: %s MB vs %s MB (%.2fx for 10x the events)\n' \
 	"$small" "$large" "$(mb "$rs")" "$(mb "$rl")" "$(echo "$rl / $rs" | bc -l)"
-echo "call sites in the report: $(grep -c '"function"' "$work/r$large.json") (frames included)"
-echo "cpus: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpus: $(nproc); load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -138,3 +138,27 @@ Test(generated, lost_events_are_counted_and_shown_first_in_every_format)
 		an_result_free(&out);
 	}
 }
+
+/* Reading with several threads (each a share of the stream files, merged
+ * at the end) gives exactly the report of one thread. */
+Test(generated, parallel_reading_gives_the_same_report)
+{
+	const char *dir = an_shared_trace("known_twice", an_record_known_twice);
+	char *reports[3];
+	for (int threads = 1; threads <= 3; threads++) {
+		char n[8];
+		snprintf(n, sizeof(n), "%d", threads);
+		setenv("WAITCAP_ANALYZE_THREADS", n, 1);
+		struct an_result r;
+		const char *args[] = { dir, "--format", "json", NULL };
+		an_analyze(&r, args);
+		cr_assert_eq(r.status, 0, "%d threads: %s", threads, r.err);
+		reports[threads - 1] = r.out;
+		free(r.err);
+	}
+	unsetenv("WAITCAP_ANALYZE_THREADS");
+	cr_assert_str_eq(reports[1], reports[0], "2 threads differ from 1");
+	cr_assert_str_eq(reports[2], reports[0], "3 threads differ from 1");
+	for (int i = 0; i < 3; i++)
+		free(reports[i]);
+}

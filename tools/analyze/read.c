@@ -2,6 +2,7 @@
 
 #include <babeltrace2/babeltrace.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -176,16 +177,21 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 	const bt_component_class_source *fs = bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
 	const bt_component_class_filter *muxer = bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
 	graph = bt_graph_create(0);
-	const bt_component_filter *mux;
+	const bt_component_filter *mux = NULL;
 	const bt_component_sink *sink;
 	if (!fs || !muxer || !graph ||
-	    bt_graph_add_filter_component(graph, muxer, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &mux) ||
 	    bt_graph_add_simple_sink_component(graph, "waitcap", NULL, consume, NULL, &st, &sink)) {
 		take_error(err, errlen, "cannot set up the babeltrace2 graph");
 		goto out;
 	}
 
 	int64_t begin = INT64_MAX, end = INT64_MIN;
+	const bt_component_source **srcs = calloc(ndirs + 1, sizeof(*srcs));
+	uint64_t nports = 0;
+	if (!srcs) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < ndirs; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "src%zu", i);
@@ -201,18 +207,39 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 			take_error(err, errlen, what);
 			goto out;
 		}
-		if (connect_source(graph, src, mux) < 0) {
-			take_error(err, errlen, "cannot connect the trace to the muxer");
-			goto out;
-		}
+		srcs[i] = src;
+		nports += bt_component_source_get_output_port_count(src);
 		if (progress)
 			trace_time_span(fs, dirs[i], &begin, &end);
 	}
-	if (bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),
-				   bt_component_sink_borrow_input_port_by_index_const(sink, 0), NULL)) {
-		take_error(err, errlen, "cannot connect the muxer to the sink");
-		goto out;
+	const bt_port_input *sink_in = bt_component_sink_borrow_input_port_by_index_const(sink, 0);
+	if (nports == 1) {
+		/* One stream (a parallel reader's share, usually): no merging. */
+		for (size_t i = 0; i < ndirs; i++)
+			if (bt_component_source_get_output_port_count(srcs[i]) == 1 &&
+			    bt_graph_connect_ports(graph, bt_component_source_borrow_output_port_by_index_const(srcs[i], 0),
+						   sink_in, NULL)) {
+				take_error(err, errlen, "cannot connect the trace to the sink");
+				goto out_srcs;
+			}
+	} else {
+		if (bt_graph_add_filter_component(graph, muxer, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &mux)) {
+			take_error(err, errlen, "cannot set up the babeltrace2 graph");
+			goto out_srcs;
+		}
+		for (size_t i = 0; i < ndirs; i++)
+			if (connect_source(graph, srcs[i], mux) < 0) {
+				take_error(err, errlen, "cannot connect the trace to the muxer");
+				goto out_srcs;
+			}
+		if (bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),
+					   sink_in, NULL)) {
+			take_error(err, errlen, "cannot connect the muxer to the sink");
+			goto out_srcs;
+		}
 	}
+	free(srcs);
+	srcs = NULL;
 	wc_progress_start(&st.progress, progress, begin, end);
 
 	bt_graph_run_status status;
@@ -237,6 +264,9 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 		goto out;
 	}
 	rc = 0;
+	goto out;
+out_srcs:
+	free(srcs);
 out:
 	bt_graph_put_ref(graph);
 	wc_decoder_free(&st.dec);
