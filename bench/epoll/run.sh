@@ -28,10 +28,14 @@ done
 work=$(mktemp -d /tmp/waitcap-bench-epoll.XXXXXX)
 server_pid=
 cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
 	rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 env -u LD_PRELOAD "$server" 0 >"$work/port" &
 server_pid=$!

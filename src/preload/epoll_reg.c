@@ -120,13 +120,17 @@ static uint32_t set_for_epfd(int epfd, bool create)
 		 * waits read them without a lock.  Untouched pages cost nothing. */
 		uint32_t *m = map_pool(WC_EP_SET_CAP * sizeof(*m));
 		int32_t *f = m ? map_pool(WC_EP_SET_CAP * sizeof(*f)) : NULL;
-		if (!f) {
+		uint32_t *h = f ? map_pool(sizeof(*h) << WC_EP_HASH_BITS) : NULL;
+		if (!h) {
 			if (m)
 				munmap(m, WC_EP_SET_CAP * sizeof(*m));
+			if (f)
+				munmap(f, WC_EP_SET_CAP * sizeof(*f));
 			set->free_next = free_sets;
 			free_sets = i;
 			return 0;
 		}
+		__atomic_store_n(&set->by_data, h, __ATOMIC_RELEASE);
 		__atomic_store_n(&set->member_fd, f, __ATOMIC_RELEASE);
 		__atomic_store_n(&set->members, m, __ATOMIC_RELEASE);
 	}
@@ -189,6 +193,60 @@ static bool data_is_fd(uint64_t data, int fd)
 	return (int32_t)(uint32_t)data == fd;
 }
 
+/* ---- by_data: epoll_data -> registration ------------------------------ */
+
+#define HASH_MASK ((1u << WC_EP_HASH_BITS) - 1)
+
+static uint32_t hash_of(uint64_t data)
+{
+	return (uint32_t)((data * 0x9E3779B97F4A7C15ull) >> (64 - WC_EP_HASH_BITS));
+}
+
+static void hash_insert(struct wc_ep_set *set, uint32_t ri)
+{
+	uint32_t i = hash_of(wc_ep_regs[ri].data);
+	while (set->by_data[i])
+		i = (i + 1) & HASH_MASK;
+	ST(set->by_data[i], ri);
+}
+
+/* Linear probing with backward-shift deletion: no tombstones pile up
+ * under connection churn. */
+static void hash_remove(struct wc_ep_set *set, uint32_t ri)
+{
+	uint32_t i = hash_of(wc_ep_regs[ri].data), n = 0;
+	while (set->by_data[i] != ri) {
+		if (!set->by_data[i] || ++n > HASH_MASK)
+			return;
+		i = (i + 1) & HASH_MASK;
+	}
+	for (uint32_t j = (i + 1) & HASH_MASK; set->by_data[j]; j = (j + 1) & HASH_MASK) {
+		uint32_t home = hash_of(wc_ep_regs[set->by_data[j]].data);
+		/* Move j into the hole at i unless its home lies in (i, j]. */
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stays) {
+			ST(set->by_data[i], set->by_data[j]);
+			i = j;
+		}
+	}
+	ST(set->by_data[i], 0);
+}
+
+struct wc_ep_reg *wc_ep_by_data(uint32_t si, uint64_t data)
+{
+	const struct wc_ep_set *set = &wc_ep_sets[si];
+	const uint32_t *h = __atomic_load_n(&set->by_data, __ATOMIC_ACQUIRE);
+	if (!h)
+		return NULL;
+	uint32_t i = hash_of(data);
+	for (uint32_t n = 0, ri; (ri = LD(h[i])) && n < 64; n++, i = (i + 1) & HASH_MASK) {
+		struct wc_ep_reg *reg = &wc_ep_regs[ri < WC_EP_MAX_REGS ? ri : 0];
+		if (ri < WC_EP_MAX_REGS && LD(reg->set) == si && LD(reg->data) == data)
+			return reg;
+	}
+	return NULL;
+}
+
 /* The fd whose slot the waits read for this registration's socket: its
  * only fd, or -1 when it has several (the wait then asks the node). */
 static int32_t scan_fd_of(const struct wc_ep_node *node)
@@ -214,6 +272,7 @@ static void reg_unlink(uint32_t ri)
 	struct wc_ep_reg *reg = &wc_ep_regs[ri];
 	struct wc_ep_set *set = &wc_ep_sets[reg->set];
 	set_begin(set);
+	hash_remove(set, ri);
 	uint32_t last = set->nregs - 1;
 	if (reg->pos != last) {
 		uint32_t moved = set->members[last];
@@ -263,6 +322,7 @@ static bool reg_add(uint32_t si, uint32_t ni, int fd, const struct epoll_event *
 	ST(reg->pos, set->nregs);
 	ST(set->members[set->nregs], ri);
 	ST(set->member_fd[set->nregs], scan_fd_of(node));
+	hash_insert(set, ri);
 	if (reg->foreign)
 		ST(set->nforeign, set->nforeign + 1);
 	ST(set->nregs, set->nregs + 1);
@@ -297,7 +357,12 @@ static void reg_modify(uint32_t ri, const struct epoll_event *ev)
 	ST(reg->et_reported, 0); /* re-armed: the kernel looks again, so do we */
 	if (reg->data == ev->data.u64)
 		return;
+	struct wc_ep_set *set = &wc_ep_sets[reg->set];
+	set_begin(set);
+	hash_remove(set, ri);
 	ST(reg->data, ev->data.u64);
+	hash_insert(set, ri);
+	set_end(set);
 	reg_set_foreign(reg, reg->orphan || !data_is_fd(ev->data.u64, reg->fd));
 }
 
@@ -479,17 +544,7 @@ struct wc_ep_reg *wc_ep_find(uint32_t si, uint64_t data)
 				return reg;
 		}
 	}
-	struct wc_ep_set *set = &wc_ep_sets[si];
-	if (!LD(set->nforeign))
+	if (!LD(wc_ep_sets[si].nforeign))
 		return NULL; /* every registration's data is its fd: not ours */
-	uint32_t n = LD(set->nregs);
-	for (uint32_t i = 0; i < n && i < WC_EP_SET_CAP; i++) {
-		uint32_t ri = LD(set->members[i]);
-		if (!ri || ri >= WC_EP_MAX_REGS)
-			continue;
-		struct wc_ep_reg *reg = &wc_ep_regs[ri];
-		if (LD(reg->set) == si && LD(reg->data) == data)
-			return reg;
-	}
-	return NULL;
+	return wc_ep_by_data(si, data);
 }

@@ -65,6 +65,8 @@ struct wc_ep_set {
 	uint32_t pad;
 	uint32_t *members;  /* [nregs] registration indices */
 	int32_t *member_fd; /* [nregs] the socket's one fd, -1: see its node */
+	uint32_t *by_data;  /* open addressing: epoll_data -> registration, for
+			     * loops whose data is a pointer or a token */
 };
 
 /* Pool bases, NULL until the first candidate registration.  Index 0 of
@@ -77,6 +79,7 @@ extern struct wc_ep_reg *wc_ep_regs;
 #define WC_EP_MAX_NODES 65536u
 #define WC_EP_MAX_REGS 65536u
 #define WC_EP_SET_CAP WC_EP_MAX_REGS /* members of one set */
+#define WC_EP_HASH_BITS 17            /* by_data: twice the members */
 
 /* epoll_ref in a slot: a set (tagged) or a node index. */
 #define WC_EP_SET_TAG (1ull << 63)
@@ -121,7 +124,9 @@ void wc_ep_fd_closing(int fd);
  * the slot was copied. */
 void wc_ep_fd_dup(int oldfd, int newfd);
 
-/* The registration of set index si whose epoll_data is data, or NULL. */
+/* The registration of set index si whose epoll_data is data, or NULL:
+ * wc_ep_find tries the fd in the data first, wc_ep_by_data hashes. */
+struct wc_ep_reg *wc_ep_by_data(uint32_t si, uint64_t data);
 struct wc_ep_reg *wc_ep_find(uint32_t si, uint64_t data);
 
 /* A live slot of node for i in [0, WC_EP_NODE_FDS): its fd in *fd, or

@@ -14,6 +14,8 @@
  *   two      two sockets, maxevents 1: each reported, none twice
  *   pwait2   epoll_pwait2 with a timespec timeout
  *   eintr    a signal interrupts the wait; the next wait keeps the deadline
+ *   tokens   40 sockets whose data are tokens, changed by MOD, some deleted:
+ *            every report carries the token the kernel was last given
  */
 #include <errno.h>
 #include <signal.h>
@@ -264,10 +266,66 @@ static void interrupted(void)
 	show_wait("wait2", ep, 8, 1000, token_name);
 }
 
+#define NTOK 40
+
+static void tokens(void)
+{
+	int ep = epoll_create1(0), fds[NTOK];
+	uint64_t token[NTOK];
+	for (int i = 0; i < NTOK; i++) {
+		fds[i] = connect_to_server();
+		token[i] = 0x7f00beef0000ull + (uint64_t)i * 16;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = token[i]};
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+	for (int i = 0; i < NTOK; i += 2) { /* new tokens, as a pointer-keyed loop would */
+		token[i] = 0x7f00cafe0000ull + (uint64_t)i * 16;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = token[i]};
+		epoll_ctl(ep, EPOLL_CTL_MOD, fds[i], &ev);
+	}
+	int live = 0;
+	for (int i = 0; i < NTOK; i++) {
+		if (i % 4 == 3) {
+			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL);
+			token[i] = 0;
+		} else {
+			live++;
+		}
+		send(fds[i], "t", 1, MSG_NOSIGNAL);
+	}
+	/* Collect one report per live socket (bounded), check each token. */
+	int seen[NTOK] = {0}, reports = 0, unknown = 0, twice = 0, with_err = 0;
+	long start = now_ms();
+	while (reports < live && now_ms() - start < 3000) {
+		struct epoll_event evs[NTOK];
+		int n = epoll_wait(ep, evs, NTOK, 1000);
+		for (int k = 0; k < n; k++) {
+			int i = 0;
+			while (i < NTOK && (!token[i] || token[i] != evs[k].data.u64))
+				i++;
+			if (i == NTOK) {
+				unknown++;
+				continue;
+			}
+			if (seen[i]++)
+				twice++;
+			else
+				reports++;
+			with_err += !!(evs[k].events & EPOLLERR);
+			char c;
+			recv(fds[i], &c, 1, 0);
+			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL); /* one report each */
+		}
+	}
+	printf("tokens: live=%d reported=%d unknown=%d twice=%d # ms=%ld\n", live, reports, unknown,
+	       twice, now_ms() - start);
+	printf("tokens with ERR: %d\n", with_err);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr PORT\n");
+		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr|tokens PORT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -287,6 +345,8 @@ int main(int argc, char **argv)
 		pwait2();
 	else if (!strcmp(s, "eintr"))
 		interrupted();
+	else if (!strcmp(s, "tokens"))
+		tokens();
 	else {
 		fprintf(stderr, "epoll_probe: unknown scenario \"%s\"\n", s);
 		return 2;

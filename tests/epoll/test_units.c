@@ -200,3 +200,19 @@ Test(epoll_units, eintr_returns_and_next_wait_keeps_the_deadline, .timeout = 30)
 	long second = transcript_ms(res.out, "wait2");
 	cr_assert(first + second >= 280 && first + second <= 500, "%s", res.out);
 }
+
+Test(epoll_units, token_data_matches_kernel_without_deadline, .timeout = 30)
+{
+	assert_same_as_kernel("tokens", &res);
+	assert_line(&res, "tokens:", "tokens: live=30 reported=30 unknown=0 twice=0");
+	assert_line(&res, "tokens with ERR", "tokens with ERR: 0");
+}
+
+Test(epoll_units, token_data_expiries_carry_the_latest_token, .timeout = 30)
+{
+	run_silent("tokens", &res);
+	assert_line(&res, "tokens:", "tokens: live=30 reported=30 unknown=0 twice=0");
+	assert_line(&res, "tokens with ERR", "tokens with ERR: 30");
+	long ms = transcript_ms(res.out, "tokens:");
+	cr_assert(ms >= 250 && ms <= 600, "%s", res.out);
+}
