@@ -82,11 +82,18 @@ static int send_request(int port, const char *what, int timeout_ms)
 		err_;                                                                            \
 	})
 
-/* factory_adapter.py: factory_timeout_seconds = 30.0 */
+/* factory_adapter.py: factory_timeout_seconds = 30.0, for the factory's
+ * connection to a backend that does not accept: a blocking connect
+ * bounded by SO_SNDTIMEO. */
 static int create_factory(void)
 {
-	int fd = send_request(FACTORY, "CREATE factory\n", legacy_ms(30));
-	return fd < 0 ? errno : AWAIT_RESPONSE(fd);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	set_timeout(fd, SO_SNDTIMEO, legacy_ms(30));
+	struct sockaddr_in a = loopback(FACTORY);
+	int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	int err = r == 0 ? 0 : errno == EINPROGRESS ? ETIMEDOUT : errno;
+	close(fd);
+	return err;
 }
 
 /* timeout_configuration.py: the WebSocket receive wait, in poll(). */
@@ -177,15 +184,15 @@ static const struct component {
  * says "ready" on the pipe once every port listens. */
 static int serve_peers(int ready_fd)
 {
-	struct peer full[2], silent[4];
-	int full_ports[] = {STARTUP, ORCHESTRATION}, silent_ports[] = {FACTORY, WEBSOCKET, HEALTH, API};
-	for (int i = 0; i < 2; i++)
+	struct peer full[3], silent[3];
+	int full_ports[] = {FACTORY, STARTUP, ORCHESTRATION}, silent_ports[] = {WEBSOCKET, HEALTH, API};
+	for (int i = 0; i < 3; i++)
 		if (peer_full_listener(&full[i], full_ports[i]) != 0) {
 			fprintf(stderr, "waitcap-demo: cannot listen on 127.0.0.1:%d: %s\n", full_ports[i],
 				strerror(errno));
 			return 1;
 		}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		if (peer_silent_server(&silent[i], silent_ports[i]) != 0) {
 			fprintf(stderr, "waitcap-demo: cannot listen on 127.0.0.1:%d: %s\n",
 				silent_ports[i], strerror(errno));
@@ -196,10 +203,10 @@ static int serve_peers(int ready_fd)
 	char c;
 	while (read(STDIN_FILENO, &c, 1) > 0)
 		;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++) {
 		peer_stop(&full[i]);
-	for (int i = 0; i < 4; i++)
 		peer_stop(&silent[i]);
+	}
 	return 0;
 }
 

@@ -54,7 +54,7 @@ Test(check, seed_plan_prints_the_seeds_table)
 	expect_row(run.out, " local", " local testing staging production"); /* the header */
 	expect_row(run.out, "connect ", "connect 5s 10s 30s 30s");
 	expect_row(run.out, "recv ", "recv 5s 15s 35s 35s");
-	expect_row(run.out, "factory.recv", "factory.recv 5s 10s 30s 30s");
+	expect_row(run.out, "factory.connect", "factory.connect 5s 10s 30s 30s");
 	expect_row(run.out, "websocket_recv.recv", "websocket_recv.recv 5s 15s 35s 35s");
 	expect_row(run.out, "agent_execution.recv", "agent_execution.recv 3s 10s 30s 30s");
 	expect_row(run.out, "startup_wait.connect", "startup_wait.connect 3s 3s 20s 20s");
@@ -74,8 +74,8 @@ Test(check, environment_overrides_show_their_variable)
 	expect_row(run.out, "websocket_recv.recv",
 		   "websocket_recv.recv 40s (WEBSOCKET_RECV_TIMEOUT) 40s (WEBSOCKET_RECV_TIMEOUT) "
 		   "40s (WEBSOCKET_RECV_TIMEOUT) 40s (WEBSOCKET_RECV_TIMEOUT)");
-	expect_row(run.out, "factory.recv",
-		   "factory.recv 30s (FACTORY_TIMEOUT_SECONDS) 30s (FACTORY_TIMEOUT_SECONDS) "
+	expect_row(run.out, "factory.connect",
+		   "factory.connect 30s (FACTORY_TIMEOUT_SECONDS) 30s (FACTORY_TIMEOUT_SECONDS) "
 		   "30s (FACTORY_TIMEOUT_SECONDS) 30s (FACTORY_TIMEOUT_SECONDS)");
 	expect_row(run.out, "agent_execution.recv", "agent_execution.recv 3s 10s 30s 30s");
 }
@@ -243,7 +243,7 @@ Test(check, a_bad_override_value_is_an_error_at_the_env_key)
 	cr_assert_eq(run_tool(&run, env, args), 1);
 	char want[4200];
 	snprintf(want, sizeof want, "waitcap check: %s:%d:", seed_plan(),
-		 seed_line_of("\"env\": {\"recv\": \"FACTORY_TIMEOUT_SECONDS\"}"));
+		 seed_line_of("\"env\": {\"connect\": \"FACTORY_TIMEOUT_SECONDS\"}"));
 	cr_assert(strncmp(run.err, want, strlen(want)) == 0, "\nwanted: %s\ngot:    %s", want, run.err);
 	cr_assert(strstr(run.err, "FACTORY_TIMEOUT_SECONDS=\"thirty\" is not a positive number"), "%s", run.err);
 }
