@@ -19,7 +19,7 @@ build=${WAITCAP_BUILD:-$here/../../build}
 lib=${WAITCAP_LIB:-$build/src/preload/libwaitcap.so}
 client=$build/bench/epoll/epoll_echo_client
 server=$build/bench/epoll/epoll_echo_server
-conns=100 trips=60000 rounds=9
+conns=100 trips=30000 rounds=15
 [ "${1:-}" = "--small" ] && { trips=5000; rounds=3; }
 for f in "$client" "$server" "$lib"; do
 	[ -e "$f" ] || { echo "run.sh: $f not built (WAITCAP_BUILD=$build; run ninja -C it)" >&2; exit 2; }
@@ -37,7 +37,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 
-env -u LD_PRELOAD "$server" 0 >"$work/port" &
+# Client and server on different CPUs when there are two: less scheduling
+# noise between runs.
+pin_server= pin_client=
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	pin_server="taskset -c 1" pin_client="taskset -c 0"
+fi
+env -u LD_PRELOAD $pin_server "$server" 0 >"$work/port" &
 server_pid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	[ -s "$work/port" ] && break
@@ -47,18 +53,19 @@ port=$(cat "$work/port")
 [ -n "$port" ] || { echo "run.sh: echo server did not start" >&2; exit 1; }
 
 # Each run prints "WALL CPU" (ns per round trip).
-bare() { env -u LD_PRELOAD "$client" "$port" "$conns" "$trips" | awk '{print $2, $4}'; }
-preloaded() { LD_PRELOAD=$lib "$client" "$port" "$conns" "$trips" | awk '{print $2, $4}'; }
+bare() { env -u LD_PRELOAD $pin_client "$client" "$port" "$conns" "$trips" | awk '{print $2, $4}'; }
+preloaded() { env LD_PRELOAD="$lib" $pin_client "$client" "$port" "$conns" "$trips" | awk '{print $2, $4}'; }
 
 bare >/dev/null # warm-up
 preloaded >/dev/null
 r=1
 while [ "$r" -le "$rounds" ]; do
-	if [ $((r % 2)) -eq 1 ]; then
-		a=$(bare); b=$(preloaded); c=$(bare)
-	else
-		b=$(preloaded); a=$(bare); c=$(bare)
-	fi
+	# A B A' / B A A' / A A' B ...: every position taken by each kind.
+	case $((r % 3)) in
+	1) a=$(bare); b=$(preloaded); c=$(bare) ;;
+	2) b=$(preloaded); a=$(bare); c=$(bare) ;;
+	0) a=$(bare); c=$(bare); b=$(preloaded) ;;
+	esac
 	echo "$a $b $c" >>"$work/rounds"
 	r=$((r + 1))
 done

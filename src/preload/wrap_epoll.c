@@ -217,10 +217,19 @@ static bool ep_event(uint32_t si, struct epoll_event *ev, struct wc_wait *w)
 /* Settle and mark events [from, r); dropped ones are squeezed out. */
 static int ep_events(uint32_t si, struct epoll_event *events, int from, int r, struct wc_wait *w)
 {
+	enum { AHEAD = 4 };
 	int n = from;
-	for (int i = from; i < r; i++)
+	for (int i = from; i < r; i++) {
+		/* The slots named by the next events are cold after the
+		 * syscall: start loading them now. */
+		if (i + AHEAD < r) {
+			uint32_t fd = (uint32_t)events[i + AHEAD].data.u64;
+			if (fd < wc_fdtab_size)
+				__builtin_prefetch(&wc_fdtab[fd].epoll_ref);
+		}
 		if (ep_event(si, &events[i], w))
 			events[n++] = events[i];
+	}
 	return n;
 }
 
