@@ -1,6 +1,7 @@
 /* HTML: one self-contained page (inline CSS and SVG, no script, nothing
  * fetched) with the top call sites by blocked time as a bar chart, the
  * latency distribution of all waits, and the tables of the other formats. */
+#include <stdio.h>
 #include <string.h>
 
 #include "report.h"
@@ -29,6 +30,18 @@ static void site_label(FILE *out, const struct wc_row *row)
 	fputs(")", out);
 }
 
+/* Chart labels have 360 px: long C++ or Python names are cut, the full
+ * name is in the element's title. */
+static void short_label(FILE *out, const struct wc_row *row)
+{
+	char where[256], label[512];
+	snprintf(label, sizeof(label), "%s (%s)", row->where->function,
+		 wc_fmt_where(row->where, where, sizeof(where)));
+	if (strlen(label) > 52)
+		strcpy(label + 49, "...");
+	esc(out, label);
+}
+
 static void bar_chart(const struct wc_report *r, FILE *out)
 {
 	size_t n = wc_report_shown(r);
@@ -44,8 +57,10 @@ static void bar_chart(const struct wc_report *r, FILE *out)
 		int y = (int)i * row_h + 5;
 		int w = max > 0 ? (int)(row->total_ms / max * bar_w) : 0;
 		char t[32];
-		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\">", label_w - 8, y + 16);
+		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\"><title>", label_w - 8, y + 16);
 		site_label(out, row);
+		fputs("</title>", out);
+		short_label(out, row);
 		fprintf(out, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"bar-%s\"/>\n",
 			label_w, y + 3, w < 1 ? 1 : w, row_h - 6, row->capped ? "capped" : "plain");
 		fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"value\">%s</text>\n", label_w + (w < 1 ? 1 : w) + 6,
