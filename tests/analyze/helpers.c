@@ -40,6 +40,24 @@ const char *an_build(const char *rel)
 	return p;
 }
 
+int an_record_status(struct lt_env *env, const char *trace_dir, const char *const argv[],
+		     const char *const extra_env[])
+{
+	const char *full[32];
+	char trace_opt[600];
+	snprintf(trace_opt, sizeof(trace_opt), "--trace=%s", trace_dir);
+	size_t k = 0;
+	full[k++] = lt_getenv("WAITCAP_BIN");
+	full[k++] = "run";
+	full[k++] = trace_opt;
+	full[k++] = "--";
+	for (size_t i = 0; argv[i] && k < 31; i++)
+		full[k++] = argv[i];
+	full[k] = NULL;
+	struct lt_proc p;
+	return lt_run(env, &p, full, extra_env, 90000);
+}
+
 void an_record(struct lt_env *env, const char *trace_dir, const char *const argv[],
 	       const char *const extra_env[])
 {

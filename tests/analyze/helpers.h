@@ -13,6 +13,11 @@
 void an_record(struct lt_env *env, const char *trace_dir, const char *const argv[],
 	       const char *const extra_env[]);
 
+/* The same, for a program that may fail: returns waitcap run's status
+ * (the program's). */
+int an_record_status(struct lt_env *env, const char *trace_dir, const char *const argv[],
+		     const char *const extra_env[]);
+
 struct an_result {
 	int status;      /* exit status of waitcap analyze */
 	char *out;       /* what it wrote (-o FILE), malloc()ed */
