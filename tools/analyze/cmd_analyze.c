@@ -240,7 +240,7 @@ static int terminal_width(FILE *out)
 	const char *cols = getenv("COLUMNS");
 	if (cols && atoi(cols) > 0)
 		return atoi(cols);
-	return 120;
+	return 0; /* a file or a pipe: no width to fit */
 }
 
 static int write_report(const struct options *o, struct wc_report *r)

@@ -20,9 +20,30 @@ static const struct { const char *title; int width; int drop_order; } cols[C_NCO
 
 #define MIN_SITE 24
 
+/* The widest call site label among the rows shown. */
+static int widest_site(const struct wc_report *r)
+{
+	int widest = MIN_SITE;
+	for (size_t i = 0; i < wc_report_shown(r); i++) {
+		char where[200];
+		int len = (int)strlen(r->rows[i].where->function) + 3 +
+			  (int)strlen(wc_fmt_where(r->rows[i].where, where, sizeof(where)));
+		if (len > widest)
+			widest = len;
+	}
+	return widest;
+}
+
 static void choose_columns(const struct wc_report *r, bool on[C_NCOLS], int *site_width)
 {
 	int used = 0;
+	if (r->width <= 0) {
+		/* Not a terminal: every column, labels in full. */
+		for (int c = 0; c < C_NCOLS; c++)
+			on[c] = (c != C_BEFORE && c != C_DELTA) || r->baseline;
+		*site_width = widest_site(r);
+		return;
+	}
 	for (int c = 0; c < C_NCOLS; c++) {
 		on[c] = (c != C_BEFORE && c != C_DELTA) || r->baseline;
 		if (on[c])
@@ -36,10 +57,10 @@ static void choose_columns(const struct wc_report *r, bool on[C_NCOLS], int *sit
 				used -= cols[c].width + 1;
 			}
 	*site_width = r->width - used;
+	if (*site_width > widest_site(r))
+		*site_width = widest_site(r);
 	if (*site_width < MIN_SITE)
 		*site_width = MIN_SITE;
-	if (*site_width > 70)
-		*site_width = 70;
 }
 
 struct line {
@@ -121,8 +142,13 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		const struct wc_row *row = &r->rows[i];
 		char text[C_NCOLS][256], where[200];
 		snprintf(text[C_RANK], 256, "%zu", i + 1);
-		snprintf(text[C_SITE], 256, "%s (%s)", row->where->function,
-			 wc_fmt_where(row->where, where, sizeof(where)));
+		/* Too long: shorten the function name, keep where it is. */
+		wc_fmt_where(row->where, where, sizeof(where));
+		int room = site_width - (int)strlen(where) - 4;
+		if ((int)(strlen(row->where->function) + strlen(where)) + 3 > site_width && room >= 8)
+			snprintf(text[C_SITE], 256, "%.*s~ (%s)", room, row->where->function, where);
+		else
+			snprintf(text[C_SITE], 256, "%s (%s)", row->where->function, where);
 		snprintf(text[C_OP], 256, "%s", wc_analyze_op_name(row->op));
 		snprintf(text[C_COUNT], 256, "%llu", (unsigned long long)row->count);
 		wc_fmt_ms(row->total_ms, text[C_TOTAL]);

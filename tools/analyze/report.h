@@ -68,7 +68,7 @@ struct wc_report {
 	struct wc_before *baseline;          /* NULL without --baseline */
 	size_t nbaseline;
 	const char *baseline_path;
-	int width;                           /* terminal columns for table */
+	int width;                           /* terminal columns for table; 0: none */
 };
 
 /* NULL when out of memory. */
