@@ -16,9 +16,13 @@
  *   eintr    a signal interrupts the wait; the next wait keeps the deadline
  *   tokens   40 sockets whose data are tokens, changed by MOD, some deleted:
  *            every report carries the token the kernel was last given
+ *   threads  4 threads churn registrations (ADD, MOD, DEL, close, dup)
+ *            while the main thread waits: no report carries foreign data
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/time.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -322,10 +326,74 @@ static void tokens(void)
 	printf("tokens with ERR: %d\n", with_err);
 }
 
+#define CHURN_THREADS 4
+#define CHURN_ROUNDS 1000
+#define CHURN_TAG 0x5ca1ab1e00000000ull
+
+static int churn_ep;
+static int churn_done;
+
+static void *churn(void *arg)
+{
+	uint64_t id = (uint64_t)(uintptr_t)arg;
+	for (int i = 0; i < CHURN_ROUNDS; i++) {
+		int fd = connect_to_server();
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = CHURN_TAG | id << 16 | (uint64_t)i};
+		epoll_ctl(churn_ep, EPOLL_CTL_ADD, fd, &ev);
+		send(fd, "c", 1, MSG_NOSIGNAL);
+		ev.events = EPOLLIN | EPOLLOUT;
+		if (i % 2)
+			ev.data.u64 = (uint64_t)fd;
+		epoll_ctl(churn_ep, EPOLL_CTL_MOD, fd, &ev);
+		switch (i % 3) {
+		case 0:
+			epoll_ctl(churn_ep, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			break;
+		case 1:
+			close(fd); /* registration dropped with the last fd */
+			break;
+		case 2: {
+			int d = dup(fd);
+			close(fd);
+			close(d);
+			break;
+		}
+		}
+	}
+	__atomic_add_fetch(&churn_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void threads(void)
+{
+	churn_ep = epoll_create1(0);
+	pthread_t t[CHURN_THREADS];
+	for (uintptr_t i = 0; i < CHURN_THREADS; i++)
+		pthread_create(&t[i], NULL, churn, (void *)i);
+	long waits = 0, events = 0, foreign = 0, start = now_ms();
+	while (__atomic_load_n(&churn_done, __ATOMIC_ACQUIRE) < CHURN_THREADS
+	       && now_ms() - start < 20000) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(churn_ep, evs, 64, 5);
+		waits++;
+		for (int k = 0; k < n; k++) {
+			uint64_t d = evs[k].data.u64;
+			bool ours = (d >> 32) == (CHURN_TAG >> 32) || d < 1u << 20;
+			foreign += !ours;
+			events++;
+		}
+	}
+	for (int i = 0; i < CHURN_THREADS; i++)
+		pthread_join(t[i], NULL);
+	printf("threads: done=%d foreign=%ld\n", churn_done, foreign);
+	printf("# waits=%ld events=%ld ms=%ld\n", waits, events, now_ms() - start);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr|tokens PORT\n");
+		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr|tokens|threads PORT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -347,6 +415,8 @@ int main(int argc, char **argv)
 		interrupted();
 	else if (!strcmp(s, "tokens"))
 		tokens();
+	else if (!strcmp(s, "threads"))
+		threads();
 	else {
 		fprintf(stderr, "epoll_probe: unknown scenario \"%s\"\n", s);
 		return 2;

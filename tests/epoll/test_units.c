@@ -21,14 +21,20 @@ static const char *const capped_env[] = {"WAITCAP_CAPS=connect=300ms,recv=300ms"
 
 static struct peer peer;
 
-static void run_probe(struct proc_result *r, const char *scenario, bool preload)
+static void run_probe_env(struct proc_result *r, const char *scenario, bool preload,
+			  const char *const env[])
 {
 	char port[16];
 	snprintf(port, sizeof(port), "%d", peer.port);
 	const char *argv[] = {build_path("tests/epoll/epoll_probe"), scenario, port, NULL};
-	cr_assert_eq(proc_run(r, argv, capped_env, preload, 20000), 0, "could not run epoll_probe");
+	cr_assert_eq(proc_run(r, argv, env, preload, 20000), 0, "could not run epoll_probe");
 	cr_assert_eq(r->exit_code, 0, "epoll_probe %s (%s) exited %d: %s", scenario,
 		     preload ? "preloaded" : "bare", r->exit_code, r->err);
+}
+
+static void run_probe(struct proc_result *r, const char *scenario, bool preload)
+{
+	run_probe_env(r, scenario, preload, capped_env);
 }
 
 /* The scenario against the echo server, bare and preloaded: same lines. */
@@ -215,4 +221,18 @@ Test(epoll_units, token_data_expiries_carry_the_latest_token, .timeout = 30)
 	assert_line(&res, "tokens with ERR", "tokens with ERR: 30");
 	long ms = transcript_ms(res.out, "tokens:");
 	cr_assert(ms >= 250 && ms <= 600, "%s", res.out);
+}
+
+Test(epoll_units, registrations_churned_by_threads_during_waits, .timeout = 60)
+{
+	/* 4 threads ADD, MOD (data to and from the fd), DEL, close and dup
+	 * 4000 connections while the main thread waits on the same set. */
+	/* Capped sockets, but caps no loaded accept queue reaches: this is
+	 * about the bookkeeping, not about deadlines. */
+	static const char *const env[] = {"WAITCAP_CAPS=connect=20s,recv=20s", "WAITCAP_TRACE=0",
+					  NULL};
+	cr_assert_eq(peer_echo_server(&peer, 0), 0, "echo server");
+	run_probe_env(&res, "threads", true, env);
+	peer_stop(&peer);
+	assert_line(&res, "threads:", "threads: done=4 foreign=0");
 }
