@@ -100,15 +100,28 @@ int64_t wc_hist_quantile(const struct wc_hist *hist, double q)
 	return hist->max_ns;
 }
 
+/* The largest value a bucket holds. */
+static int64_t bucket_last(int row, int sub)
+{
+	if (row == 0)
+		return sub;
+	int shift = row - 1;
+	return (int64_t)(((uint64_t)(WC_HIST_SUB + sub + 1) << shift) - 1);
+}
+
 uint64_t wc_hist_count_range(const struct wc_hist *hist, int64_t lo_ns, int64_t hi_ns)
 {
+	/* A bucket straddling an edge counts above it: waits overshoot their
+	 * timeout, so a "200 ms" wait of 200.2 ms belongs with >= 200 ms. */
 	uint64_t n = 0;
 	for (int r = 0; r < WC_HIST_ROWS; r++) {
 		if (!hist->rows[r])
 			continue;
 		for (int s = 0; s < WC_HIST_SUB; s++) {
-			int64_t mid = bucket_mid(r, s);
-			if (mid >= lo_ns && mid < hi_ns)
+			int64_t v = bucket_last(r, s);
+			if (v > hist->max_ns)
+				v = hist->max_ns;
+			if (v >= lo_ns && v < hi_ns)
 				n += hist->rows[r][s];
 		}
 	}

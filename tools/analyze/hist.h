@@ -26,7 +26,8 @@ bool wc_hist_merge(struct wc_hist *into, const struct wc_hist *from);
 /* The q-quantile (0..1) in ns; 0 for an empty histogram. */
 int64_t wc_hist_quantile(const struct wc_hist *hist, double q);
 
-/* How many samples lie in [lo_ns, hi_ns), counted by bucket midpoints. */
+/* How many samples lie in [lo_ns, hi_ns), a bucket that straddles an edge
+ * counting above it. */
 uint64_t wc_hist_count_range(const struct wc_hist *hist, int64_t lo_ns, int64_t hi_ns);
 
 void wc_hist_free(struct wc_hist *hist);
