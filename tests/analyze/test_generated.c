@@ -137,6 +137,13 @@ Test(generated, lost_events_are_counted_and_shown_first_in_every_format)
 		cr_assert(!first_site || at < first_site, "%s: lost events after the call sites", formats[i]);
 		an_result_free(&out);
 	}
+	/* Folded stacks have no header: the count goes to stderr. */
+	struct an_result out;
+	const char *fargs[] = { trace, "--format", "folded", NULL };
+	an_analyze(&out, fargs);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	cr_assert(strstr(out.err, "LOST: "), "folded: no lost events on stderr: %s", out.err);
+	an_result_free(&out);
 }
 
 /* Reading with several threads (each a share of the stream files, merged

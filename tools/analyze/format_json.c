@@ -73,6 +73,10 @@ static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
 int wc_format_json(const struct wc_report *r, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject();
+	/* First, as in every format: with lost events, totals are lower bounds. */
+	cJSON_AddNumberToObject(root, "lost_events", (double)r->lost_events);
+	if (r->lost_packets)
+		cJSON_AddNumberToObject(root, "lost_packets", (double)r->lost_packets);
 	cJSON *hosts = cJSON_AddArrayToObject(root, "hosts");
 	for (size_t i = 0; i < r->nhosts; i++)
 		cJSON_AddItemToArray(hosts, cJSON_CreateString(r->hosts[i]));
@@ -86,9 +90,6 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 		cJSON_AddNumberToObject(p, "blocked_ms", round3(r->procs[i].blocked_ms));
 		cJSON_AddItemToArray(procs, p);
 	}
-	cJSON_AddNumberToObject(root, "lost_events", (double)r->lost_events);
-	if (r->lost_packets)
-		cJSON_AddNumberToObject(root, "lost_packets", (double)r->lost_packets);
 	cJSON *ops = cJSON_AddObjectToObject(root, "ops");
 	for (size_t i = 0; i < r->nops; i++) {
 		cJSON *o = cJSON_AddObjectToObject(ops, wc_analyze_op_name(r->ops[i].op));
