@@ -76,6 +76,10 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 		return WEXITSTATUS(status);
 	}
 	int sig = WTERMSIG(status);
+	if (sig == SIGPIPE) { /* the reader of the report went away (| head) */
+		free(text);
+		return 128 + sig;
+	}
 	/* Keep our own lines (warnings, errors); drop library noise. */
 	for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
