@@ -6,7 +6,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -168,4 +173,63 @@ Test(generated, parallel_reading_gives_the_same_report)
 	cr_assert_str_eq(reports[2], reports[0], "3 threads differ from 1");
 	for (int i = 0; i < 3; i++)
 		free(reports[i]);
+}
+
+/* This test process's own host name (a UTS namespace of its own): the
+ * session daemon it starts records it in the trace's environment, as a
+ * relay daemon's traces from another machine would have. */
+static void become_another_host(const char *name)
+{
+	if (unshare(CLONE_NEWUTS) != 0) {
+		/* Not root: a user namespace of our own, mapping our uid. */
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		cr_assert(unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0, "unshare: %s", strerror(errno));
+		char map[64];
+		int fd = open("/proc/self/setgroups", O_WRONLY);
+		if (fd >= 0) {
+			(void)!write(fd, "deny", 4);
+			close(fd);
+		}
+		snprintf(map, sizeof(map), "%d %d 1", (int)uid, (int)uid);
+		fd = open("/proc/self/uid_map", O_WRONLY);
+		cr_assert(fd >= 0 && write(fd, map, strlen(map)) > 0);
+		close(fd);
+		snprintf(map, sizeof(map), "%d %d 1", (int)gid, (int)gid);
+		fd = open("/proc/self/gid_map", O_WRONLY);
+		cr_assert(fd >= 0 && write(fd, map, strlen(map)) > 0);
+		close(fd);
+	}
+	cr_assert(sethostname(name, strlen(name)) == 0, "sethostname: %s", strerror(errno));
+}
+
+Test(generated, several_hosts_at_once)
+{
+	char dir[] = "/tmp/waitcap-hosts-XXXXXX", a[600], b[600];
+	cr_assert(mkdtemp(dir));
+	cr_assert(chmod(dir, 0777) == 0);
+	snprintf(a, sizeof(a), "%s/here", dir);
+	snprintf(b, sizeof(b), "%s/there", dir);
+	an_copy_tree(known(), a);
+	become_another_host("waitcap-host-b");
+	an_record_known(b);
+	const char *args[] = { dir, NULL };
+	cJSON *r = an_analyze_json(args);
+	const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(r, "hosts");
+	cr_assert_eq(cJSON_GetArraySize(hosts), 2);
+	bool found = false;
+	const cJSON *h;
+	cJSON_ArrayForEach(h, hosts)
+		found |= strcmp(h->valuestring, "waitcap-host-b") == 0;
+	cr_assert(found, "waitcap-host-b not among the hosts");
+	const cJSON *p, *procs = cJSON_GetObjectItemCaseSensitive(r, "processes");
+	cr_assert_eq(cJSON_GetArraySize(procs), 2);
+	cr_assert_str_neq(an_str(cJSON_GetArrayItem(procs, 0), "host"), an_str(cJSON_GetArrayItem(procs, 1), "host"));
+	cJSON_ArrayForEach(p, procs)
+		cr_assert_eq(an_num(p, "waits"), 107);
+	cr_assert_eq(an_num(an_callsite(r, "connects_slowly"), "count"), 8);
+	cJSON_Delete(r);
+	char rm[700];
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
+	cr_assert(system(rm) == 0);
 }
