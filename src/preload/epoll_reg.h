@@ -67,6 +67,17 @@ struct wc_ep_set {
 	int32_t *member_fd; /* [nregs] the socket's one fd, -1: see its node */
 	uint32_t *by_data;  /* open addressing: epoll_data -> registration, for
 			     * loops whose data is a pointer or a token */
+	/* What the last full scan of the set found, for the waits after it
+	 * (written by waits, under cache_busy; read with cache_ver): while
+	 * the set is unchanged (seq), no deadline can come before bound. */
+	uint32_t cache_ver;      /* odd while written */
+	uint32_t cache_busy;
+	uint32_t cache_seq;
+	int32_t cache_fd;        /* the socket bounding it, for traces */
+	int64_t cache_bound;
+	int64_t cache_earliest;  /* earliest armed deadline then, 0 none */
+	uint8_t cache_capped;    /* a capped socket was in the set */
+	uint8_t pad2[7];
 };
 
 /* Pool bases, NULL until the first candidate registration.  Index 0 of

@@ -63,9 +63,11 @@ static int ep_real_for(const struct ep_call *c, struct epoll_event *ev, int max,
 
 struct ep_scan {
 	int64_t earliest;   /* earliest armed deadline among the set's sockets */
+	int64_t bound;      /* no deadline can come before this */
 	int bound_fd;
 	struct wc_fd *bound_e;
 	bool has_capped;
+	bool fresh;         /* from a scan of every socket, not the cache */
 };
 
 static inline void ep_scan_socket(struct ep_scan *sc, uint32_t ri, int fd, struct wc_fd *e,
@@ -162,15 +164,92 @@ static void ep_scan_once(uint32_t si, struct ep_scan *sc, int64_t now)
 
 /* The set may change under a concurrent epoll_ctl: read it again when its
  * sequence count moved (a few times; a miss only delays a cap). */
-static void ep_scan(uint32_t si, struct ep_scan *sc, int64_t now)
+static bool ep_scan(uint32_t si, struct ep_scan *sc, int64_t now, uint32_t *seq_seen)
 {
 	struct wc_ep_set *set = &wc_ep_sets[si];
 	for (int tries = 0; tries < 4; tries++) {
 		uint32_t seq = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
 		ep_scan_once(si, sc, now);
-		if (!(seq & 1) && __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE) == seq)
-			return;
+		if (!(seq & 1) && __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE) == seq) {
+			*seq_seen = seq;
+			return true;
+		}
 	}
+	return false;
+}
+
+/* The shortest cap of the policy: a deadline armed from now on comes no
+ * sooner than now + this. */
+static int64_t min_cap_ns(void)
+{
+	static int64_t cached = -1;
+	int64_t v = LD(cached);
+	if (v >= 0)
+		return v;
+	int32_t m = INT32_MAX;
+	for (int op = 0; op < WC_OP_COUNT; op++) {
+		int32_t c = wc_policy.caps.ms[op];
+		if (c != WC_NO_CAP && c < m)
+			m = c;
+		for (int r = 0; r < wc_policy.nrules && r < WC_MAX_RULES; r++) {
+			c = wc_policy.rules[r].caps.ms[op];
+			if (c != WC_NO_CAP && c < m)
+				m = c;
+		}
+	}
+	/* Below 10 ms, idle sets would be looked at too often; a deadline
+	 * armed meanwhile is then late by what the cap is shorter. */
+	v = (int64_t)(m < 10 ? 10 : m) * WC_MS;
+	ST(cached, v);
+	return v;
+}
+
+/* Scan every socket of the set, and leave what was found for the waits
+ * that follow: until the set changes or the bound passes, they need not
+ * scan again (deadlines armed later come no sooner than now + min cap). */
+static void ep_full_scan(uint32_t si, struct ep_scan *sc, int64_t now)
+{
+	uint32_t seq;
+	bool consistent = ep_scan(si, sc, now, &seq);
+	int64_t later = now + min_cap_ns();
+	sc->bound = sc->earliest && sc->earliest < later ? sc->earliest : later;
+	sc->fresh = true;
+	struct wc_ep_set *set = &wc_ep_sets[si];
+	uint32_t idle = 0;
+	if (!consistent || !__atomic_compare_exchange_n(&set->cache_busy, &idle, 1, false,
+							 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return; /* another wait is writing it: it will do */
+	__atomic_fetch_add(&set->cache_ver, 1, __ATOMIC_ACQ_REL);
+	ST(set->cache_seq, seq);
+	ST(set->cache_fd, sc->bound_fd);
+	ST(set->cache_bound, sc->bound);
+	ST(set->cache_earliest, sc->earliest);
+	ST(set->cache_capped, sc->has_capped);
+	__atomic_fetch_add(&set->cache_ver, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&set->cache_busy, 0, __ATOMIC_RELEASE);
+}
+
+/* What bounds a wait starting now: the cache while it holds, else a
+ * full scan.  A pool of idle sockets is scanned once per min cap, not
+ * on every wait. */
+static void ep_bound(uint32_t si, struct ep_scan *sc, int64_t now)
+{
+	struct wc_ep_set *set = &wc_ep_sets[si];
+	uint32_t ver = __atomic_load_n(&set->cache_ver, __ATOMIC_ACQUIRE);
+	if (!(ver & 1)) {
+		uint32_t seq = LD(set->cache_seq);
+		int fd = LD(set->cache_fd);
+		int64_t bound = LD(set->cache_bound), earliest = LD(set->cache_earliest);
+		bool capped = LD(set->cache_capped);
+		if (__atomic_load_n(&set->cache_ver, __ATOMIC_ACQUIRE) == ver
+		    && seq == __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE) && now < bound) {
+			*sc = (struct ep_scan){.earliest = earliest, .bound = bound, .bound_fd = fd,
+					       .bound_e = fd >= 0 ? wc_fd_slot(fd) : NULL,
+					       .has_capped = capped, .fresh = false};
+			return;
+		}
+	}
+	ep_full_scan(si, sc, now);
 }
 
 /* ---- after the wait: settle, expire, report ---------------------------- */
@@ -349,8 +428,8 @@ static int wc_epoll_wait(const struct ep_call *c)
 		return ep_real(c);
 	int64_t now = wc_now_ns(), own_ms;
 	struct ep_scan sc;
-	ep_scan(si, &sc, now);
-	if (!sc.has_capped)
+	ep_bound(si, &sc, now);
+	if (!sc.has_capped && sc.fresh)
 		return ep_real(c);
 
 	int64_t prog = prog_deadline(c, now, &own_ms);
@@ -361,9 +440,9 @@ static int wc_epoll_wait(const struct ep_call *c)
 	int r, err = 0;
 	const char *outcome;
 	for (;;) {
-		bool by_prog = !sc.earliest || (prog >= 0 && prog <= sc.earliest);
-		int64_t until = by_prog ? prog : sc.earliest;
-		int64_t wait = until < 0 ? -1 : until > now ? until - now : 0;
+		bool by_prog = prog >= 0 && prog <= sc.bound;
+		int64_t until = by_prog ? prog : sc.bound;
+		int64_t wait = until > now ? until - now : 0;
 		r = ep_real_for(c, c->events, c->maxevents, wait);
 		if (r < 0) {
 			err = errno;
@@ -372,8 +451,12 @@ static int wc_epoll_wait(const struct ep_call *c)
 		}
 		now = wc_now_ns();
 		r = ep_events(si, c->events, 0, r, &w);
-		if (sc.earliest && now >= sc.earliest && ep_expire(si, now, &w))
-			r = ep_collect(c, si, r, &w);
+		if (now >= sc.bound) {
+			/* Past what the last scan knew: look at every socket. */
+			ep_full_scan(si, &sc, now);
+			if (sc.earliest && now >= sc.earliest && ep_expire(si, now, &w))
+				r = ep_collect(c, si, r, &w);
+		}
 		if (r > 0 && w.cap_ms >= 0) {
 			outcome = "capped";
 			break;
@@ -382,9 +465,9 @@ static int wc_epoll_wait(const struct ep_call *c)
 			outcome = r ? "ready" : "app_timeout";
 			break;
 		}
-		/* Woke for a deadline that did not fire (settled, or moved),
-		 * or for events dropped: the program asked to wait longer. */
-		ep_scan(si, &sc, now);
+		/* Woke for a bound that did not fire (settled, moved, or only a
+		 * look), or for events dropped: the program asked to wait on. */
+		ep_bound(si, &sc, now);
 	}
 	wc_wait_end(&w, r, err, outcome);
 	errno = err;

@@ -13,7 +13,9 @@
 #include "peers.h"
 #include "proc.h"
 
-#define CAPS "WAITCAP_CAPS=connect=300ms,recv=300ms"
+/* Tracing off: these tests are about caps (test_traced.c is about the
+ * trace), and a machine-wide session daemon must not slow their start. */
+#define CAPS "WAITCAP_CAPS=connect=300ms,recv=300ms", "WAITCAP_TRACE=0"
 static const char *const capped_env[] = {CAPS, NULL};
 static const char *const legacy_env[] = {CAPS, "FORCE_LEGACY_TIMEOUTS=true", NULL};
 
