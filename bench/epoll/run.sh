@@ -19,7 +19,7 @@ build=${WAITCAP_BUILD:-$here/../../build}
 lib=${WAITCAP_LIB:-$build/src/preload/libwaitcap.so}
 client=$build/bench/epoll/epoll_echo_client
 server=$build/bench/epoll/epoll_echo_server
-conns=100 trips=30000 rounds=15
+conns=100 trips=20000 rounds=21
 [ "${1:-}" = "--small" ] && { trips=5000; rounds=3; }
 for f in "$client" "$server" "$lib"; do
 	[ -e "$f" ] || { echo "run.sh: $f not built (WAITCAP_BUILD=$build; run ninja -C it)" >&2; exit 2; }
