@@ -46,8 +46,20 @@ int wc_outcome_parse(const char *name)
 void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs)
 {
 	cell->count++;
-	cell->total_ns += obs->dur_ns;
 	wc_hist_add(&cell->hist, obs->dur_ns);
+	if (obs->outcome == WC_OUT_CAPPED && obs->cap_ms > cell->cap_ms)
+		cell->cap_ms = obs->cap_ms;
+	if (obs->expired) {
+		/* The connection waited waited_ns for its answer; the thread
+		 * may have been blocked in a wait recorded on its own (poll,
+		 * epoll) or busy elsewhere: counted, never added to the time
+		 * blocked, so that nothing is counted twice. */
+		cell->expired++;
+		cell->capped++;
+		cell->unbounded++;
+		return;
+	}
+	cell->total_ns += obs->dur_ns;
 	switch (obs->outcome) {
 	case WC_OUT_CAPPED:
 		cell->capped++;
@@ -73,6 +85,9 @@ bool wc_cell_merge(struct wc_cell *into, const struct wc_cell *from)
 {
 	into->count += from->count;
 	into->capped += from->capped;
+	into->expired += from->expired;
+	if (from->cap_ms > into->cap_ms)
+		into->cap_ms = from->cap_ms;
 	into->app_timeouts += from->app_timeouts;
 	into->errors += from->errors;
 	into->unbounded += from->unbounded;
@@ -262,7 +277,9 @@ void wc_agg_add_resolved(struct wc_agg *agg, const char *procname, int op,
 		wc_cell_add(&s->cell, obs);
 	/* Flame graphs start at the call site: libc and libwaitcap frames
 	 * below it are plumbing. */
-	add_stack_total(agg, procname, f + at, n - at, cell ? cell->total_ns : obs->dur_ns);
+	int64_t blocked = cell ? cell->total_ns : obs->expired ? 0 : obs->dur_ns;
+	if (blocked)
+		add_stack_total(agg, procname, f + at, n - at, blocked);
 }
 
 bool wc_agg_resolve(const struct wc_procmap *map, const uint64_t *raw, uint32_t n,
@@ -324,7 +341,8 @@ static void observe(struct wc_agg *agg, struct wc_process *proc, const char *pro
 	if (n > MAX_FRAMES)
 		n = MAX_FRAMES;
 	proc->waits++;
-	proc->blocked_ns += obs->dur_ns;
+	if (!obs->expired)
+		proc->blocked_ns += obs->dur_ns;
 	if (procname && proc->waits == 1)
 		copy_name(proc->procname, procname);
 
@@ -355,7 +373,7 @@ void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *pro
 		return;
 	/* Nothing records what timeout the program meant to apply to a socket
 	 * it waits on in an event loop: it counts as unbounded. */
-	struct wc_obs obs = { op, WC_OUT_CAPPED, waited_ns, -1, cap_ms };
+	struct wc_obs obs = { op, WC_OUT_CAPPED, waited_ns, -1, cap_ms, true };
 	observe(agg, proc, procname, &obs, &armed_ip, 1);
 }
 

@@ -32,13 +32,17 @@ struct wc_obs {
 	int64_t dur_ns;
 	int64_t timeout_ms;   /* the program's own; -1 none */
 	int64_t cap_ms;       /* -1 none */
+	bool expired;         /* a waitcap:expired: a connection waited, not
+			       * necessarily a thread (event loops) */
 };
 
 /* Everything counted for one key. */
 struct wc_cell {
 	struct wc_hist hist;
 	uint64_t count, capped, app_timeouts, errors, unbounded;
-	int64_t total_ns;
+	uint64_t expired;     /* deadlines that fired outside a blocking call */
+	int64_t cap_ms;       /* the largest cap that ended a wait here, 0 none */
+	int64_t total_ns;     /* time threads were blocked (expiries not included) */
 	int64_t requested_ns; /* program timeouts of capped finite waits */
 	int64_t avoided_ns;   /* requested minus waited, same waits */
 };

@@ -52,6 +52,11 @@ static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
 	cJSON_AddNumberToObject(o, "requested_ms", round3(row->requested_ms));
 	cJSON_AddNumberToObject(o, "avoided_ms", round3(row->avoided_ms));
 	cJSON_AddNumberToObject(o, "unbounded", (double)row->unbounded);
+	cJSON_AddNumberToObject(o, "expired", (double)row->expired);
+	if (row->cap_ms > 0)
+		cJSON_AddNumberToObject(o, "cap_ms", row->cap_ms);
+	else
+		cJSON_AddNullToObject(o, "cap_ms");
 	cJSON *stack = cJSON_AddArrayToObject(o, "stack");
 	for (uint32_t i = 0; i < row->depth; i++)
 		cJSON_AddItemToArray(stack, frame_json(row->stack[i]));

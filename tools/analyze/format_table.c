@@ -6,7 +6,7 @@
 #include "report.h"
 
 enum col { C_RANK, C_SITE, C_OP, C_COUNT, C_TOTAL, C_BEFORE, C_DELTA, C_SHARE, C_P50,
-	   C_P95, C_MAX, C_CAPPED, C_AVOIDED, C_NCOLS };
+	   C_P95, C_MAX, C_CAPPED, C_CAP, C_ASKED, C_AVOIDED, C_NCOLS };
 
 static const struct { const char *title; int width; int drop_order; } cols[C_NCOLS] = {
 	[C_RANK] = { "#", 3, 0 },          [C_SITE] = { "call site", 0, 0 },
@@ -16,6 +16,7 @@ static const struct { const char *title; int width; int drop_order; } cols[C_NCO
 	[C_P50] = { "p50", 9, 2 },         [C_P95] = { "p95", 9, 6 },
 	[C_MAX] = { "max", 9, 3 },         [C_CAPPED] = { "capped", 7, 5 },
 	[C_AVOIDED] = { "avoided", 9, 1 },
+	[C_CAP] = { "cap", 7, 2 },          [C_ASKED] = { "asked", 9, 1 },
 };
 
 #define MIN_SITE 24
@@ -108,11 +109,15 @@ static void print_ops(const struct wc_report *r, FILE *out)
 int wc_format_table(const struct wc_report *r, FILE *out)
 {
 	char t1[32], t2[32];
+	char t3[32];
 	fprintf(out, "waitcap analyze: %zu trace%s, %zu host%s, %zu process%s, %llu waits, "
 		"%s blocked, %s avoided by caps\n",
 		r->ntraces, r->ntraces == 1 ? "" : "s", r->nhosts, r->nhosts == 1 ? "" : "s",
 		r->nprocs, r->nprocs == 1 ? "" : "es", (unsigned long long)r->count,
 		wc_fmt_ms(r->total_ms, t1), wc_fmt_ms(r->avoided_ms, t2));
+	if (r->requested_ms > 0)
+		fprintf(out, "capped waits asked for %s in all and waited %s\n",
+			wc_fmt_ms(r->requested_ms, t1), wc_fmt_ms(r->requested_ms - r->avoided_ms, t3));
 	if (r->lost_events || r->lost_packets)
 		fprintf(out, "LOST: %llu events%s discarded by LTTng; all totals are lower bounds\n",
 			(unsigned long long)r->lost_events, r->lost_packets ? " (and whole packets)" : "");
@@ -166,6 +171,14 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		wc_fmt_ms(row->p95_ms, text[C_P95]);
 		wc_fmt_ms(row->max_ms, text[C_MAX]);
 		snprintf(text[C_CAPPED], 256, "%llu", (unsigned long long)row->capped);
+		if (row->cap_ms > 0)
+			wc_fmt_ms(row->cap_ms, text[C_CAP]);
+		else
+			snprintf(text[C_CAP], 256, "-");
+		if (row->requested_ms > 0)
+			wc_fmt_ms(row->requested_ms, text[C_ASKED]);
+		else
+			snprintf(text[C_ASKED], 256, row->unbounded ? "none" : "-");
 		wc_fmt_ms(row->avoided_ms, text[C_AVOIDED]);
 		for (int c = 0; c < C_NCOLS; c++)
 			if (on[c])

@@ -44,6 +44,8 @@ static void fill_row(struct wc_row *row, const struct wc_cell *cell, int64_t all
 	row->app_timeouts = cell->app_timeouts;
 	row->errors = cell->errors;
 	row->unbounded = cell->unbounded;
+	row->expired = cell->expired;
+	row->cap_ms = (double)cell->cap_ms;
 	row->total_ms = ms(cell->total_ns);
 	row->share = all_ns ? (double)cell->total_ns / (double)all_ns : 0;
 	row->p50_ms = ms(wc_hist_quantile(&cell->hist, 0.50));
@@ -183,6 +185,7 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 	r->count = agg->all.count;
 	r->total_ms = ms(agg->all.total_ns);
 	r->avoided_ms = ms(agg->all.avoided_ns);
+	r->requested_ms = ms(agg->all.requested_ns);
 	r->latency = &agg->all.hist;
 	for (int op = 0; op < WC_OP_COUNT; op++) {
 		const struct wc_cell *c = &agg->ops[op];
@@ -192,7 +195,9 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 		o->op = op;
 		o->count = c->count;
 		o->total_ms = ms(c->total_ns);
-		o->avg_ms = o->total_ms / (double)c->count;
+		/* Expiries count as capped waits but add no blocked time. */
+		uint64_t blocking = c->count - c->expired;
+		o->avg_ms = blocking ? o->total_ms / (double)blocking : 0;
 		o->p95_ms = ms(wc_hist_quantile(&c->hist, 0.95));
 		o->timeout_rate = (double)(c->capped + c->app_timeouts) / (double)c->count;
 	}

@@ -21,8 +21,9 @@ struct wc_before {
 struct wc_row {
 	int op;
 	const struct wc_sym *where;
-	uint64_t count, capped, app_timeouts, errors, unbounded;
+	uint64_t count, capped, app_timeouts, errors, unbounded, expired;
 	double total_ms, share, p50_ms, p95_ms, max_ms, requested_ms, avoided_ms;
+	double cap_ms; /* the largest cap that ended a wait here, 0 none */
 	const struct wc_sym **stack;   /* the call site first, outermost last */
 	uint32_t depth;
 	const struct wc_before *before; /* with --baseline; NULL: new call site */
@@ -62,6 +63,7 @@ struct wc_report {
 	size_t top;                          /* rows shown by human formats; 0: all */
 	uint64_t count;
 	double total_ms, avoided_ms;
+	double requested_ms; /* what the capped waits with a finite timeout asked for */
 	const struct wc_hist *latency;       /* every wait */
 	struct wc_folded *folded;
 	size_t nfolded;
