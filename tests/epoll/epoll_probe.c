@@ -18,6 +18,8 @@
  *            every report carries the token the kernel was last given
  *   threads  4 threads churn registrations (ADD, MOD, DEL, close, dup)
  *            while the main thread waits: no report carries foreign data
+ *   meanwhile  another thread sends 100 ms into a wait: the response
+ *            deadline it arms bounds the wait already under way
  */
 #include <errno.h>
 #include <pthread.h>
@@ -390,10 +392,32 @@ static void threads(void)
 	printf("# waits=%ld events=%ld ms=%ld\n", waits, events, now_ms() - start);
 }
 
+static int meanwhile_fd;
+
+static void *send_later(void *arg)
+{
+	(void)arg;
+	usleep(100 * 1000);
+	send(meanwhile_fd, "m", 1, MSG_NOSIGNAL);
+	return NULL;
+}
+
+static void meanwhile(void)
+{
+	int ep = epoll_create1(0);
+	meanwhile_fd = connect_to_server();
+	do_ctl("add", ep, EPOLL_CTL_ADD, meanwhile_fd, EPOLLIN, TOKEN_A);
+	show_wait("wait0 (idle)", ep, 8, 0, token_name);
+	pthread_t t;
+	pthread_create(&t, NULL, send_later, NULL);
+	show_wait("wait1", ep, 8, 2000, token_name);
+	pthread_join(t, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr|tokens|threads PORT\n");
+		fprintf(stderr, "usage: epoll_probe oneshot|et|dup|closed|two|pwait2|eintr|tokens|threads|meanwhile PORT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -417,6 +441,8 @@ int main(int argc, char **argv)
 		tokens();
 	else if (!strcmp(s, "threads"))
 		threads();
+	else if (!strcmp(s, "meanwhile"))
+		meanwhile();
 	else {
 		fprintf(stderr, "epoll_probe: unknown scenario \"%s\"\n", s);
 		return 2;

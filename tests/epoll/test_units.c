@@ -236,3 +236,13 @@ Test(epoll_units, registrations_churned_by_threads_during_waits, .timeout = 60)
 	peer_stop(&peer);
 	assert_line(&res, "threads:", "threads: done=4 foreign=0");
 }
+
+Test(epoll_units, deadline_armed_by_another_thread_bounds_a_wait_under_way, .timeout = 30)
+{
+	/* The wait starts with no deadline armed; a send 100 ms in arms
+	 * one for 400 ms: the wait ends then, not at its own 2 s. */
+	run_silent("meanwhile", &res);
+	assert_line(&res, "wait1", "wait1: n=1 [A IN|ERR|HUP]");
+	long ms = transcript_ms(res.out, "wait1");
+	cr_assert(ms >= 380 && ms <= 600, "%s", res.out);
+}
