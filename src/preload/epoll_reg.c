@@ -188,6 +188,11 @@ static uint32_t node_for_fd(int fd, struct wc_fd *e, bool create)
 
 /* ---- registrations ------------------------------------------------------- */
 
+/* A socket's registrations form a short list (one per epoll set and fd
+ * number).  Walks are bounded all the same: a fork taken while another
+ * thread held the lock may leave the child a list cut mid-change. */
+#define CHAIN_MAX 1024u
+
 static bool data_is_fd(uint64_t data, int fd)
 {
 	return (int32_t)(uint32_t)data == fd;
@@ -258,7 +263,7 @@ static int32_t scan_fd_of(const struct wc_ep_node *node)
 static void node_sync_members(uint32_t ni)
 {
 	struct wc_ep_node *node = &wc_ep_nodes[ni];
-	for (uint32_t ri = node->head; ri; ri = wc_ep_regs[ri].node_next) {
+	for (uint32_t ri = node->head, n = 0; ri && n < CHAIN_MAX; ri = wc_ep_regs[ri].node_next, n++) {
 		struct wc_ep_reg *reg = &wc_ep_regs[ri];
 		struct wc_ep_set *set = &wc_ep_sets[reg->set];
 		set_begin(set);
@@ -286,7 +291,7 @@ static void reg_unlink(uint32_t ri)
 	set_end(set);
 
 	struct wc_ep_node *node = &wc_ep_nodes[reg->node];
-	for (uint32_t *p = &node->head; *p; p = &wc_ep_regs[*p].node_next) {
+	for (uint32_t *p = &node->head, n = 0; *p && n < CHAIN_MAX; p = &wc_ep_regs[*p].node_next, n++) {
 		if (*p == ri) {
 			ST(*p, reg->node_next);
 			break;
@@ -332,7 +337,8 @@ static bool reg_add(uint32_t si, uint32_t ni, int fd, const struct epoll_event *
 
 static uint32_t reg_lookup(uint32_t si, uint32_t ni, int fd)
 {
-	for (uint32_t ri = wc_ep_nodes[ni].head; ri; ri = wc_ep_regs[ri].node_next)
+	for (uint32_t ri = wc_ep_nodes[ni].head, n = 0; ri && n < CHAIN_MAX;
+	     ri = wc_ep_regs[ri].node_next, n++)
 		if (wc_ep_regs[ri].set == si && wc_ep_regs[ri].fd == fd)
 			return ri;
 	return 0;
@@ -451,7 +457,8 @@ static void node_lose_fd(uint32_t ni, int fd)
 	if (node->nfds > 0) {
 		/* Its registrations live on under the closed number: the
 		 * kernel still reports them, with data naming a dead fd. */
-		for (uint32_t ri = node->head; ri; ri = wc_ep_regs[ri].node_next) {
+		for (uint32_t ri = node->head, n = 0; ri && n < CHAIN_MAX;
+		     ri = wc_ep_regs[ri].node_next, n++) {
 			struct wc_ep_reg *reg = &wc_ep_regs[ri];
 			if (reg->fd == fd) {
 				ST(reg->orphan, 1);
