@@ -12,7 +12,10 @@
 #include "session.h"
 #include "tools.h"
 
+/* LTTng-UST's helpers: forked children stay traced, and dlopen()ed code
+ * (Python extension modules) gets named in the report. */
 #define FORK_LIB "liblttng-ust-fork.so.1"
+#define DL_LIB "liblttng-ust-dl.so.1"
 
 static void run_usage(FILE *out)
 {
@@ -218,8 +221,7 @@ int cmd_run(int argc, char **argv)
 	if (caps[0])
 		setenv("WAITCAP_CAPS", caps, 1);
 	if (trace) {
-		/* Forking programs stay traced: LTTng-UST's fork helper too. */
-		if (preload(FORK_LIB) != 0 || preload(lib) != 0)
+		if (preload(DL_LIB) != 0 || preload(FORK_LIB) != 0 || preload(lib) != 0)
 			return 1;
 		return run_traced(argv + optind, trace_dir, format, out);
 	}

@@ -189,12 +189,50 @@ static bool contains(const pid_t *ids, int n, pid_t id)
 	return false;
 }
 
+/* dlopen() of a bare name searches the caller's RUNPATH, and with a
+ * dlopen wrapper preloaded (liblttng-ust-dl, as `waitcap run --trace`
+ * does) the caller is the wrapper: the name is not found.  So the name is
+ * looked up in this library's own search path, then tried plainly. */
+static void *open_provider(void)
+{
+	Dl_info self;
+	void *me = NULL;
+	if (dladdr((void *)open_provider, &self) && self.dli_fname)
+		me = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+	Dl_serinfo size;
+	if (me && dlinfo(me, RTLD_DI_SERINFOSIZE, &size) == 0) {
+		Dl_serinfo *info = malloc(size.dls_size); /* at start, not a hot path */
+		if (info) {
+			*info = size;
+			if (dlinfo(me, RTLD_DI_SERINFO, info) == 0) {
+				for (unsigned int i = 0; i < info->dls_cnt; i++) {
+					char path[4096];
+					snprintf(path, sizeof(path), "%s/%s", info->dls_serpath[i].dls_name,
+						 WC_TP_LIBRARY);
+					void *handle = access(path, R_OK) == 0
+							       ? dlopen(path, RTLD_NOW | RTLD_LOCAL)
+							       : NULL;
+					if (handle) {
+						free(info);
+						dlclose(me);
+						return handle;
+					}
+				}
+			}
+			free(info);
+		}
+	}
+	if (me)
+		dlclose(me);
+	return dlopen(WC_TP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+}
+
 static int load_provider(void)
 {
 	pid_t before[256], after[256];
 	int nbefore = list_threads(before, 256);
 
-	void *handle = dlopen(WC_TP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+	void *handle = open_provider();
 	if (!handle)
 		return -1;
 	waitcap_tp_get_api_fn get_api = (waitcap_tp_get_api_fn)dlsym(handle, WAITCAP_TP_GET_API);
