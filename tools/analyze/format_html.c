@@ -133,7 +133,7 @@ static void tables(const struct wc_report *r, FILE *out)
 	      "<th>count</th><th>total</th>", out);
 	if (r->baseline)
 		fputs("<th>before</th><th>delta</th>", out);
-	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>avoided</th></tr>\n", out);
+	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>cap</th><th>asked</th><th>avoided</th></tr>\n", out);
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
 		const struct wc_row *row = &r->rows[i];
@@ -160,8 +160,9 @@ static void tables(const struct wc_report *r, FILE *out)
 		}
 		fprintf(out, "<td>%.1f%%</td><td>%s</td>", row->share * 100, wc_fmt_ms(row->p50_ms, a));
 		fprintf(out, "<td>%s</td><td>%s</td>", wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c));
-		fprintf(out, "<td>%llu</td><td>%s</td></tr>\n", (unsigned long long)row->capped,
-			wc_fmt_ms(row->avoided_ms, a));
+		fprintf(out, "<td>%llu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+			(unsigned long long)row->capped, wc_fmt_cap(row, a), wc_fmt_asked(row, b),
+			wc_fmt_ms(row->avoided_ms, c));
 	}
 	fputs("</table>\n", out);
 	if (shown < r->nrows)

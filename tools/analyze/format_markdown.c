@@ -34,8 +34,8 @@ int wc_format_markdown(const struct wc_report *r, FILE *out)
 			(unsigned long long)r->ops[i].count, wc_fmt_ms(r->ops[i].avg_ms, a),
 			wc_fmt_ms(r->ops[i].p95_ms, b), r->ops[i].timeout_rate * 100);
 
-	fprintf(out, "\n## Call sites by blocked time\n\n| # | call site | where | op | count | total | %s share | p50 | p95 | max | capped | avoided |\n"
-		"|---:|---|---|---|---:|---:|%s---:|---:|---:|---:|---:|---:|\n",
+	fprintf(out, "\n## Call sites by blocked time\n\n| # | call site | where | op | count | total | %s share | p50 | p95 | max | capped | cap | asked | avoided |\n"
+		"|---:|---|---|---|---:|---:|%s---:|---:|---:|---:|---:|---:|---:|---:|\n",
 		r->baseline ? "before | delta |" : "", r->baseline ? "---:|---:|" : "");
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
@@ -54,9 +54,11 @@ int wc_format_markdown(const struct wc_report *r, FILE *out)
 				fprintf(out, "- | new | ");
 			}
 		}
-		fprintf(out, "%.1f%% | %s | %s | %s | %llu | %s |\n", row->share * 100,
+		char e[32], f[32];
+		fprintf(out, "%.1f%% | %s | %s | %s | %llu | %s | %s | %s |\n", row->share * 100,
 			wc_fmt_ms(row->p50_ms, a), wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c),
-			(unsigned long long)row->capped, wc_fmt_ms(row->avoided_ms, d));
+			(unsigned long long)row->capped, wc_fmt_cap(row, e), wc_fmt_asked(row, f),
+			wc_fmt_ms(row->avoided_ms, d));
 	}
 	if (shown < r->nrows)
 		fprintf(out, "\n%zu more call sites not shown (`--top N`).\n", r->nrows - shown);

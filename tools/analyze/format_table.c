@@ -171,14 +171,8 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		wc_fmt_ms(row->p95_ms, text[C_P95]);
 		wc_fmt_ms(row->max_ms, text[C_MAX]);
 		snprintf(text[C_CAPPED], 256, "%llu", (unsigned long long)row->capped);
-		if (row->cap_ms > 0)
-			wc_fmt_ms(row->cap_ms, text[C_CAP]);
-		else
-			snprintf(text[C_CAP], 256, "-");
-		if (row->requested_ms > 0)
-			wc_fmt_ms(row->requested_ms, text[C_ASKED]);
-		else
-			snprintf(text[C_ASKED], 256, row->unbounded ? "none" : "-");
+		wc_fmt_cap(row, text[C_CAP]);
+		wc_fmt_asked(row, text[C_ASKED]);
 		wc_fmt_ms(row->avoided_ms, text[C_AVOIDED]);
 		for (int c = 0; c < C_NCOLS; c++)
 			if (on[c])

@@ -271,3 +271,17 @@ const char *wc_fmt_where(const struct wc_sym *sym, char *buf, size_t len)
 	}
 	return buf;
 }
+
+const char *wc_fmt_cap(const struct wc_row *row, char buf[32])
+{
+	if (row->cap_ms > 0)
+		return wc_fmt_ms(row->cap_ms, buf);
+	return strcpy(buf, "-");
+}
+
+const char *wc_fmt_asked(const struct wc_row *row, char buf[32])
+{
+	if (row->requested_ms > 0)
+		return wc_fmt_ms(row->requested_ms, buf);
+	return strcpy(buf, row->unbounded ? "none" : "-");
+}

@@ -90,6 +90,10 @@ int wc_format_folded(const struct wc_report *r, FILE *out);
 
 /* "1.50 s", "200 ms", "85 us": for people, not for parsing. */
 const char *wc_fmt_ms(double ms, char buf[32]);
+/* A row's cap ("-": none ended a wait) and what its capped waits asked
+ * for ("none": only waits with no timeout of their own). */
+const char *wc_fmt_cap(const struct wc_row *row, char buf[32]);
+const char *wc_fmt_asked(const struct wc_row *row, char buf[32]);
 /* "main.c:42" or the binary's name when there is no line information. */
 const char *wc_fmt_where(const struct wc_sym *sym, char *buf, size_t len);
 
