@@ -1,14 +1,17 @@
 /* A loopback echo server for any number of clients (epoll, one thread).
  *
  * Usage: echo_server [PORT]   (0 or none: an ephemeral port)
- * Prints the port on stdout, then echoes every byte back until killed.
+ * Prints the port on stdout, then echoes every byte back until killed or
+ * until its parent (the test, the benchmark script) is gone.
  * The tests' pooled-connection case and the epoll benchmark need more
  * clients than the shared loopback peers hold. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,6 +62,10 @@ static void echo(int fd)
 
 int main(int argc, char **argv)
 {
+	pid_t parent = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		return 0; /* the parent died before the line above */
 	int lfd = listen_on(argc > 1 ? atoi(argv[1]) : 0);
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);

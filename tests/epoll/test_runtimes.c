@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "echo_proc.h"
 #include "peers.h"
 #include "proc.h"
 
@@ -141,26 +142,11 @@ Test(epoll_runtimes, node_legacy_flag_keeps_own_timeouts, .timeout = 30)
 
 /* ---- a pool of idle connections next to one stuck request -------------- */
 
-/* The shared loopback peers hold 64 clients; the pool needs 200. */
-static pid_t start_echo_server(int *port)
-{
-	int out[2];
-	cr_assert_eq(pipe(out), 0);
-	const char *argv[] = {build_path("tests/epoll/epoll_echo_server"), "0", NULL};
-	pid_t pid = proc_start(argv, NULL, false, out[1], -1);
-	close(out[1]);
-	char buf[32] = {0};
-	ssize_t n = read(out[0], buf, sizeof(buf) - 1); /* blocks until the port is printed */
-	close(out[0]);
-	cr_assert(n > 0 && atoi(buf) > 0, "echo server printed no port");
-	*port = atoi(buf);
-	return pid;
-}
-
 Test(epoll_runtimes, asyncio_pool_of_200_idle_survives_one_timeout, .timeout = 60)
 {
 	int echo_port;
-	pid_t echo = start_echo_server(&echo_port);
+	pid_t echo = echo_proc_start(&echo_port); /* the shared peers hold 64 clients */
+	cr_assert(echo > 0, "echo server did not start");
 	cr_assert_eq(peer_silent_server(&peer, 0), 0);
 	char ports[64];
 	snprintf(ports, sizeof(ports), "%d", echo_port);
@@ -170,8 +156,7 @@ Test(epoll_runtimes, asyncio_pool_of_200_idle_survives_one_timeout, .timeout = 6
 			      NULL};
 	int ran = proc_run(&res, argv, capped_env, true, 30000);
 	peer_stop(&peer);
-	kill(echo, SIGTERM);
-	proc_wait(echo, 5000);
+	echo_proc_stop(echo);
 	cr_assert_eq(ran, 0);
 	cr_assert_eq(res.exit_code, 0, "%s%s", res.out, res.err);
 	cr_assert(!strncmp(res.out, "pool answered=200/200 active: error TimeoutError errno=110 ", 59),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "echo_proc.h"
 #include "peers.h"
 #include "proc.h"
 #include "transcript.h"
@@ -21,11 +22,11 @@ static const char *const capped_env[] = {"WAITCAP_CAPS=connect=300ms,recv=300ms"
 
 static struct peer peer;
 
-static void run_probe_env(struct proc_result *r, const char *scenario, bool preload,
-			  const char *const env[])
+static void run_probe_port(struct proc_result *r, const char *scenario, bool preload,
+			   const char *const env[], int port_number)
 {
 	char port[16];
-	snprintf(port, sizeof(port), "%d", peer.port);
+	snprintf(port, sizeof(port), "%d", port_number);
 	const char *argv[] = {build_path("tests/epoll/epoll_probe"), scenario, port, NULL};
 	cr_assert_eq(proc_run(r, argv, env, preload, 20000), 0, "could not run epoll_probe");
 	cr_assert_eq(r->exit_code, 0, "epoll_probe %s (%s) exited %d: %s", scenario,
@@ -34,7 +35,7 @@ static void run_probe_env(struct proc_result *r, const char *scenario, bool prel
 
 static void run_probe(struct proc_result *r, const char *scenario, bool preload)
 {
-	run_probe_env(r, scenario, preload, capped_env);
+	run_probe_port(r, scenario, preload, capped_env, peer.port);
 }
 
 /* The scenario against the echo server, bare and preloaded: same lines. */
@@ -231,9 +232,11 @@ Test(epoll_units, registrations_churned_by_threads_during_waits, .timeout = 60)
 	 * about the bookkeeping, not about deadlines. */
 	static const char *const env[] = {"WAITCAP_CAPS=connect=20s,recv=20s", "WAITCAP_TRACE=0",
 					  NULL};
-	cr_assert_eq(peer_echo_server(&peer, 0), 0, "echo server");
-	run_probe_env(&res, "threads", true, env);
-	peer_stop(&peer);
+	int port;
+	pid_t echo = echo_proc_start(&port); /* accepts as fast as they connect */
+	cr_assert(echo > 0, "echo server did not start");
+	run_probe_port(&res, "threads", true, env, port);
+	echo_proc_stop(echo);
 	assert_line(&res, "threads:", "threads: done=4 foreign=0");
 }
 
