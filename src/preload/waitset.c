@@ -21,7 +21,7 @@ void wc_ws_scan(struct wc_ws *ws, int fd, bool alone_in, int64_t now, void *ip)
 		return;
 	}
 	if (alone_in && LD(e->role) == WC_ROLE_OUTBOUND && !LD(e->deadline[WC_OP_RECV])) {
-		wc_deadline_arm(e, WC_OP_RECV, now, ip);
+		wc_deadline_arm(e, WC_OP_RECV, now ? now : wc_now_ns(), ip);
 		ws->armed_e = e;
 		ws->armed_deadline = LD(e->deadline[WC_OP_RECV]);
 	}

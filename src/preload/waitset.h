@@ -29,7 +29,9 @@ static inline void wc_ws_done(struct wc_ws *ws)
 }
 
 /* Look at one fd of the set.  alone_in: the set is this socket alone,
- * waiting for input, which arms its response deadline for the wait. */
+ * waiting for input, which arms its response deadline for the wait.  now
+ * may be 0: the clock is then read only if a deadline is armed, so that a
+ * set with no capped socket costs no clock read. */
 void wc_ws_scan(struct wc_ws *ws, int fd, bool alone_in, int64_t now, void *ip);
 
 /* After the real wait: readiness the kernel reported settles deadlines

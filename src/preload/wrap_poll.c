@@ -68,9 +68,8 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 {
 	if (!wc_active())
 		return is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
-	int64_t now = wc_now_ns();
 	struct wc_ws ws;
-	poll_scan(fds, n, &ws, now, ip);
+	poll_scan(fds, n, &ws, 0, ip);
 	bool nonblock = is_ppoll ? ts && !ts->tv_sec && !ts->tv_nsec : timeout_ms == 0;
 	int64_t own_ms = is_ppoll ? (ts ? ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1) : timeout_ms;
 	struct wc_wait w;
@@ -85,6 +84,7 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 		return r;
 	}
 
+	int64_t now = wc_now_ns();
 	int64_t prog = is_ppoll ? prog_deadline_ts(ts, now) : prog_deadline_ms(timeout_ms, now);
 	wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, !nonblock);
 	int r, err = 0;
@@ -213,9 +213,8 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 	if (!wc_active() || nfds <= 0 || nfds > FD_SETSIZE)
 		return REAL_SELECT();
 	struct fdsets s = {r, wr, x};
-	int64_t now = wc_now_ns();
 	struct wc_ws ws;
-	select_scan(nfds, &s, &ws, now, ip);
+	select_scan(nfds, &s, &ws, 0, ip);
 	struct timespec prog_ts;
 	const struct timespec *pts = ts;
 	if (!is_pselect && tv) {
@@ -245,6 +244,7 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 		want_w = *wr;
 	if (x)
 		want_x = *x;
+	int64_t now = wc_now_ns();
 	int64_t prog = prog_deadline_ts(pts, now);
 	wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, !nonblock);
 	int res, err = 0;
