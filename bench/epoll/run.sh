@@ -19,7 +19,7 @@ build=${WAITCAP_BUILD:-$here/../../build}
 lib=${WAITCAP_LIB:-$build/src/preload/libwaitcap.so}
 client=$build/bench/epoll/epoll_echo_client
 server=$build/bench/epoll/epoll_echo_server
-conns=100 trips=20000 rounds=21
+conns=100 trips=40000 rounds=15
 [ "${1:-}" = "--small" ] && { trips=5000; rounds=3; }
 for f in "$client" "$server" "$lib"; do
 	[ -e "$f" ] || { echo "run.sh: $f not built (WAITCAP_BUILD=$build; run ninja -C it)" >&2; exit 2; }
@@ -88,6 +88,6 @@ def summary(col):
 print("| epoll echo client | measure | rounds | bare ns/trip | preloaded ns/trip "
       "| preloaded/bare (median of pairs) | middle half | A/A control |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for col, name in ((0, "wall"), (1, "CPU"), (2, "wall, fastest block")):
+for col, name in ((0, "wall"), (1, "CPU (client thread)"), (2, "wall, fastest block")):
     print(f"| {conns} connections, {trips} trips | {name} | {len(rows)} | {summary(col)} |")
 PY
