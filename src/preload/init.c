@@ -2,15 +2,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include "fdtab.h"
 #include "real.h"
 #include "trace.h"
 
 bool wc_ready;
+int wc_pid;
 __thread int wc_guard __attribute__((tls_model("initial-exec")));
 struct wc_policy wc_policy;
+
+static void refresh_pid(void)
+{
+	wc_pid = getpid();
+}
 
 static const char *env_lookup(const char *name)
 {
@@ -21,6 +29,8 @@ __attribute__((constructor)) static void wc_init(void)
 {
 	wc_guard++;
 	wc_real_init();
+	refresh_pid();
+	pthread_atfork(NULL, NULL, refresh_pid);
 	if (wc_fdtab_init() != 0) {
 		/* No table, no policy: every wrapper stays a pass-through. */
 		wc_guard--;

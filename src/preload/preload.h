@@ -34,6 +34,11 @@ static inline bool wc_active(void)
 	return WC_LIKELY(wc_ready) && WC_LIKELY(wc_guard == 0);
 }
 
+/* This process's pid, kept by init and by a pthread_atfork child
+ * handler.  A vfork() child (Python's subprocess) runs no atfork handler
+ * and shares its parent's memory: getpid() != wc_pid tells it apart. */
+extern int wc_pid;
+
 /* The active policy, resolved once at start. */
 extern struct wc_policy wc_policy;
 

@@ -40,11 +40,28 @@ WC_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 
 /* ---- close ------------------------------------------------------------- */
 
+static bool slot_has_state(int fd)
+{
+	struct wc_fd *e = wc_fd_slot(fd);
+	return e && (LD(e->kind) == WC_KIND_NET || LD(e->epoll_ref));
+}
+
+/* A vfork() child shares its parent's memory, fd table included, until it
+ * execs: its closes and dups (Python's subprocess closes every fd) are its
+ * own, and must not erase the parent's sockets.  Only fds that hold state
+ * pay the getpid(). */
+static bool in_vfork_child(int a, int b)
+{
+	return (slot_has_state(a) || (b >= 0 && slot_has_state(b))) && getpid() != wc_pid;
+}
+
 /* The slot is cleared before the real close: once the fd number is free,
  * another thread's socket() may take it and fill the slot. */
 WC_EXPORT int close(int fd)
 {
 	wc_real_ensure();
+	if (in_vfork_child(fd, -1))
+		return real_close(fd);
 	wc_ep_fd_closing(fd);
 	wc_fd_reset(fd);
 	return real_close(fd);
@@ -52,7 +69,7 @@ WC_EXPORT int close(int fd)
 
 static void reset_range(unsigned int first, unsigned int last)
 {
-	if (!wc_active())
+	if (!wc_active() || getpid() != wc_pid)
 		return;
 	if (last >= wc_fdtab_size)
 		last = wc_fdtab_size - 1;
@@ -82,38 +99,40 @@ WC_EXPORT void closefrom(int lowfd)
 
 /* ---- dup --------------------------------------------------------------- */
 
+/* fd now names what oldfd names; whatever fd named before is closed. */
+static void note_dup(int oldfd, int fd, bool skip)
+{
+	if (fd < 0 || fd == oldfd || skip)
+		return;
+	wc_ep_fd_closing(fd);
+	wc_fd_copy(oldfd, fd);
+	wc_ep_fd_dup(oldfd, fd);
+}
+
 WC_EXPORT int dup(int oldfd)
 {
 	wc_real_ensure();
+	bool skip = in_vfork_child(oldfd, -1);
 	int fd = real_dup(oldfd);
-	if (fd >= 0) {
-		wc_fd_copy(oldfd, fd);
-		wc_ep_fd_dup(oldfd, fd);
-	}
+	note_dup(oldfd, fd, skip);
 	return fd;
 }
 
 WC_EXPORT int dup2(int oldfd, int newfd)
 {
 	wc_real_ensure();
+	bool skip = in_vfork_child(oldfd, newfd);
 	int fd = real_dup2(oldfd, newfd);
-	if (fd >= 0 && fd != oldfd) {
-		wc_ep_fd_closing(fd);
-		wc_fd_copy(oldfd, fd);
-		wc_ep_fd_dup(oldfd, fd);
-	}
+	note_dup(oldfd, fd, skip);
 	return fd;
 }
 
 WC_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	wc_real_ensure();
+	bool skip = in_vfork_child(oldfd, newfd);
 	int fd = real_dup3(oldfd, newfd, flags);
-	if (fd >= 0) {
-		wc_ep_fd_closing(fd);
-		wc_fd_copy(oldfd, fd);
-		wc_ep_fd_dup(oldfd, fd);
-	}
+	note_dup(oldfd, fd, skip);
 	return fd;
 }
 
@@ -123,19 +142,15 @@ WC_EXPORT int dup3(int oldfd, int newfd, int flags)
  * register on the ABIs glibc supports, so one unsigned long carries it. */
 static int wc_fcntl(int (*real)(int, int, ...), int fd, int cmd, unsigned long arg)
 {
+	bool dup = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+	bool skip = dup && in_vfork_child(fd, -1);
 	int r = real(fd, cmd, arg);
 	if (r < 0)
 		return r;
-	switch (cmd) {
-	case F_SETFL:
+	if (cmd == F_SETFL)
 		wc_fd_set_nonblock(fd, arg & O_NONBLOCK);
-		break;
-	case F_DUPFD:
-	case F_DUPFD_CLOEXEC:
-		wc_fd_copy(fd, r);
-		wc_ep_fd_dup(fd, r);
-		break;
-	}
+	else if (dup)
+		note_dup(fd, r, skip);
 	return r;
 }
 

@@ -212,6 +212,28 @@ Test(caps, python_waits_for_its_own_timeout_under_legacy_flag)
 	assert_own_ms(printed_ms(r.out, "elapsed_ms=", 0), "legacy python recv");
 }
 
+/* Python's subprocess runs its child with vfork(): the child shares the
+ * parent's memory, fd table included, and closes every fd before exec.
+ * The parent's socket must keep its caps. */
+static const char py_recv_after_subprocess[] =
+	"import socket, subprocess, sys, time\n"
+	"s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+	"s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\n"
+	"subprocess.run(['true'], check=True)\n"
+	"t = time.monotonic()\n"
+	"try:\n"
+	"    print('got', s.recv(10))\n"
+	"except OSError as e:\n"
+	"    print('error=%s errno=%s' % (type(e).__name__, e.errno))\n"
+	"print('elapsed_ms=%d' % ((time.monotonic() - t) * 1000))\n";
+
+Test(caps, python_socket_keeps_its_cap_across_a_subprocess)
+{
+	run_python(capped, py_recv_after_subprocess, silent.port);
+	cr_assert(strstr(r.out, "error=TimeoutError errno=110"), "%s", r.out);
+	assert_capped_ms(printed_ms(r.out, "elapsed_ms=", 0), "python recv after subprocess");
+}
+
 /* ---- a cap only shortens ---------------------------------------------- */
 
 Test(caps, a_shorter_own_timeout_wins)
