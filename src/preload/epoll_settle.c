@@ -111,7 +111,7 @@ int wc_ep_expire(uint32_t si, int64_t now, struct wc_wait *w)
 			int64_t d = wc_deadline_earliest(e, &op);
 			if (!d || now < d || !still_waiting(fd, e, op))
 				continue;
-			if (!wc_ws_timed_out(fd, e, now, &op))
+			if (!wc_ws_timed_out(fd, e, &now, &op))
 				continue;
 			fired = k;
 			expired++;

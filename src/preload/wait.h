@@ -1,7 +1,7 @@
 /* One wrapped call that may block: timing, outcome, and its trace event.
  *
- * Fast calls pay nothing: a wait is timed only when tracing is enabled in
- * a session or a cap is in play, and traced only when it blocked at least
+ * Calls pay nothing for it unless a session has waitcap:wait enabled: only
+ * then is a wait timed, and it is traced when it blocked at least
  * WAITCAP_MIN_BLOCK or was capped. */
 #ifndef WAITCAP_WAIT_H
 #define WAITCAP_WAIT_H
@@ -20,8 +20,10 @@ struct wc_wait {
 	int64_t cap_ms;     /* the cap that bounded the wait, -1 none */
 };
 
+/* now: the caller's clock reading at the start, 0 (read it if needed), or
+ * -1: a call that does not wait (non-blocking), never timed nor traced. */
 static inline void wc_wait_begin(struct wc_wait *w, const char *op, const char *func, void *ip,
-				 int fd, struct wc_fd *e, int64_t timeout_ms, bool capped)
+				 int fd, struct wc_fd *e, int64_t timeout_ms, int64_t now)
 {
 	w->op = op;
 	w->func = func;
@@ -30,7 +32,7 @@ static inline void wc_wait_begin(struct wc_wait *w, const char *op, const char *
 	w->e = e;
 	w->timeout_ms = timeout_ms;
 	w->cap_ms = -1;
-	w->start = (capped || wc_trace_wait_enabled()) ? wc_now_ns() : 0;
+	w->start = now >= 0 && wc_trace_wait_enabled() ? (now ? now : wc_now_ns()) : 0;
 }
 
 /* Record the outcome; emits waitcap:wait when warranted.  errno is kept. */

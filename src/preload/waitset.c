@@ -48,16 +48,20 @@ void wc_ws_settle(int fd, struct wc_fd *e, bool in, bool out, bool err)
 		wc_deadline_disarm(e, WC_OP_SEND);
 }
 
-bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t now, enum wc_op *op)
+bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t *now, enum wc_op *op)
 {
 	if (LD(e->flags) & WC_F_PENDING) {
 		*op = WC_OP_RECV;
 		return true;
 	}
 	int64_t d = wc_deadline_earliest(e, op);
-	if (!d || now < d)
+	if (!d)
 		return false;
-	wc_trace_expiry(fd, e, *op, now);
+	if (!*now)
+		*now = wc_now_ns();
+	if (*now < d)
+		return false;
+	wc_trace_expiry(fd, e, *op, *now);
 	return wc_expire(fd, e, *op);
 }
 

@@ -41,8 +41,8 @@ void wc_ws_settle(int fd, struct wc_fd *e, bool in, bool out, bool err);
 
 /* Should this socket be reported timed out now?  Expires it if its
  * deadline passed (emitting waitcap:expired), and says which op's cap
- * fired in *op. */
-bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t now, enum wc_op *op);
+ * fired in *op.  *now is read from the clock if 0 and a deadline needs it. */
+bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t *now, enum wc_op *op);
 
 /* The real wait's timeout: until the program's deadline (-1: none) or the
  * earliest socket deadline, whichever comes first; 0 if a socket is

@@ -169,7 +169,7 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	int64_t own = LD(e->own_sndtimeo_ns);
 	struct wc_wait w;
 	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
-		      nonblock ? 0 : own ? own / WC_MS : -1, capped && !nonblock);
+		      nonblock ? 0 : own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (!capped)
 		return plain_connect(fd, e, addr, len, &w);
 
@@ -206,7 +206,7 @@ static int wc_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, b
 	struct wc_wait w;
 	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
 	wc_wait_begin(&w, "accept", four ? "accept4" : "accept", ip, fd, e,
-		      nonblock ? 0 : -1, false);
+		      nonblock ? 0 : -1, 0);
 	int r = four ? real_accept4(fd, addr, len, flags) : real_accept(fd, addr, len);
 	int err = errno;
 	if (r >= 0) {

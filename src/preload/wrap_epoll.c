@@ -116,8 +116,7 @@ static int wc_epoll_wait(const struct ep_call *c)
 	int64_t prog = prog_deadline(c, now, &own_ms);
 	bool nonblock = prog >= 0 && prog <= now;
 	struct wc_wait w;
-	wc_wait_begin(&w, "epoll", c->func, c->ip, sc.bound_fd, sc.bound_e, own_ms,
-		      sc.earliest && !nonblock);
+	wc_wait_begin(&w, "epoll", c->func, c->ip, sc.bound_fd, sc.bound_e, own_ms, nonblock ? -1 : 0);
 	int r, err = 0;
 	const char *outcome;
 	for (;;) {

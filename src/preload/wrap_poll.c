@@ -41,7 +41,7 @@ static int poll_scan(struct pollfd *fds, nfds_t n, struct wc_ws *ws, int64_t now
 
 /* After the real wait: settle what the kernel reported, report expired
  * sockets.  Returns how many entries became ready through a cap. */
-static int poll_merge(struct pollfd *fds, nfds_t n, int64_t now, struct wc_wait *w)
+static int poll_merge(struct pollfd *fds, nfds_t n, int64_t *now, struct wc_wait *w)
 {
 	int added = 0;
 	for (nfds_t i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 	if (!ws.has_capped) {
 		if (!ws.has_net || nonblock || !wc_trace_wait_enabled())
 			return is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
-		wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, false);
+		wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, 0);
 		int r = is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
 		int err = errno;
 		wc_wait_end(&w, r, err, r == 0 ? "app_timeout" : wc_outcome_of(r, err));
@@ -86,7 +86,7 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 
 	int64_t now = wc_now_ns();
 	int64_t prog = is_ppoll ? prog_deadline_ts(ts, now) : prog_deadline_ms(timeout_ms, now);
-	wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, !nonblock);
+	wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
 	int r, err = 0;
 	const char *outcome;
 	for (;;) {
@@ -98,14 +98,16 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 			outcome = wc_outcome_of(r, err);
 			break;
 		}
-		now = wc_now_ns();
-		int added = poll_merge(fds, n, now, &w);
+		now = 0; /* read only if a deadline or the program's timeout needs it */
+		int added = poll_merge(fds, n, &now, &w);
 		if (added || (r && w.cap_ms >= 0)) {
 			r += added;
 			outcome = "capped";
 			wc_ws_done(&ws);
 			break;
 		}
+		if (r == 0 && !now)
+			now = wc_now_ns();
 		if (r > 0 || (prog >= 0 && now >= prog)) {
 			outcome = r ? "ready" : "app_timeout";
 			wc_ws_done(&ws);
@@ -176,7 +178,7 @@ static int count_bits(int nfds, const struct fdsets *s)
 /* Settle and report expired sockets; wanted holds the sets as the program
  * passed them, s the sets as the kernel returned them. */
 static bool select_merge(int nfds, const struct fdsets *s, const fd_set *want_r,
-			 const fd_set *want_w, int64_t now, struct wc_wait *w)
+			 const fd_set *want_w, int64_t *now, struct wc_wait *w)
 {
 	bool any = false;
 	for (int fd = 0; fd < nfds; fd++) {
@@ -228,7 +230,7 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 	if (!ws.has_capped) {
 		if (!ws.has_net || nonblock || !wc_trace_wait_enabled())
 			return REAL_SELECT();
-		wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, false);
+		wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, 0);
 		int res = REAL_SELECT();
 		int err = errno;
 		wc_wait_end(&w, res, err, res == 0 ? "app_timeout" : wc_outcome_of(res, err));
@@ -246,7 +248,7 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 		want_x = *x;
 	int64_t now = wc_now_ns();
 	int64_t prog = prog_deadline_ts(pts, now);
-	wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, !nonblock);
+	wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
 	int res, err = 0;
 	const char *outcome;
 	for (;;) {
@@ -258,12 +260,14 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 			outcome = wc_outcome_of(res, err);
 			break;
 		}
-		now = wc_now_ns();
-		if (select_merge(nfds, &s, r ? &want_r : NULL, wr ? &want_w : NULL, now, &w)) {
+		now = 0;
+		if (select_merge(nfds, &s, r ? &want_r : NULL, wr ? &want_w : NULL, &now, &w)) {
 			res = count_bits(nfds, &s);
 			outcome = "capped";
 			break;
 		}
+		if (!now)
+			now = wc_now_ns(); /* also for the time left, below */
 		if (res > 0 || (prog >= 0 && now >= prog)) {
 			outcome = res ? "ready" : "app_timeout";
 			break;

@@ -78,7 +78,7 @@ static ssize_t rx_traced(int fd, struct wc_fd *e, const struct rx *c, const char
 		return rx_call(fd, c, 0);
 	struct wc_wait w;
 	int64_t own = LD(e->own_rcvtimeo_ns);
-	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, false);
+	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, 0);
 	ssize_t r = rx_call(fd, c, 0);
 	int err = errno;
 	if (r >= 0 && wc_fd_capped(e))
@@ -90,6 +90,18 @@ static ssize_t rx_traced(int fd, struct wc_fd *e, const struct rx *c, const char
 
 static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const char *func, void *ip)
 {
+	bool wait_first = (c->flags & MSG_WAITALL) || (LD(e->flags) & WC_F_LOWAT);
+	if (!wait_first) {
+		/* The data is often there already (the program polled first):
+		 * one call, no clock, no deadline to arm. */
+		ssize_t r = rx_call(fd, c, MSG_DONTWAIT);
+		if (r >= 0) {
+			rx_arrived(fd, e);
+			return r;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTSOCK)
+			return r;
+	}
 	int64_t start = wc_now_ns();
 	bool armed_here = !LD(e->deadline[WC_OP_RECV]);
 	if (armed_here)
@@ -106,9 +118,8 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 	}
 
 	struct wc_wait w;
-	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, true);
+	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, start);
 	w.cap_ms = LD(e->cap_ms[dop]);
-	bool wait_first = (c->flags & MSG_WAITALL) || (LD(e->flags) & WC_F_LOWAT);
 	bool verified = false;
 	const char *outcome = NULL;
 	ssize_t r;

@@ -113,7 +113,7 @@ static ssize_t tx_traced(int fd, struct wc_fd *e, const struct tx *c, const char
 {
 	struct wc_wait w;
 	int64_t own = LD(e->own_sndtimeo_ns);
-	wc_wait_begin(&w, "send", func, ip, fd, e, own ? own / WC_MS : -1, false);
+	wc_wait_begin(&w, "send", func, ip, fd, e, own ? own / WC_MS : -1, 0);
 	ssize_t r = tx_call(fd, c, 0, 0);
 	int err = errno;
 	if (r > 0 && wc_fd_capped(e))
@@ -158,7 +158,7 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	int64_t own = LD(e->own_sndtimeo_ns);
 	int64_t own_deadline = own ? start + own : 0;
 	struct wc_wait w;
-	wc_wait_begin(&w, "send", func, ip, fd, e, own ? own / WC_MS : -1, true);
+	wc_wait_begin(&w, "send", func, ip, fd, e, own ? own / WC_MS : -1, start);
 	w.cap_ms = LD(e->cap_ms[WC_OP_SEND]);
 	const char *outcome = NULL;
 	for (;;) {
