@@ -242,6 +242,8 @@ WC_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 WC_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_read(fd, buf, len);
 	struct rx c = {.kind = RX_READ, .buf = buf, .len = len};
 	return wc_rx(fd, &c, "read", WC_CALLER());
 }
@@ -249,6 +251,8 @@ WC_EXPORT ssize_t read(int fd, void *buf, size_t len)
 WC_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_readv(fd, iov, iovcnt);
 	struct rx c = {.kind = RX_READV, .iov = iov, .iovcnt = iovcnt};
 	return wc_rx(fd, &c, "readv", WC_CALLER());
 }

@@ -274,6 +274,8 @@ WC_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 WC_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_write(fd, buf, len);
 	struct tx c = {.kind = TX_WRITE, .buf = buf, .len = len};
 	return wc_tx(fd, &c, "write", WC_CALLER());
 }
@@ -281,6 +283,8 @@ WC_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 WC_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_writev(fd, iov, iovcnt);
 	struct tx c = {.kind = TX_WRITEV, .iov = iov, .iovcnt = iovcnt};
 	return wc_tx(fd, &c, "writev", WC_CALLER());
 }
