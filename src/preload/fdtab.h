@@ -90,8 +90,8 @@ static inline struct wc_fd *wc_fd_net(int fd)
 }
 
 /* True when fd is known not to be a network socket (a file, a pipe, an
- * AF_UNIX socket): read() and write() then go straight to libc without
- * building anything.  Unknown fds take the normal path, once. */
+ * AF_UNIX socket): the wrappers then go straight to libc without building
+ * anything.  Unknown fds take the normal path, once. */
 static inline bool wc_fd_is_other(int fd)
 {
 	return (unsigned int)fd < wc_fdtab_size && LD(wc_fdtab[fd].kind) == WC_KIND_OTHER;

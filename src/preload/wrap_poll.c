@@ -66,7 +66,10 @@ static int poll_merge(struct pollfd *fds, nfds_t n, int64_t *now, struct wc_wait
 static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struct timespec *ts,
 		       const sigset_t *mask, bool is_ppoll, const char *func, void *ip)
 {
-	if (!wc_active())
+	nfds_t i = 0;
+	while (i < n && (fds[i].fd < 0 || wc_fd_is_other(fds[i].fd)))
+		i++;
+	if (i == n || !wc_active()) /* no network socket in the set: libc's poll */
 		return is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
 	struct wc_ws ws;
 	poll_scan(fds, n, &ws, 0, ip);

@@ -219,6 +219,8 @@ static ssize_t wc_rx(int fd, const struct rx *c, const char *func, void *ip)
 WC_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_recv(fd, buf, len, flags);
 	struct rx c = {.kind = RX_RECV, .buf = buf, .len = len, .flags = flags};
 	return wc_rx(fd, &c, "recv", WC_CALLER());
 }
@@ -227,6 +229,8 @@ WC_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sock
 			   socklen_t *fromlen)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_recvfrom(fd, buf, len, flags, from, fromlen);
 	struct rx c = {.kind = RX_RECVFROM, .buf = buf, .len = len, .flags = flags,
 		       .from = from, .fromlen = fromlen};
 	return wc_rx(fd, &c, "recvfrom", WC_CALLER());
@@ -235,6 +239,8 @@ WC_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sock
 WC_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_recvmsg(fd, msg, flags);
 	struct rx c = {.kind = RX_RECVMSG, .msg = msg, .flags = flags};
 	return wc_rx(fd, &c, "recvmsg", WC_CALLER());
 }

@@ -251,6 +251,8 @@ static ssize_t wc_tx(int fd, const struct tx *c, const char *func, void *ip)
 WC_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_send(fd, buf, len, flags);
 	struct tx c = {.kind = TX_SEND, .buf = buf, .len = len, .flags = flags};
 	return wc_tx(fd, &c, "send", WC_CALLER());
 }
@@ -259,6 +261,8 @@ WC_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *to, socklen_t tolen)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_sendto(fd, buf, len, flags, to, tolen);
 	struct tx c = {.kind = TX_SENDTO, .buf = buf, .len = len, .flags = flags,
 		       .to = to, .tolen = tolen};
 	return wc_tx(fd, &c, "sendto", WC_CALLER());
@@ -267,6 +271,8 @@ WC_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 WC_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	wc_real_ensure();
+	if (WC_LIKELY(wc_fd_is_other(fd)))
+		return real_sendmsg(fd, msg, flags);
 	struct tx c = {.kind = TX_SENDMSG, .msg = msg, .flags = flags};
 	return wc_tx(fd, &c, "sendmsg", WC_CALLER());
 }
