@@ -15,7 +15,9 @@ if [ "$(id -u)" = 0 ]; then
 	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 fi
 run() { env HOME="$home" LTTNG_HOME="$home" $as_user "$@"; }
-run lttng-sessiond --no-kernel >"$home/sessiond.log" 2>&1 &
+# Not through run(): a backgrounded shell function is a subshell, and $!
+# would be its pid, not the daemon's (env and setpriv exec, keeping it).
+env HOME="$home" LTTNG_HOME="$home" $as_user lttng-sessiond --no-kernel >"$home/sessiond.log" 2>&1 &
 sessiond=$!
 cleanup() {
 	kill "$sessiond" 2>/dev/null || true
