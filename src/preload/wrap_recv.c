@@ -99,7 +99,11 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 			rx_arrived(fd, e);
 			return r;
 		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTSOCK)
+		if (errno == ENOTSOCK) {
+			wc_fd_reset(fd); /* closed behind our back and reused */
+			return rx_call(fd, c, 0);
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return r;
 	}
 	int64_t start = wc_now_ns();
@@ -120,23 +124,26 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 	struct wc_wait w;
 	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, start);
 	w.cap_ms = LD(e->cap_ms[dop]);
-	bool verified = false;
+	bool verified = false, just_tried = !wait_first;
 	const char *outcome = NULL;
-	ssize_t r;
-	int err;
+	ssize_t r = -1;
+	int err = EAGAIN;
 	for (;;) {
 		if (!wait_first) {
-			r = rx_call(fd, c, MSG_DONTWAIT);
-			err = errno;
-			if (r < 0 && err == ENOTSOCK) {
-				/* The fd was closed behind our back and reused. */
-				wc_fd_reset(fd);
-				r = rx_call(fd, c, 0);
+			if (!just_tried) {
+				r = rx_call(fd, c, MSG_DONTWAIT);
 				err = errno;
-				break;
+				if (r < 0 && err == ENOTSOCK) {
+					/* Closed by another thread and reused meanwhile. */
+					wc_fd_reset(fd);
+					r = rx_call(fd, c, 0);
+					err = errno;
+					break;
+				}
+				if (r >= 0 || (err != EAGAIN && err != EWOULDBLOCK))
+					break;
 			}
-			if (r >= 0 || (err != EAGAIN && err != EWOULDBLOCK))
-				break;
+			just_tried = false;
 			if (!verified) {
 				/* Made non-blocking by a path we did not see? */
 				int fl = real_fcntl(fd, F_GETFL);
