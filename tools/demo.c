@@ -82,18 +82,25 @@ static int send_request(int port, const char *what, int timeout_ms)
 		err_;                                                                            \
 	})
 
+/* A blocking connect bounded by SO_SNDTIMEO (the kernel's EINPROGRESS on
+ * that timeout reported as ETIMEDOUT); a macro for the same reason as
+ * AWAIT_RESPONSE: each component's connect() is its own call site. */
+#define CONNECT_WITHIN(port, timeout_ms)                                                         \
+	({                                                                                       \
+		int fd_ = socket(AF_INET, SOCK_STREAM, 0);                                       \
+		set_timeout(fd_, SO_SNDTIMEO, timeout_ms);                                       \
+		struct sockaddr_in a_ = loopback(port);                                          \
+		int r_ = connect(fd_, (struct sockaddr *)&a_, sizeof(a_));                       \
+		int err_ = r_ == 0 ? 0 : errno == EINPROGRESS ? ETIMEDOUT : errno;               \
+		close(fd_);                                                                      \
+		err_;                                                                            \
+	})
+
 /* factory_adapter.py: factory_timeout_seconds = 30.0, for the factory's
- * connection to a backend that does not accept: a blocking connect
- * bounded by SO_SNDTIMEO. */
+ * connection to a backend that does not accept. */
 static int create_factory(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	set_timeout(fd, SO_SNDTIMEO, legacy_ms(30));
-	struct sockaddr_in a = loopback(FACTORY);
-	int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-	int err = r == 0 ? 0 : errno == EINPROGRESS ? ETIMEDOUT : errno;
-	close(fd);
-	return err;
+	return CONNECT_WITHIN(FACTORY, legacy_ms(30));
 }
 
 /* timeout_configuration.py: the WebSocket receive wait, in poll(). */
@@ -153,17 +160,10 @@ static int validate_service_api(void)
 	return fd < 0 ? errno : AWAIT_RESPONSE(fd);
 }
 
-/* orchestration.py: availability wait, a blocking connect bounded by
- * SO_SNDTIMEO = 30 s. */
+/* orchestration.py: availability wait of 30 s for the orchestrator. */
 static int wait_for_orchestration(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	set_timeout(fd, SO_SNDTIMEO, legacy_ms(30));
-	struct sockaddr_in a = loopback(ORCHESTRATION);
-	int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-	int err = r == 0 ? 0 : errno == EINPROGRESS ? ETIMEDOUT : errno;
-	close(fd);
-	return err;
+	return CONNECT_WITHIN(ORCHESTRATION, legacy_ms(30));
 }
 
 static const struct component {
