@@ -40,8 +40,10 @@ const char *an_build(const char *rel)
 	return p;
 }
 
-int an_record_status(struct lt_env *env, const char *trace_dir, const char *const argv[],
-		     const char *const extra_env[])
+/* `waitcap run --trace=TRACE_DIR -- ARGV` as the env's user; its status,
+ * with what it printed in *p. */
+static int record_into(struct lt_env *env, const char *trace_dir, const char *const argv[],
+		       const char *const extra_env[], struct lt_proc *p)
 {
 	const char *full[32];
 	char trace_opt[600];
@@ -54,26 +56,21 @@ int an_record_status(struct lt_env *env, const char *trace_dir, const char *cons
 	for (size_t i = 0; argv[i] && k < 31; i++)
 		full[k++] = argv[i];
 	full[k] = NULL;
+	return lt_run(env, p, full, extra_env, 90000);
+}
+
+int an_record_status(struct lt_env *env, const char *trace_dir, const char *const argv[],
+		     const char *const extra_env[])
+{
 	struct lt_proc p;
-	return lt_run(env, &p, full, extra_env, 90000);
+	return record_into(env, trace_dir, argv, extra_env, &p);
 }
 
 void an_record(struct lt_env *env, const char *trace_dir, const char *const argv[],
 	       const char *const extra_env[])
 {
-	const char *full[32];
-	char trace_opt[600];
-	snprintf(trace_opt, sizeof(trace_opt), "--trace=%s", trace_dir);
-	size_t k = 0;
-	full[k++] = lt_getenv("WAITCAP_BIN");
-	full[k++] = "run";
-	full[k++] = trace_opt;
-	full[k++] = "--";
-	for (size_t i = 0; argv[i] && k < 31; i++)
-		full[k++] = argv[i];
-	full[k] = NULL;
 	struct lt_proc p;
-	int status = lt_run(env, &p, full, extra_env, 90000);
+	int status = record_into(env, trace_dir, argv, extra_env, &p);
 	cr_assert_eq(status, 0, "waitcap run --trace: status %d\nstdout:\n%s\nstderr:\n%s", status,
 		     p.out, p.err);
 }
