@@ -14,7 +14,8 @@ struct wc_trace_list {
 };
 
 /* 0, or -1 with one line in err (a path that does not exist, is not a
- * directory, or holds no trace). */
+ * directory, or holds no trace; a metadata or stream file that is a FIFO,
+ * a device or a socket). */
 int wc_find_traces(char *const *paths, size_t npaths, struct wc_trace_list *out,
 		   char *err, size_t errlen);
 void wc_trace_list_free(struct wc_trace_list *list);

@@ -7,6 +7,7 @@
 
 #include "decode.h"
 #include "progress.h"
+#include "watch.h"
 
 struct sink_state {
 	struct wc_decoder dec;
@@ -37,6 +38,7 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
 		bt_message_put_ref(msgs[i]);
 	}
 	wc_progress_update(&st->progress, st->dec.last_ns, wc_events_seen);
+	wc_watch_beat();
 	return ok ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK
 		  : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
 }
@@ -170,6 +172,7 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 {
 	int rc = -1;
 	struct sink_state st;
+	wc_watch_begin();
 	wc_decoder_init(&st.dec, agg);
 	wc_progress_start(&st.progress, false, 0, 0);
 	bt_graph *graph = NULL;
@@ -195,6 +198,7 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 	for (size_t i = 0; i < ndirs; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "src%zu", i);
+		wc_watch_at(dirs[i]); /* adding the source parses the metadata */
 		bt_value *params = fs_params(dirs[i]);
 		const bt_component_source *src;
 		bt_graph_add_component_status s = params
@@ -241,6 +245,11 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 	free(srcs);
 	srcs = NULL;
 	wc_progress_start(&st.progress, progress, begin, end);
+	if (ndirs > 1) {
+		char which[64];
+		snprintf(which, sizeof(which), "one of %zu traces", ndirs);
+		wc_watch_at(which);
+	}
 
 	bt_graph_run_status status;
 	do {
@@ -270,5 +279,6 @@ out_srcs:
 out:
 	bt_graph_put_ref(graph);
 	wc_decoder_free(&st.dec);
+	wc_watch_end();
 	return rc;
 }

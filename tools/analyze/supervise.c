@@ -1,13 +1,18 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "watch.h"
 
 #define MAX_STDERR (64 * 1024)
 
@@ -21,6 +26,13 @@ static rlim_t memory_limit(void)
 	return half < cap ? half : cap;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc, char **argv)
 {
 	int pipefd[2];
@@ -28,6 +40,8 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 	if (progress_fd < 0 || pipe(pipefd) < 0)
 		return body(argc, argv, STDERR_FILENO);
 	fflush(NULL);
+	wc_watch_init();
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
@@ -35,6 +49,9 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 		return body(argc, argv, progress_fd);
 	}
 	if (pid == 0) {
+		/* Killed with us, whatever kills us: never left spinning. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(1);
 		close(pipefd[0]);
 		dup2(pipefd[1], STDERR_FILENO);
 		close(pipefd[1]);
@@ -53,20 +70,44 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 	size_t len = 0;
 	ssize_t n;
 	char sink[4096];
-	while ((n = read(pipefd[0], text && len < MAX_STDERR ? text + len : sink,
-			 text && len < MAX_STDERR ? MAX_STDERR - len : sizeof(sink))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
+	char stuck[4096] = "";
+	for (;;) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		int ready = poll(&pfd, 1, 1000);
+		if (ready < 0 && errno != EINTR)
 			break;
-		if (text && len < MAX_STDERR)
+		if (ready <= 0) {
+			if (wc_watch_stalled(now_ms(), stuck, sizeof(stuck))) {
+				kill(pid, SIGKILL);
+				break;
+			}
+			continue;
+		}
+		n = read(pipefd[0], text && len < MAX_STDERR ? text + len : sink,
+			 text && len < MAX_STDERR ? MAX_STDERR - len : sizeof(sink));
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+		if (n > 0 && text && len < MAX_STDERR)
 			len += (size_t)n;
+		/* Output does not count as progress, but a chatty worker must
+		 * not keep the watch from looking. */
+		if (wc_watch_stalled(now_ms(), stuck, sizeof(stuck))) {
+			kill(pid, SIGKILL);
+			break;
+		}
 	}
 	close(pipefd[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	signal(SIGINT, previous);
+	if (stuck[0]) {
+		free(text);
+		fprintf(stderr, "waitcap analyze: %s: babeltrace2 made no progress reading it for "
+			"%d s (damaged or truncated metadata?); stopped\n", stuck,
+			WC_WATCH_STALL_SECONDS);
+		return 1;
+	}
 	if (text)
 		text[len] = 0;
 	if (WIFEXITED(status)) {

@@ -2,7 +2,9 @@
  * take the command down with it: libbabeltrace2 trusts lengths it decodes,
  * and a flipped bit in a sequence length makes it allocate gigabytes and
  * abort.  The child runs under an address-space limit; if it dies, the
- * parent prints one clear line instead of glib's abort message. */
+ * parent prints one clear line instead of glib's abort message.  A worker
+ * that stops making progress (watch.h) is killed the same way, and the
+ * worker dies with its parent. */
 #ifndef WC_ANALYZE_SUPERVISE_H
 #define WC_ANALYZE_SUPERVISE_H
 
