@@ -167,6 +167,19 @@ static char *package_files(void)
 	return out;
 }
 
+/* The drop-in example preloads the library `waitcap lib` names, and bash
+ * completion is where bash-completion looks. */
+static void dropin_and_completion(const char *files)
+{
+	cr_assert(strstr(files, "/usr/share/bash-completion/completions/waitcap\n"), "%s", files);
+	char *out;
+	int rc = sh("lib=$(/usr/bin/waitcap lib) && test -r \"$lib\" && "
+		    "grep -x \"Environment=LD_PRELOAD=$lib\" /usr/share/waitcap/systemd/waitcap.conf",
+		    10000, &out);
+	cr_assert_eq(rc, 0, "the drop-in does not preload what waitcap lib prints: %s", out);
+	free(out);
+}
+
 static void man_finds_the_pages(void)
 {
 	const char *pages[][2] = {{"waitcap", "/usr/share/man/man1/waitcap.1.gz"},
@@ -289,6 +302,7 @@ Test(deb, built_installed_used_and_purged_without_a_trace)
 	free(out);
 	char *files = package_files();
 
+	dropin_and_completion(files);
 	man_finds_the_pages();
 	check_passes_on_the_installed_example();
 	run_caps_curl();
