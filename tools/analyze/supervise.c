@@ -1,6 +1,7 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,13 +72,14 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 	ssize_t n;
 	char sink[4096];
 	char stuck[4096] = "";
+	bool stalled = false;
 	for (;;) {
 		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
 		int ready = poll(&pfd, 1, 1000);
 		if (ready < 0 && errno != EINTR)
 			break;
 		if (ready <= 0) {
-			if (wc_watch_stalled(now_ms(), stuck, sizeof(stuck))) {
+			if ((stalled = wc_watch_stalled(now_ms(), stuck, sizeof(stuck)))) {
 				kill(pid, SIGKILL);
 				break;
 			}
@@ -91,7 +93,7 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 			len += (size_t)n;
 		/* Output does not count as progress, but a chatty worker must
 		 * not keep the watch from looking. */
-		if (wc_watch_stalled(now_ms(), stuck, sizeof(stuck))) {
+		if ((stalled = wc_watch_stalled(now_ms(), stuck, sizeof(stuck)))) {
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -101,11 +103,11 @@ int wc_supervised(int (*body)(int argc, char **argv, int progress_fd), int argc,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	signal(SIGINT, previous);
-	if (stuck[0]) {
+	if (stalled) {
 		free(text);
 		fprintf(stderr, "waitcap analyze: %s: babeltrace2 made no progress reading it for "
-			"%d s (damaged or truncated metadata?); stopped\n", stuck,
-			WC_WATCH_STALL_SECONDS);
+			"%d s (damaged or truncated metadata?); stopped\n",
+			stuck[0] ? stuck : "the traces", WC_WATCH_STALL_SECONDS);
 		return 1;
 	}
 	if (text)
