@@ -39,6 +39,11 @@ enum {
 	WC_F_BACKSTOP = 1 << 3, /* our TCP_USER_TIMEOUT is set while connecting */
 	WC_F_LOWAT = 1 << 4,    /* the program set SO_RCVLOWAT */
 	WC_F_STREAM = 1 << 5,   /* SOCK_STREAM */
+	/* A connect the library timed out, not yet reported by connect():
+	 * the kernel would still hold the socket "connecting" in state
+	 * CLOSE, so the next connect() answers ETIMEDOUT (or ECONNABORTED
+	 * once the error was taken) instead of starting a new attempt. */
+	WC_F_CONNFAIL = 1 << 6,
 };
 
 /* Deadlines are indexed by enum wc_op: connect, response (recv), send. */
@@ -59,6 +64,14 @@ struct wc_fd {
 	void *armed_ip[WC_OP_COUNT];
 	uint64_t ino;          /* socket inode, to spot a reused fd number */
 	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
+	/* Upload progress while the response deadline is armed: sends bump
+	 * tx_count (no clock read); at expiry a changed count, or a kernel
+	 * send queue that drained since the last look, pushes the deadline
+	 * forward instead of firing it (see wc_deadline_progressed). */
+	uint32_t tx_count;
+	uint32_t tx_seen;
+	int32_t outq_seen;     /* SIOCOUTQ at the last look, 0 none */
+	int32_t reserved;
 };
 
 extern struct wc_fd *wc_fdtab;
