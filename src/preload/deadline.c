@@ -16,10 +16,6 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 		return;
 	ST(e->armed_at[op], now);
 	ST(e->armed_ip[op], ip);
-	if (op == WC_OP_RECV) {
-		ST(e->tx_seen, LD(e->tx_count));
-		ST(e->outq_seen, 0);
-	}
 	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
 }
 
@@ -27,22 +23,22 @@ bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 {
 	if (op != WC_OP_RECV || !LD(e->deadline[op]))
 		return false;
-	uint32_t count = LD(e->tx_count);
-	bool moved = count != LD(e->tx_seen);
+	uint64_t progress = LD(e->tx_progress);
+	bool moved = (uint32_t)progress != 0; /* sends since the last look */
+	int outq = 0;
 	if (!moved && (LD(e->flags) & WC_F_STREAM)) {
 		/* Request bytes the kernel has not yet delivered (unsent or
 		 * unacknowledged): the request has not ended while they drain. */
-		int saved = errno, outq = 0;
-		if (real_ioctl(fd, SIOCOUTQ, &outq) != 0)
+		int saved = errno;
+		if (real_ioctl(fd, SIOCOUTQ, &outq) != 0 || outq < 0)
 			outq = 0;
 		errno = saved;
-		int32_t seen = LD(e->outq_seen);
+		int seen = (int)(progress >> 32);
 		moved = outq > 0 ? !seen || outq < seen : seen > 0;
-		ST(e->outq_seen, outq);
 	}
+	ST(e->tx_progress, (uint64_t)(uint32_t)outq << 32);
 	if (!moved)
 		return false;
-	ST(e->tx_seen, count);
 	ST(e->armed_at[op], now);
 	ST(e->deadline[op], now + (int64_t)LD(e->cap_ms[op]) * WC_MS);
 	return true;
@@ -50,15 +46,21 @@ bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 
 int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op)
 {
-	int64_t best = 0;
-	for (int i = 0; i < WC_OP_COUNT; i++) {
-		int64_t d = LD(e->deadline[i]);
-		if (d && (!best || d < best)) {
-			best = d;
-			*op = (enum wc_op)i;
-		}
-	}
-	return best;
+	/* Every poll looks here, twice: unrolled, with 0 (disarmed) as the
+	 * largest unsigned value after the decrement. */
+	uint64_t c = (uint64_t)LD(e->deadline[WC_OP_CONNECT]) - 1;
+	uint64_t r = (uint64_t)LD(e->deadline[WC_OP_RECV]) - 1;
+	uint64_t s = (uint64_t)LD(e->deadline[WC_OP_SEND]) - 1;
+	uint64_t best = c;
+	enum wc_op which = WC_OP_CONNECT;
+	if (r < best)
+		best = r, which = WC_OP_RECV;
+	if (s < best)
+		best = s, which = WC_OP_SEND;
+	if (best == UINT64_MAX)
+		return 0;
+	*op = which;
+	return (int64_t)(best + 1);
 }
 
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)

@@ -16,8 +16,11 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
 
 static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
-	if (LD(e->deadline[op]))
+	if (LD(e->deadline[op])) {
 		ST(e->deadline[op], 0);
+		if (op == WC_OP_RECV)
+			ST(e->tx_progress, 0);
+	}
 }
 
 /* A send handed data to the kernel while the response deadline was armed:
@@ -25,11 +28,12 @@ static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
  * only when the deadline is due (wc_deadline_progressed). */
 static inline void wc_deadline_note_send(struct wc_fd *e)
 {
-	ST(e->tx_count, LD(e->tx_count) + 1);
+	ST(e->tx_progress, LD(e->tx_progress) + 1);
 }
 
 /* op's deadline is due at now.  The response deadline counts from the end
- * of the request: if the program sent since it was armed (or last pushed),
+ * of the request: if the program sent since it was armed (or last pushed;
+ * tx_progress is cleared whenever the deadline is disarmed),
  * or the kernel's send queue still holds request bytes and drained since
  * the last look, the deadline moves to now + cap and this returns true
  * (not due after all).  So it fires between one and two caps after the

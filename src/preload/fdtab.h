@@ -64,14 +64,12 @@ struct wc_fd {
 	void *armed_ip[WC_OP_COUNT];
 	uint64_t ino;          /* socket inode, to spot a reused fd number */
 	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
-	/* Upload progress while the response deadline is armed: sends bump
-	 * tx_count (no clock read); at expiry a changed count, or a kernel
-	 * send queue that drained since the last look, pushes the deadline
-	 * forward instead of firing it (see wc_deadline_progressed). */
-	uint32_t tx_count;
-	uint32_t tx_seen;
-	int32_t outq_seen;     /* SIOCOUTQ at the last look, 0 none */
-	int32_t reserved;
+	/* Upload progress while the response deadline is armed, one word so
+	 * that disarming clears it with one store: the low half counts sends
+	 * (no clock read), the high half is SIOCOUTQ at the last look.  At
+	 * expiry either pushes the deadline forward instead of firing it
+	 * (wc_deadline_progressed). */
+	uint64_t tx_progress;
 };
 
 extern struct wc_fd *wc_fdtab;

@@ -23,6 +23,7 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);
 	}
+	ST(e->tx_progress, 0);
 	ST(e->rule, (int16_t)rule);
 	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const void *)addr;
