@@ -374,14 +374,35 @@ static uint32_t fnv(uint32_t h, const unsigned char *b, size_t n)
 	return h;
 }
 
+static int upload_epfd = -1;
+
+/* Wait for events on fd in poll() or, with an epoll set, epoll_wait();
+ * returns the events, 0 on timeout or error. */
+static int wait_for(int fd, int events)
+{
+	if (upload_epfd < 0) {
+		struct pollfd p = {.fd = fd, .events = (short)events};
+		return poll(&p, 1, 30000) == 1 ? p.revents : 0;
+	}
+	struct epoll_event ev = {.events = (uint32_t)events, .data.fd = fd};
+	epoll_ctl(upload_epfd, EPOLL_CTL_MOD, fd, &ev);
+	return epoll_wait(upload_epfd, &ev, 1, 30000) == 1 ? (int)ev.events : 0;
+}
+
 /* Upload `total` pseudo-random bytes to the slow sink, blocking or driven
- * by poll() on a non-blocking socket, then read its checksum. */
+ * by poll() or epoll_wait() on a non-blocking socket, then read its
+ * checksum. */
 static int mode_upload(const char *how, size_t total)
 {
-	bool polled = !strcmp(how, "poll");
+	bool polled = strcmp(how, "block") != 0;
 	int fd = connected_socket(port);
 	if (polled)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (!strcmp(how, "epoll")) {
+		upload_epfd = epoll_create1(0);
+		struct epoll_event ev = {.events = EPOLLOUT, .data.fd = fd};
+		epoll_ctl(upload_epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
 	static unsigned char chunk[1 << 16];
 	uint32_t s = 12345, sum = 2166136261u;
 	char head[32];
@@ -402,11 +423,9 @@ static int mode_upload(const char *how, size_t total)
 		size_t off = 0;
 		while (off < n) {
 			if (polled) {
-				struct pollfd p = {.fd = fd, .events = POLLOUT};
-				int pr = poll(&p, 1, 30000);
-				if (pr != 1 || (p.revents & (POLLERR | POLLHUP))) {
-					printf("upload poll ret=%d revents=%#x after %zu bytes\n", pr, p.revents,
-					       sent + off);
+				int rev = wait_for(fd, POLLOUT);
+				if (!rev || (rev & (POLLERR | POLLHUP))) {
+					printf("upload %s events=%#x after %zu bytes\n", how, rev, sent + off);
 					return 1;
 				}
 			}
@@ -425,10 +444,9 @@ static int mode_upload(const char *how, size_t total)
 	size_t got = 0;
 	while (got < 13) {
 		if (polled) {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-			int pr = poll(&p, 1, 30000);
-			if (pr != 1 || (p.revents & POLLERR)) {
-				printf("answer poll ret=%d revents=%#x\n", pr, p.revents);
+			int rev = wait_for(fd, POLLIN);
+			if (!rev || (rev & POLLERR)) {
+				printf("answer %s events=%#x\n", how, rev);
 				return 1;
 			}
 		}
@@ -705,6 +723,8 @@ int main(int argc, char **argv)
 		return mode_upload("block", (size_t)port2 << 20);
 	if (!strcmp(m, "upload-poll"))
 		return mode_upload("poll", (size_t)port2 << 20);
+	if (!strcmp(m, "upload-epoll"))
+		return mode_upload("epoll", (size_t)port2 << 20);
 	if (!strcmp(m, "recvmmsg"))
 		return mode_recvmmsg();
 	if (!strcmp(m, "stall-sendfile"))
