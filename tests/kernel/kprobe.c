@@ -175,6 +175,62 @@ static int mode_connect_poll(bool read_error)
 	return 0;
 }
 
+/* The same, waited for in epoll_wait() and in select(). */
+static int mode_connect_epoll(void)
+{
+	int fd = tcp_socket(SOCK_NONBLOCK);
+	errno = SENTINEL;
+	int ep = epoll_create1(0);
+	line("epoll_create1", ep >= 0 ? 0 : -1, errno);
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = 0x1234};
+	errno = SENTINEL;
+	long r = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	line("epoll_ctl ADD EPOLLOUT", r, errno);
+	do_connect(fd, port, "connect");
+	ev.events = 0;
+	errno = SENTINEL;
+	r = epoll_wait(ep, &ev, 1, 10000);
+	int err = errno;
+	printf("%-26s ret=%ld errno=%s events=%#x data=%#llx\n", "epoll_wait", r, errname(err),
+	       ev.events, (unsigned long long)ev.data.u64);
+	stamp("epoll_wait");
+	so_error(fd, "getsockopt SO_ERROR");
+	do_connect(fd, port, "connect again");
+	do_connect(fd, port, "connect third");
+	close(ep);
+	close(fd);
+	return 0;
+}
+
+static int mode_connect_select(void)
+{
+	int fd = tcp_socket(SOCK_NONBLOCK);
+	do_connect(fd, port, "connect");
+	fd_set rs, ws;
+	FD_ZERO(&rs);
+	FD_ZERO(&ws);
+	FD_SET(fd, &ws);
+	struct timeval tv = {.tv_sec = 10};
+	errno = SENTINEL;
+	long r = select(fd + 1, &rs, &ws, NULL, &tv);
+	int err = errno;
+	printf("%-26s ret=%ld errno=%s writable=%d\n", "select writable", r, errname(err),
+	       FD_ISSET(fd, &ws) ? 1 : 0);
+	stamp("select writable");
+	FD_SET(fd, &rs);
+	FD_SET(fd, &ws);
+	tv = (struct timeval){0, 0};
+	errno = SENTINEL;
+	r = select(fd + 1, &rs, &ws, NULL, &tv);
+	err = errno;
+	printf("%-26s ret=%ld errno=%s readable=%d writable=%d\n", "select both 0", r, errname(err),
+	       FD_ISSET(fd, &rs) ? 1 : 0, FD_ISSET(fd, &ws) ? 1 : 0);
+	so_error(fd, "getsockopt SO_ERROR");
+	do_connect(fd, port, "connect again");
+	close(fd);
+	return 0;
+}
+
 /* ---- signals and cancellation ------------------------------------------ */
 
 static sigjmp_buf jump;
@@ -705,6 +761,10 @@ int main(int argc, char **argv)
 		return mode_connect_poll(true);
 	if (!strcmp(m, "connect-poll-reconnect"))
 		return mode_connect_poll(false);
+	if (!strcmp(m, "connect-epoll"))
+		return mode_connect_epoll();
+	if (!strcmp(m, "connect-select"))
+		return mode_connect_select();
 	if (!strcmp(m, "jump-recv"))
 		return mode_jump("recv");
 	if (!strcmp(m, "jump-poll"))

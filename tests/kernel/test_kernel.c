@@ -122,6 +122,16 @@ Test(kernel, poll_driven_connect_times_out_as_the_kernel_does, .timeout = 90)
 	cr_assert(strstr(r.out, "revents=0x1c"), "POLLOUT|POLLERR|POLLHUP: %s", r.out);
 }
 
+Test(kernel, epoll_driven_connect_times_out_as_the_kernel_does, .timeout = 90)
+{
+	assert_same_as_kernel("connect-epoll", "epoll_wait");
+}
+
+Test(kernel, select_driven_connect_times_out_as_the_kernel_does, .timeout = 90)
+{
+	assert_same_as_kernel("connect-select", "select writable");
+}
+
 Test(kernel, connect_again_after_a_timed_out_connect_reports_the_timeout_once, .timeout = 90)
 {
 	assert_same_as_kernel("connect-poll-reconnect", "poll POLLOUT");
