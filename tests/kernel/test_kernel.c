@@ -156,6 +156,25 @@ Test(kernel, perl_io_socket_inet_reports_connection_timed_out)
 	cr_assert(ms >= 300 - 20 && ms <= 300 + SLACK_MS, "perl connect took %ld ms", ms);
 }
 
+Test(kernel, ruby_net_http_reports_connection_timed_out)
+{
+	char p[16];
+	snprintf(p, sizeof(p), "%d", full.port);
+	const char *env[] = {config, "WAITCAP_PROFILE=local", "WAITCAP_TRACE=0",
+			     "WAITCAP_CAPS=connect=300ms", NULL};
+	const char *argv[] = {
+		"ruby", "-rnet/http", "-e",
+		"t = Process.clock_gettime(Process::CLOCK_MONOTONIC); "
+		"begin; Net::HTTP.start('127.0.0.1', ARGV[0].to_i, open_timeout: 30) { }; "
+		"puts 'connected'; rescue => e; puts \"error: #{e.class}: #{e.message}\"; end; "
+		"printf(\"elapsed_ms=%d\\n\", (Process.clock_gettime(Process::CLOCK_MONOTONIC) - t) * 1000)",
+		p, NULL};
+	cr_assert_eq(proc_run(&r, argv, env, true, 20000), 0);
+	cr_assert(strstr(r.out, "(Connection timed out - connect(2)"), "%s%s", r.out, r.err);
+	long ms = number_after(r.out, "elapsed_ms=");
+	cr_assert(ms >= 300 - 20 && ms <= 300 + SLACK_MS, "ruby connect took %ld ms", ms);
+}
+
 /* ---- uploads: the response deadline counts from the end of the request */
 
 static void upload(const char *mode)
