@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,7 +13,7 @@
 
 #include "peers.h"
 
-enum mode { SILENT, ECHO, ANSWER, TRICKLE };
+enum mode { SILENT, ECHO, ANSWER, TRICKLE, SINK };
 
 struct server {
 	struct peer *p;
@@ -147,6 +148,69 @@ static void trickle(struct peer *p, int fd)
 	}
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Wait for fd readable, or the stop pipe; 1 readable, 0 stop. */
+static int readable_or_stop(struct peer *p, int fd)
+{
+	for (;;) {
+		struct pollfd f[2] = {{.fd = p->wake[0], .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+		if (poll(f, 2, 1000) < 0 && errno != EINTR)
+			return 0;
+		if (f[0].revents)
+			return 0;
+		if (f[1].revents)
+			return 1;
+	}
+}
+
+/* Serve one client's requests at the sink's rate, until EOF or stop. */
+static void sink(struct peer *p, int fd)
+{
+	static char buf[65536];
+	for (;;) {
+		char line[32];
+		size_t n = 0;
+		while (n < sizeof(line) - 1) { /* "LENGTH\n", a byte at a time */
+			if (!readable_or_stop(p, fd) || recv(fd, line + n, 1, 0) != 1)
+				return;
+			if (line[n++] == '\n')
+				break;
+		}
+		line[n] = '\0';
+		size_t total = strtoull(line, NULL, 10), got = 0;
+		uint32_t sum = PEER_FNV_INIT;
+		int64_t start = mono_ns();
+		while (got < total) {
+			size_t want = total - got < sizeof(buf) ? total - got : sizeof(buf);
+			if (!readable_or_stop(p, fd))
+				return;
+			ssize_t r = recv(fd, buf, want, 0);
+			if (r <= 0)
+				return;
+			sum = peer_fnv1a(sum, buf, (size_t)r);
+			got += (size_t)r;
+			/* Not faster than the rate: sleep until got bytes are due. */
+			int64_t due = start + (int64_t)((double)got / (double)p->sink_rate * 1e9);
+			int64_t now = mono_ns();
+			if (due > now) {
+				struct timespec ts = {.tv_sec = (due - now) / 1000000000,
+						      .tv_nsec = (due - now) % 1000000000};
+				nanosleep(&ts, NULL);
+			}
+		}
+		char answer[32];
+		int len = snprintf(answer, sizeof(answer), "sum=%08x\n", sum);
+		if (send(fd, answer, (size_t)len, MSG_NOSIGNAL) != len)
+			return;
+	}
+}
+
 static void *serve(void *arg)
 {
 	struct server *srv = arg;
@@ -164,6 +228,9 @@ static void *serve(void *arg)
 			int c = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 			if (c >= 0 && srv->mode == TRICKLE) {
 				trickle(p, c);
+				close(c);
+			} else if (c >= 0 && srv->mode == SINK) {
+				sink(p, c);
 				close(c);
 			} else if (c >= 0 && nclients < PEER_MAX_CLIENTS) {
 				fds[2 + nclients++] = (struct pollfd){.fd = c, .events = POLLIN};
@@ -243,6 +310,13 @@ int peer_trickle_server(struct peer *p, int port, size_t total, uint32_t seed, i
 	p->trickle_max_pause_ms = max_pause_ms;
 	p->trickle_sum = peer_trickle_checksum(total, seed);
 	return start_server(p, port, TRICKLE);
+}
+
+int peer_slow_sink(struct peer *p, int port, size_t rate)
+{
+	peer_init(p);
+	p->sink_rate = rate ? rate : 1;
+	return start_server(p, port, SINK);
 }
 
 void peer_stop(struct peer *p)

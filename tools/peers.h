@@ -26,6 +26,8 @@ struct peer {
 	uint32_t trickle_seed;
 	int trickle_max_pause_ms;
 	uint32_t trickle_sum;          /* checksum of what it sent */
+	/* slow sink */
+	size_t sink_rate;              /* bytes per second */
 };
 
 /* A listener whose accept queue is full: a connect to it hangs (the
@@ -44,6 +46,12 @@ int peer_answer_server(struct peer *p, int port);
 /* Sends `total` pseudo-random bytes (from seed) to each client in bursts
  * of 1..4096 bytes with pauses of 0..max_pause_ms, then closes. */
 int peer_trickle_server(struct peer *p, int port, size_t total, uint32_t seed, int max_pause_ms);
+
+/* A slow reader: each client sends "LENGTH\n" and LENGTH bytes; the sink
+ * reads them at `rate` bytes/s and answers "sum=%08x\n" (FNV-1a of the
+ * bytes), then waits for the next request or EOF.  An upload to it takes
+ * LENGTH/rate seconds, however large the kernel's buffers are. */
+int peer_slow_sink(struct peer *p, int port, size_t rate);
 
 void peer_stop(struct peer *p);
 

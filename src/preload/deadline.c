@@ -1,5 +1,7 @@
 /* Deadline arithmetic and expiry. */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/stat.h>
@@ -17,17 +19,48 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
 }
 
+bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
+{
+	if (op != WC_OP_RECV || !LD(e->deadline[op]))
+		return false;
+	uint64_t progress = LD(e->tx_progress);
+	bool moved = (uint32_t)progress != 0; /* sends since the last look */
+	int outq = 0;
+	if (!moved && (LD(e->flags) & WC_F_STREAM)) {
+		/* Request bytes the kernel has not yet delivered (unsent or
+		 * unacknowledged): the request has not ended while they drain. */
+		int saved = errno;
+		if (real_ioctl(fd, SIOCOUTQ, &outq) != 0 || outq < 0)
+			outq = 0;
+		errno = saved;
+		int seen = (int)(progress >> 32);
+		moved = outq > 0 ? !seen || outq < seen : seen > 0;
+	}
+	ST(e->tx_progress, (uint64_t)(uint32_t)outq << 32);
+	if (!moved)
+		return false;
+	ST(e->armed_at[op], now);
+	ST(e->deadline[op], now + (int64_t)LD(e->cap_ms[op]) * WC_MS);
+	return true;
+}
+
 int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op)
 {
-	int64_t best = 0;
-	for (int i = 0; i < WC_OP_COUNT; i++) {
-		int64_t d = LD(e->deadline[i]);
-		if (d && (!best || d < best)) {
-			best = d;
-			*op = (enum wc_op)i;
-		}
-	}
-	return best;
+	/* Every poll looks here, twice: unrolled, with 0 (disarmed) as the
+	 * largest unsigned value after the decrement. */
+	uint64_t c = (uint64_t)LD(e->deadline[WC_OP_CONNECT]) - 1;
+	uint64_t r = (uint64_t)LD(e->deadline[WC_OP_RECV]) - 1;
+	uint64_t s = (uint64_t)LD(e->deadline[WC_OP_SEND]) - 1;
+	uint64_t best = c;
+	enum wc_op which = WC_OP_CONNECT;
+	if (r < best)
+		best = r, which = WC_OP_RECV;
+	if (s < best)
+		best = s, which = WC_OP_SEND;
+	if (best == UINT64_MAX)
+		return 0;
+	*op = which;
+	return (int64_t)(best + 1);
 }
 
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
@@ -44,14 +77,40 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 	for (int i = 0; i < WC_OP_COUNT; i++)
 		ST(e->deadline[i], 0);
 	(void)op;
+	bool connecting = LD(e->role) == WC_ROLE_CONNECTING;
 	wc_fd_set_flag(e, WC_F_PENDING, true);
 	wc_fd_set_flag(e, WC_F_BACKSTOP, false);
-	ST(e->role, WC_ROLE_OUTBOUND);
 	/* Nothing may arrive late: a connect in SYN_SENT is aborted, an
 	 * established connection sends FIN and reads EOF from now on. */
 	real_shutdown(fd, SHUT_RDWR);
+	if (connecting) {
+		/* Aborting SYN_SENT disconnects: the kernel then holds
+		 * ECONNRESET and a socket open both ways.  A connect the kernel
+		 * timed out holds no error but ours (WC_F_PENDING) and is shut
+		 * down both ways (poll says POLLHUP, reads say EOF): drop the
+		 * one, redo the other (ENOTCONN, but the shutdown is recorded). */
+		int ignored;
+		socklen_t len = sizeof(ignored);
+		real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &ignored, &len);
+		real_shutdown(fd, SHUT_RDWR);
+		ST(e->role, WC_ROLE_NONE);
+		wc_fd_set_flag(e, WC_F_CONNFAIL, true);
+	} else {
+		ST(e->role, WC_ROLE_OUTBOUND);
+	}
 	errno = saved;
 	return true;
+}
+
+int wc_connect_failed(int fd, struct wc_fd *e)
+{
+	int saved = errno;
+	int err = wc_take_pending(e) ? ETIMEDOUT : ECONNABORTED;
+	wc_fd_set_flag(e, WC_F_CONNFAIL, false);
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	real_connect(fd, &unspec, sizeof(unspec));
+	errno = saved;
+	return err;
 }
 
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok)

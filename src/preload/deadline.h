@@ -16,9 +16,29 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
 
 static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
-	if (LD(e->deadline[op]))
+	if (LD(e->deadline[op])) {
 		ST(e->deadline[op], 0);
+		if (op == WC_OP_RECV)
+			ST(e->tx_progress, 0);
+	}
 }
+
+/* A send handed data to the kernel while the response deadline was armed:
+ * the request is still going out.  No clock read: the count is looked at
+ * only when the deadline is due (wc_deadline_progressed). */
+static inline void wc_deadline_note_send(struct wc_fd *e)
+{
+	ST(e->tx_progress, LD(e->tx_progress) + 1);
+}
+
+/* op's deadline is due at now.  The response deadline counts from the end
+ * of the request: if the program sent since it was armed (or last pushed;
+ * tx_progress is cleared whenever the deadline is disarmed),
+ * or the kernel's send queue still holds request bytes and drained since
+ * the last look, the deadline moves to now + cap and this returns true
+ * (not due after all).  So it fires between one and two caps after the
+ * request's last progress. */
+bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now);
 
 /* The earliest armed deadline (0: none) and which op it belongs to. */
 int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
@@ -26,7 +46,9 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
 /* op's deadline has passed: check the fd still is that socket, remember
  * ETIMEDOUT for its next operation, shut it down.  Returns false when the
  * slot was stale (the fd now names something else): the slot is reset and
- * the caller passes the call through. */
+ * the caller passes the call through.  A connecting socket is left as the
+ * kernel leaves a connect it timed out itself: state CLOSE, shut down both
+ * ways, WC_F_CONNFAIL until connect() reports it (wc_connect_failed). */
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op);
 
 /* Take the pending ETIMEDOUT, as the kernel reports sk_err once. */
@@ -36,6 +58,13 @@ static inline bool wc_take_pending(struct wc_fd *e)
 		return false;
 	return __atomic_fetch_and(&e->flags, (uint8_t)~WC_F_PENDING, __ATOMIC_RELAXED) & WC_F_PENDING;
 }
+
+/* connect() reports a connect the library timed out: ETIMEDOUT if the
+ * error is still pending, else ECONNABORTED (the kernel's answer once
+ * SO_ERROR or a read took it); the socket is disconnected, as the kernel
+ * does then, so the next connect() starts a new attempt.  Returns the
+ * errno to report. */
+int wc_connect_failed(int fd, struct wc_fd *e);
 
 /* connect() finished (ok or not): disarm the connect deadline, give the
  * program back its own TCP_USER_TIMEOUT. */

@@ -39,6 +39,11 @@ enum {
 	WC_F_BACKSTOP = 1 << 3, /* our TCP_USER_TIMEOUT is set while connecting */
 	WC_F_LOWAT = 1 << 4,    /* the program set SO_RCVLOWAT */
 	WC_F_STREAM = 1 << 5,   /* SOCK_STREAM */
+	/* A connect the library timed out, not yet reported by connect():
+	 * the kernel would still hold the socket "connecting" in state
+	 * CLOSE, so the next connect() answers ETIMEDOUT (or ECONNABORTED
+	 * once the error was taken) instead of starting a new attempt. */
+	WC_F_CONNFAIL = 1 << 6,
 };
 
 /* Deadlines are indexed by enum wc_op: connect, response (recv), send. */
@@ -59,6 +64,15 @@ struct wc_fd {
 	void *armed_ip[WC_OP_COUNT];
 	uint64_t ino;          /* socket inode, to spot a reused fd number */
 	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
+	/* Upload progress while the response deadline is armed, one word so
+	 * that disarming clears it with one store: the low half counts sends
+	 * (no clock read), the high half is SIOCOUTQ at the last look.  At
+	 * expiry either pushes the deadline forward instead of firing it
+	 * (wc_deadline_progressed). */
+	uint64_t tx_progress;
+	/* Pads the slot to 160 bytes: fd * 160 is two instructions (lea,
+	 * shl), as 144 was; 152 takes three, on every wrapped call. */
+	uint64_t pad;
 };
 
 extern struct wc_fd *wc_fdtab;

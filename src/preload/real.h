@@ -41,6 +41,10 @@
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int)) \
 	X(ssize_t, write, (int, const void *, size_t)) \
 	X(ssize_t, writev, (int, const struct iovec *, int)) \
+	X(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int, struct timespec *)) \
+	X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int)) \
+	X(ssize_t, sendfile, (int, int, off_t *, size_t)) \
+	X(ssize_t, sendfile64, (int, int, off_t *, size_t)) \
 	X(int, poll, (struct pollfd *, nfds_t, int)) \
 	X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)) \
 	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *)) \

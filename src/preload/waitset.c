@@ -20,13 +20,18 @@ void wc_ws_scan(struct wc_ws *ws, int fd, bool alone_in, int64_t now, void *ip)
 		ws->has_capped = true;
 		return;
 	}
-	if (alone_in && LD(e->role) == WC_ROLE_OUTBOUND && !LD(e->deadline[WC_OP_RECV])) {
-		wc_deadline_arm(e, WC_OP_RECV, now ? now : wc_now_ns(), ip);
-		ws->armed_e = e;
-		ws->armed_deadline = LD(e->deadline[WC_OP_RECV]);
+	(void)ip;
+	if (alone_in && !ws->call_e && LD(e->role) == WC_ROLE_OUTBOUND
+	    && !LD(e->deadline[WC_OP_RECV]) && LD(e->cap_ms[WC_OP_RECV]) != WC_NO_CAP) {
+		ws->call_e = e;
+		ws->call_bound = (now ? now : wc_now_ns()) + (int64_t)LD(e->cap_ms[WC_OP_RECV]) * WC_MS;
 	}
 	enum wc_op op = WC_OP_RECV;
 	int64_t d = wc_deadline_earliest(e, &op);
+	if (e == ws->call_e && (!d || ws->call_bound < d)) {
+		d = ws->call_bound;
+		op = WC_OP_RECV;
+	}
 	if (!d)
 		return;
 	ws->has_capped = true;
@@ -61,8 +66,19 @@ bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t *now, enum wc_op *op)
 		*now = wc_now_ns();
 	if (*now < d)
 		return false;
+	if (wc_deadline_progressed(fd, e, *op, *now))
+		return false; /* the request is still going out */
 	wc_trace_expiry(fd, e, *op, *now);
 	return wc_expire(fd, e, *op);
+}
+
+bool wc_ws_call_expired(const struct wc_ws *ws, int fd, struct wc_fd *e, int64_t *now)
+{
+	if (e != ws->call_e || !ws->call_bound)
+		return false;
+	if (!*now)
+		*now = wc_now_ns();
+	return *now >= ws->call_bound && wc_expire(fd, e, WC_OP_RECV);
 }
 
 int64_t wc_ws_wait_ns(const struct wc_ws *ws, int64_t prog_deadline, int64_t now)

@@ -16,20 +16,16 @@ struct wc_ws {
 	bool has_net;       /* a network socket is in the set: trace it */
 	bool has_capped;    /* a capped socket: take the slow path */
 	int npending;       /* sockets already timed out, reported at once */
-	struct wc_fd *armed_e; /* response deadline armed for this wait only */
-	int64_t armed_deadline;
+	/* A wait for input on one socket with no response deadline armed is
+	 * bounded by the recv cap for the length of the wait: the bound is the
+	 * call's (on its stack, kept across rescans), never the socket's, so it
+	 * ends however the call ends. */
+	struct wc_fd *call_e;
+	int64_t call_bound;
 };
 
-/* The wait is over (not interrupted): a response deadline armed for its
- * length only ends with it. */
-static inline void wc_ws_done(struct wc_ws *ws)
-{
-	if (ws->armed_e && LD(ws->armed_e->deadline[WC_OP_RECV]) == ws->armed_deadline)
-		wc_deadline_disarm(ws->armed_e, WC_OP_RECV);
-}
-
 /* Look at one fd of the set.  alone_in: the set is this socket alone,
- * waiting for input, which arms its response deadline for the wait.  now
+ * waiting for input, which bounds the wait by the recv cap (call_e).  now
  * may be 0: the clock is then read only if a deadline is armed, so that a
  * set with no capped socket costs no clock read. */
 void wc_ws_scan(struct wc_ws *ws, int fd, bool alone_in, int64_t now, void *ip);
@@ -43,6 +39,9 @@ void wc_ws_settle(int fd, struct wc_fd *e, bool in, bool out, bool err);
  * deadline passed (emitting waitcap:expired), and says which op's cap
  * fired in *op.  *now is read from the clock if 0 and a deadline needs it. */
 bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t *now, enum wc_op *op);
+
+/* The call's own bound on call_e passed with no input: expire the socket. */
+bool wc_ws_call_expired(const struct wc_ws *ws, int fd, struct wc_fd *e, int64_t *now);
 
 /* The real wait's timeout: until the program's deadline (-1: none) or the
  * earliest socket deadline, whichever comes first; 0 if a socket is

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -21,6 +23,7 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);
 	}
+	ST(e->tx_progress, 0);
 	ST(e->rule, (int16_t)rule);
 	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const void *)addr;
@@ -54,57 +57,52 @@ static void set_backstop(int fd, struct wc_fd *e)
 		wc_fd_set_flag(e, WC_F_BACKSTOP, true);
 }
 
-/* What a finished connect() call means for the slot, and its event. */
-static int connect_result(int fd, struct wc_fd *e, int r, int err, struct wc_wait *w)
+/* What a finished connect() call means for the slot, and its event.
+ * errno is the call's error, or left as the program had it on success. */
+static int connect_result(int fd, struct wc_fd *e, int r, int err, int saved, struct wc_wait *w)
 {
 	if (r == 0)
 		wc_connect_settled(fd, e, true);
 	else if (err != EINPROGRESS && err != EINTR && err != EALREADY)
 		wc_connect_settled(fd, e, false);
 	wc_wait_end(w, r, err, wc_outcome_of(r, err));
-	errno = err;
+	errno = r == 0 ? saved : err;
 	return r;
 }
 
 static int plain_connect(int fd, struct wc_fd *e, const struct sockaddr *addr, socklen_t len,
-			 struct wc_wait *w)
+			 int saved, struct wc_wait *w)
 {
 	int r = real_connect(fd, addr, len);
-	return connect_result(fd, e, r, errno, w);
+	return connect_result(fd, e, r, errno, saved, w);
 }
 
-/* A blocking connect bounded by the connect deadline: connect without
- * blocking, wait for the outcome in ppoll, restore the blocking mode. */
-static int capped_blocking_connect(int fd, struct wc_fd *e, const struct sockaddr *addr,
-				   socklen_t len, struct wc_wait *w, int64_t now)
+/* Wait for a blocking connect in progress until its connect deadline, and
+ * answer as the kernel's blocking connect would: 0 once connected (a
+ * second real connect moves the socket to "connected", so that a later
+ * connect() says EISCONN), the error otherwise (then the socket is
+ * disconnected, ready for a new attempt), EINTR with the connection going
+ * on and the deadline kept.  The socket is blocking here. */
+static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, socklen_t len,
+			int saved, struct wc_wait *w)
 {
-	int fl = real_fcntl(fd, F_GETFL);
-	if (fl < 0 || (fl & O_NONBLOCK)) {
-		if (fl >= 0)
-			wc_fd_set_flag(e, WC_F_NONBLOCK, true);
-		return plain_connect(fd, e, addr, len, w);
-	}
-	real_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	int r = real_connect(fd, addr, len);
-	int err = errno;
-	if (r == 0 || err != EINPROGRESS) {
-		real_fcntl(fd, F_SETFL, fl);
-		return connect_result(fd, e, r, err, w);
-	}
-	wc_deadline_arm(e, WC_OP_CONNECT, now, w->ip);
 	int64_t deadline = LD(e->deadline[WC_OP_CONNECT]);
 	w->cap_ms = LD(e->cap_ms[WC_OP_CONNECT]);
-	const char *outcome;
+	const char *outcome = NULL;
+	int r = -1, err = 0;
 	for (;;) {
-		now = wc_now_ns();
+		if (LD(e->flags) & WC_F_CONNFAIL) { /* timed out by another wait */
+			err = wc_connect_failed(fd, e);
+			outcome = err == ETIMEDOUT ? "capped" : "error";
+			break;
+		}
+		int64_t now = wc_now_ns();
 		if (now >= deadline) {
-			real_fcntl(fd, F_SETFL, fl);
 			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
-				r = -1, err = EBADF, outcome = "error";
+				err = EBADF, outcome = "error";
 				break;
 			}
-			wc_take_pending(e);
-			r = -1, err = ETIMEDOUT, outcome = "capped";
+			err = wc_connect_failed(fd, e), outcome = "capped";
 			break;
 		}
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -112,30 +110,68 @@ static int capped_blocking_connect(int fd, struct wc_fd *e, const struct sockadd
 		int pr = real_ppoll(&p, 1, &ts, NULL);
 		if (pr < 0) {
 			/* EINTR: the connection goes on in the kernel, as with a
-			 * plain blocking connect; the deadline stays armed. */
+			 * plain blocking connect; the deadline stays armed for the
+			 * retry. */
 			err = errno;
-			real_fcntl(fd, F_SETFL, fl);
-			r = -1, outcome = wc_outcome_of(-1, err);
 			break;
 		}
 		if (pr == 0)
 			continue;
+		if (LD(e->flags) & WC_F_CONNFAIL)
+			continue;
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 		real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		/* A second connect moves the socket to "connected" as a
-		 * blocking connect would, so that a later connect() says
-		 * EISCONN, not 0. */
-		if (!soerr)
-			real_connect(fd, addr, len);
-		real_fcntl(fd, F_SETFL, fl);
-		wc_connect_settled(fd, e, soerr == 0);
-		r = soerr ? -1 : 0, err = soerr, outcome = wc_outcome_of(r, err);
+		if (!soerr) {
+			r = real_connect(fd, addr, len);
+			err = errno;
+		} else {
+			/* The blocking connect of the kernel reports the error
+			 * and disconnects the socket. */
+			struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+			real_connect(fd, &unspec, sizeof(unspec));
+			err = soerr;
+		}
+		wc_connect_settled(fd, e, r == 0);
+		if (r != 0)
+			ST(e->role, WC_ROLE_NONE); /* a new attempt gets its own caps */
 		break;
 	}
+	if (!outcome)
+		outcome = wc_outcome_of(r, err);
 	wc_wait_end(w, r, err, outcome);
-	errno = err;
+	errno = r == 0 ? saved : err;
 	return r;
+}
+
+/* A blocking connect bounded by the connect deadline: start it without
+ * blocking, then wait in ppoll.  The socket is O_NONBLOCK only for the
+ * connect system call itself, with signals blocked and cancellation off,
+ * so that no siglongjmp or pthread_cancel can leave it non-blocking. */
+static int capped_blocking_connect(int fd, struct wc_fd *e, const struct sockaddr *addr,
+				   socklen_t len, int saved, struct wc_wait *w, int64_t now)
+{
+	int fl = real_fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK)) {
+		if (fl >= 0)
+			wc_fd_set_flag(e, WC_F_NONBLOCK, true);
+		return plain_connect(fd, e, addr, len, saved, w);
+	}
+	sigset_t all, old;
+	int cancel;
+	sigfillset(&all);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	real_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	int r = real_connect(fd, addr, len);
+	int err = errno;
+	real_fcntl(fd, F_SETFL, fl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_setcancelstate(cancel, NULL);
+	if (r == 0 || err != EINPROGRESS)
+		return connect_result(fd, e, r, err, saved, w);
+	wc_deadline_arm(e, WC_OP_CONNECT, now, w->ip);
+	return connect_wait(fd, e, addr, len, saved, w);
 }
 
 static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *ip)
@@ -145,19 +181,30 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	    || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
 		return real_connect(fd, addr, len);
 
+	int saved = errno;
+	if (LD(e->flags) & WC_F_CONNFAIL) {
+		errno = wc_connect_failed(fd, e);
+		return -1;
+	}
 	uint8_t role = LD(e->role);
+	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
+	int64_t own = LD(e->own_sndtimeo_ns);
+	struct wc_wait w;
 	if (role == WC_ROLE_CONNECTING) {
-		/* connect() again while in progress: the pending timeout, or the
-		 * kernel's answer (EALREADY, 0 once connected, the error). */
-		if (wc_take_pending(e)) {
-			errno = ETIMEDOUT;
-			return -1;
+		/* A blocking connect again while in progress (retried after
+		 * EINTR): the kernel waits for the same handshake, so do we,
+		 * until the same deadline. */
+		if (!nonblock && wc_fd_capped(e) && LD(e->deadline[WC_OP_CONNECT])) {
+			wc_wait_begin(&w, "connect", "connect", ip, fd, e, own ? own / WC_MS : -1, 0);
+			return connect_wait(fd, e, addr, len, saved, &w);
 		}
+		/* Else the kernel's answer (EALREADY, 0 once connected, the
+		 * error). */
 		int r = real_connect(fd, addr, len);
 		int err = errno;
 		if (r == 0 || (err != EALREADY && err != EINPROGRESS && err != EINTR))
 			wc_connect_settled(fd, e, r == 0);
-		errno = err;
+		errno = r == 0 ? saved : err;
 		return r;
 	}
 	if (role == WC_ROLE_OUTBOUND || role == WC_ROLE_ACCEPTED || role == WC_ROLE_LISTENING)
@@ -165,13 +212,10 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	ST(e->role, WC_ROLE_CONNECTING);
 	assign_caps(fd, e, addr, len);
 	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP;
-	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
-	int64_t own = LD(e->own_sndtimeo_ns);
-	struct wc_wait w;
 	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
 		      nonblock ? 0 : own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (!capped)
-		return plain_connect(fd, e, addr, len, &w);
+		return plain_connect(fd, e, addr, len, saved, &w);
 
 	set_backstop(fd, e);
 	int64_t now = wc_now_ns();
@@ -180,13 +224,13 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 		int err = errno;
 		if (r != 0 && err == EINPROGRESS)
 			wc_deadline_arm(e, WC_OP_CONNECT, now, ip);
-		return connect_result(fd, e, r, err, &w);
+		return connect_result(fd, e, r, err, saved, &w);
 	}
 	/* The program's own SO_SNDTIMEO bounds a blocking connect in the
 	 * kernel; when it is the shorter one, the kernel does it all. */
 	if (own && own <= (int64_t)LD(e->cap_ms[WC_OP_CONNECT]) * WC_MS)
-		return plain_connect(fd, e, addr, len, &w);
-	return capped_blocking_connect(fd, e, addr, len, &w, now);
+		return plain_connect(fd, e, addr, len, saved, &w);
+	return capped_blocking_connect(fd, e, addr, len, saved, &w, now);
 }
 
 WC_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)

@@ -150,7 +150,8 @@ static int wc_epoll_wait(const struct ep_call *c)
 		wc_ep_bound(si, &sc, now);
 	}
 	wc_wait_end(&w, r, err, outcome);
-	errno = err;
+	if (r < 0)
+		errno = err;
 	return r;
 }
 

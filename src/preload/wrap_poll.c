@@ -31,7 +31,11 @@ static int64_t prog_deadline_ts(const struct timespec *ts, int64_t now)
 
 static int poll_scan(struct pollfd *fds, nfds_t n, struct wc_ws *ws, int64_t now, void *ip)
 {
+	struct wc_fd *call_e = ws->call_e; /* the call's bound outlives rescans */
+	int64_t call_bound = ws->call_bound;
 	memset(ws, 0, sizeof(*ws));
+	ws->call_e = call_e;
+	ws->call_bound = call_bound;
 	ws->bound_fd = -1;
 	for (nfds_t i = 0; i < n; i++)
 		if (fds[i].fd >= 0)
@@ -41,7 +45,8 @@ static int poll_scan(struct pollfd *fds, nfds_t n, struct wc_ws *ws, int64_t now
 
 /* After the real wait: settle what the kernel reported, report expired
  * sockets.  Returns how many entries became ready through a cap. */
-static int poll_merge(struct pollfd *fds, nfds_t n, int64_t *now, struct wc_wait *w)
+static int poll_merge(struct pollfd *fds, nfds_t n, const struct wc_ws *ws, int64_t *now,
+		      struct wc_wait *w)
 {
 	int added = 0;
 	for (nfds_t i = 0; i < n; i++) {
@@ -50,12 +55,20 @@ static int poll_merge(struct pollfd *fds, nfds_t n, int64_t *now, struct wc_wait
 			continue;
 		short rev = fds[i].revents;
 		wc_ws_settle(fds[i].fd, e, rev & POLLIN, rev & POLLOUT, rev & (POLLERR | POLLHUP));
-		enum wc_op op;
-		if (!wc_ws_timed_out(fds[i].fd, e, now, &op))
+		enum wc_op op = WC_OP_RECV;
+		if (!wc_ws_timed_out(fds[i].fd, e, now, &op)
+		    && ((rev & POLLIN) || !wc_ws_call_expired(ws, fds[i].fd, e, now)))
 			continue;
 		if (!rev)
 			added++;
-		fds[i].revents = (short)(rev | POLLERR | (fds[i].events & (POLLIN | POLLOUT)));
+		/* What the kernel reports for a connection it timed out itself:
+		 * the socket is shut down now, so ask it, plus the error. */
+		int saved = errno;
+		struct pollfd k = {.fd = fds[i].fd, .events = fds[i].events};
+		if (real_poll(&k, 1, 0) < 0)
+			k.revents = (short)(fds[i].events & (POLLIN | POLLOUT));
+		errno = saved;
+		fds[i].revents = (short)(rev | k.revents | POLLERR);
 		w->fd = fds[i].fd;
 		w->e = e;
 		w->cap_ms = LD(e->cap_ms[op]);
@@ -71,7 +84,7 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 		i++;
 	if (i == n || !wc_active()) /* no network socket in the set: libc's poll */
 		return is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
-	struct wc_ws ws;
+	struct wc_ws ws = {.call_e = NULL};
 	poll_scan(fds, n, &ws, 0, ip);
 	bool nonblock = is_ppoll ? ts && !ts->tv_sec && !ts->tv_nsec : timeout_ms == 0;
 	int64_t own_ms = is_ppoll ? (ts ? ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1) : timeout_ms;
@@ -102,24 +115,23 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 			break;
 		}
 		now = 0; /* read only if a deadline or the program's timeout needs it */
-		int added = poll_merge(fds, n, &now, &w);
+		int added = poll_merge(fds, n, &ws, &now, &w);
 		if (added || (r && w.cap_ms >= 0)) {
 			r += added;
 			outcome = "capped";
-			wc_ws_done(&ws);
 			break;
 		}
 		if (r == 0 && !now)
 			now = wc_now_ns();
 		if (r > 0 || (prog >= 0 && now >= prog)) {
 			outcome = r ? "ready" : "app_timeout";
-			wc_ws_done(&ws);
 			break;
 		}
 		poll_scan(fds, n, &ws, now, ip); /* woke early: deadlines moved */
 	}
 	wc_wait_end(&w, r, err, outcome);
-	errno = err;
+	if (r < 0)
+		errno = err;
 	return r;
 }
 
@@ -290,7 +302,8 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 		tv->tv_usec = (left % 1000000000) / 1000;
 	}
 	wc_wait_end(&w, res, err, outcome);
-	errno = err;
+	if (res < 0)
+		errno = err;
 	return res;
 }
 

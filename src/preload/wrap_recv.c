@@ -59,12 +59,19 @@ static void rx_arrived(int fd, struct wc_fd *e)
 		wc_connect_settled(fd, e, true);
 }
 
-/* The earliest deadline a read must honour: response or connect. */
-static int64_t rx_deadline(const struct wc_fd *e, enum wc_op *op)
+/* The earliest deadline a blocking read must honour: the connect deadline,
+ * and the socket's response deadline or, when none is armed (nothing sent,
+ * or disarmed meanwhile by another thread's read), the call's own bound. */
+static int64_t rx_deadline(const struct wc_fd *e, int64_t call_bound, enum wc_op *op,
+			   bool *socket_owned)
 {
 	int64_t r = LD(e->deadline[WC_OP_RECV]), c = LD(e->deadline[WC_OP_CONNECT]);
+	*socket_owned = r != 0;
+	if (!r)
+		r = call_bound;
 	if (c && (!r || c < r)) {
 		*op = WC_OP_CONNECT;
+		*socket_owned = true;
 		return c;
 	}
 	*op = WC_OP_RECV;
@@ -90,6 +97,7 @@ static ssize_t rx_traced(int fd, struct wc_fd *e, const struct rx *c, const char
 
 static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const char *func, void *ip)
 {
+	int saved = errno;
 	bool wait_first = (c->flags & MSG_WAITALL) || (LD(e->flags) & WC_F_LOWAT);
 	if (!wait_first) {
 		/* The data is often there already (the program polled first):
@@ -101,24 +109,32 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 		}
 		if (errno == ENOTSOCK) {
 			wc_fd_reset(fd); /* closed behind our back and reused */
+			errno = saved;
 			return rx_call(fd, c, 0);
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return r;
 	}
 	int64_t start = wc_now_ns();
-	bool armed_here = !LD(e->deadline[WC_OP_RECV]);
-	if (armed_here)
-		wc_deadline_arm(e, WC_OP_RECV, start, ip);
+	/* The call's own bound lives on its stack, never in the slot: it ends
+	 * with the call however the call ends (return, siglongjmp, thread
+	 * cancellation), and bounds the call by the cap from its own start
+	 * even when another thread takes the answer and disarms the socket's
+	 * deadline.  A deadline pushed further by an upload is kept. */
+	int32_t cap = LD(e->cap_ms[WC_OP_RECV]);
+	int64_t call_bound = cap == WC_NO_CAP ? 0 : start + (int64_t)cap * WC_MS;
 	enum wc_op dop;
-	int64_t deadline = rx_deadline(e, &dop);
+	bool owned;
+	int64_t deadline = rx_deadline(e, call_bound, &dop, &owned);
 	int64_t own = LD(e->own_rcvtimeo_ns);
 	int64_t own_deadline = own ? start + own : 0;
 	if (!deadline || (own_deadline && own_deadline <= deadline)) {
 		/* The kernel's own timeout comes first: nothing for us to do. */
-		if (armed_here)
-			wc_deadline_disarm(e, WC_OP_RECV);
-		return rx_traced(fd, e, c, func, ip, true);
+		errno = saved;
+		ssize_t r = rx_traced(fd, e, c, func, ip, true);
+		if (r >= 0)
+			errno = saved;
+		return r;
 	}
 
 	struct wc_wait w;
@@ -155,12 +171,9 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 			}
 		}
 		int64_t now = wc_now_ns();
-		deadline = rx_deadline(e, &dop);
-		if (!deadline) { /* disarmed meanwhile: a plain wait */
-			r = rx_call(fd, c, 0);
-			err = errno;
-			break;
-		}
+		deadline = rx_deadline(e, call_bound, &dop, &owned);
+		if (owned && dop == WC_OP_RECV && deadline > call_bound)
+			call_bound = deadline; /* pushed by an upload: kept if disarmed */
 		bool app = own_deadline && own_deadline <= deadline;
 		int64_t until = app ? own_deadline : deadline;
 		if (now >= until) {
@@ -168,6 +181,8 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 				r = -1, err = EAGAIN, outcome = "app_timeout";
 				break;
 			}
+			if (owned && wc_deadline_progressed(fd, e, dop, now))
+				continue; /* the request is still going out */
 			if (!wc_expire(fd, e, dop)) {
 				r = rx_call(fd, c, 0);
 				err = errno;
@@ -182,7 +197,7 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 		struct timespec ts = wc_ns_to_timespec(until - now);
 		int pr = real_ppoll(&p, 1, &ts, NULL);
 		if (pr < 0) {
-			r = -1, err = errno; /* EINTR: the deadline stays armed */
+			r = -1, err = errno; /* EINTR: the socket's deadline stays armed */
 			break;
 		}
 		if (pr > 0 && wait_first) {
@@ -193,10 +208,8 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 	}
 	if (r >= 0)
 		rx_arrived(fd, e);
-	else if (armed_here && outcome && outcome[0] == 'a')
-		wc_deadline_disarm(e, WC_OP_RECV); /* armed for this call only */
 	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
-	errno = err;
+	errno = r >= 0 ? saved : err;
 	return r;
 }
 
@@ -268,6 +281,44 @@ WC_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 		return real_readv(fd, iov, iovcnt);
 	struct rx c = {.kind = RX_READV, .iov = iov, .iovcnt = iovcnt};
 	return wc_rx(fd, &c, "readv", WC_CALLER());
+}
+
+/* recvmmsg on a capped socket: one wrapped recvmsg per message, as the
+ * kernel's loop does (MSG_WAITFORONE: only the first one waits), so every
+ * wait honours the socket's deadlines.  The timeout argument is checked
+ * after each message, as the kernel does. */
+WC_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		       struct timespec *tmo)
+{
+	wc_real_ensure();
+	struct wc_fd *e = wc_fd_is_other(fd) ? NULL : wc_fd_net(fd);
+	if (!e || !wc_fd_capped(e) || !vec || !vlen)
+		return real_recvmmsg(fd, vec, vlen, flags, tmo);
+	void *ip = WC_CALLER();
+	int saved = errno;
+	int64_t end = tmo ? wc_now_ns() + (int64_t)tmo->tv_sec * 1000000000 + tmo->tv_nsec : 0;
+	unsigned int got = 0;
+	int f = flags & ~MSG_WAITFORONE;
+	while (got < vlen) {
+		struct rx c = {.kind = RX_RECVMSG, .msg = &vec[got].msg_hdr, .flags = f};
+		ssize_t n = wc_rx(fd, &c, "recvmmsg", ip);
+		if (n < 0) {
+			if (!got)
+				return -1;
+			break; /* the error shows again at the next call */
+		}
+		vec[got++].msg_len = (unsigned int)n;
+		if (flags & MSG_WAITFORONE)
+			f |= MSG_DONTWAIT;
+		if (tmo && wc_now_ns() >= end)
+			break;
+	}
+	if (tmo) {
+		int64_t left = end - wc_now_ns();
+		*tmo = wc_ns_to_timespec(left > 0 ? left : 0);
+	}
+	errno = saved;
+	return (int)got;
 }
 
 /* glibc's _FORTIFY_SOURCE entry points: the same checks glibc makes, then

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/time.h>
 
 #include "deadline.h"
 #include "real.h"
@@ -105,8 +106,12 @@ static void tx_sent(int fd, struct wc_fd *e, void *ip)
 	wc_deadline_disarm(e, WC_OP_SEND);
 	if (LD(e->role) == WC_ROLE_CONNECTING)
 		wc_connect_settled(fd, e, true);
-	if (LD(e->cap_ms[WC_OP_RECV]) != WC_NO_CAP && !LD(e->deadline[WC_OP_RECV]))
+	if (LD(e->cap_ms[WC_OP_RECV]) == WC_NO_CAP)
+		return;
+	if (!LD(e->deadline[WC_OP_RECV]))
 		wc_deadline_arm(e, WC_OP_RECV, wc_now_ns(), ip);
+	else
+		wc_deadline_note_send(e); /* an upload: the request has not ended */
 }
 
 static ssize_t tx_traced(int fd, struct wc_fd *e, const struct tx *c, const char *func, void *ip)
@@ -125,6 +130,7 @@ static ssize_t tx_traced(int fd, struct wc_fd *e, const struct tx *c, const char
 
 static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const char *func, void *ip)
 {
+	int saved = errno;
 	ssize_t r = tx_call(fd, c, MSG_DONTWAIT, 0);
 	int err = errno;
 	/* Only now is the program's buffer known to be readable. */
@@ -136,6 +142,7 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	}
 	if (r < 0 && err == ENOTSOCK) {
 		wc_fd_reset(fd); /* closed behind our back and reused */
+		errno = saved;
 		return tx_call(fd, c, 0, 0);
 	}
 	if (r < 0 && err != EAGAIN && err != EWOULDBLOCK) {
@@ -147,14 +154,18 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 		wc_fd_set_flag(e, WC_F_NONBLOCK, true);
 		if (r > 0)
 			tx_sent(fd, e, ip);
-		errno = err;
+		errno = r >= 0 ? saved : err;
 		return r;
 	}
 
-	/* The kernel's buffer is full: the send deadline runs. */
+	/* The kernel's buffer is full: the send deadline runs, for this call
+	 * only, so it lives on the call's stack (it ends however the call
+	 * ends); one the socket armed already (a non-blocking send that met
+	 * EAGAIN) is honoured too. */
 	size_t done = r > 0 ? (size_t)r : 0;
 	int64_t start = wc_now_ns();
-	wc_deadline_arm(e, WC_OP_SEND, start, ip);
+	int32_t cap = LD(e->cap_ms[WC_OP_SEND]);
+	int64_t call_bound = cap == WC_NO_CAP ? 0 : start + (int64_t)cap * WC_MS;
 	int64_t own = LD(e->own_sndtimeo_ns);
 	int64_t own_deadline = own ? start + own : 0;
 	struct wc_wait w;
@@ -164,6 +175,8 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	for (;;) {
 		int64_t now = wc_now_ns();
 		int64_t deadline = LD(e->deadline[WC_OP_SEND]);
+		if (!deadline || (call_bound && call_bound < deadline))
+			deadline = call_bound;
 		bool app = own_deadline && (!deadline || own_deadline <= deadline);
 		int64_t until = app ? own_deadline : deadline;
 		if (until && now >= until) {
@@ -212,7 +225,7 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	if (r > 0)
 		tx_sent(fd, e, ip);
 	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
-	errno = err;
+	errno = r >= 0 ? saved : err;
 	return r;
 }
 
@@ -293,4 +306,99 @@ WC_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 		return real_writev(fd, iov, iovcnt);
 	struct tx c = {.kind = TX_WRITEV, .iov = iov, .iovcnt = iovcnt};
 	return wc_tx(fd, &c, "writev", WC_CALLER());
+}
+
+/* sendmmsg on a capped socket: one wrapped sendmsg per message, as the
+ * kernel's loop does; an error after the first message ends the batch. */
+WC_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	wc_real_ensure();
+	struct wc_fd *e = wc_fd_is_other(fd) ? NULL : wc_fd_net(fd);
+	if (!e || !wc_fd_capped(e) || !vec || !vlen)
+		return real_sendmmsg(fd, vec, vlen, flags);
+	void *ip = WC_CALLER();
+	int saved = errno;
+	unsigned int sent = 0;
+	while (sent < vlen) {
+		struct tx c = {.kind = TX_SENDMSG, .msg = &vec[sent].msg_hdr, .flags = flags};
+		ssize_t n = wc_tx(fd, &c, "sendmmsg", ip);
+		if (n < 0) {
+			if (!sent)
+				return -1;
+			break;
+		}
+		vec[sent++].msg_len = (unsigned int)n;
+	}
+	errno = saved;
+	return (int)sent;
+}
+
+static struct timeval ns_to_timeval(int64_t ns)
+{
+	struct timeval tv = {.tv_sec = ns / 1000000000, .tv_usec = (ns % 1000000000) / 1000};
+	return tv;
+}
+
+/* sendfile to a capped socket.  The kernel copies without going through
+ * the program's buffer and blocks in the socket, so the send cap is
+ * handed to the kernel as SO_SNDTIMEO for the length of the call (the
+ * kernel applies it to each stall, which is what the send deadline is);
+ * the program's own value comes back after it.  A sendfile left by
+ * siglongjmp leaves the cap in SO_SNDTIMEO (see README Limits). */
+static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, int in,
+			   off_t *off, size_t count, void *ip)
+{
+	struct wc_fd *e = wc_fd_net(out);
+	if (!e || !wc_fd_capped(e) || !(LD(e->flags) & WC_F_STREAM))
+		return real(out, in, off, count);
+	if (wc_take_pending(e)) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	int saved = errno;
+	int32_t cap = LD(e->cap_ms[WC_OP_SEND]);
+	int64_t own = LD(e->own_sndtimeo_ns);
+	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
+	bool bound = !nonblock && cap != WC_NO_CAP && (!own || own > (int64_t)cap * WC_MS)
+		     && LD(e->role) != WC_ROLE_CONNECTING;
+	struct wc_wait w;
+	wc_wait_begin(&w, "send", "sendfile", ip, out, e, own ? own / WC_MS : -1, nonblock ? -1 : 0);
+	if (bound) {
+		struct timeval tv = ns_to_timeval((int64_t)cap * WC_MS);
+		real_setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		w.cap_ms = cap;
+	}
+	ssize_t r = real(out, in, off, count);
+	int err = errno;
+	const char *outcome = NULL;
+	if (bound) {
+		struct timeval tv = ns_to_timeval(own);
+		real_setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (r > 0) {
+		tx_sent(out, e, ip);
+	} else if (r < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+		if (nonblock) {
+			wc_deadline_arm(e, WC_OP_SEND, wc_now_ns(), ip);
+		} else if (bound && wc_expire(out, e, WC_OP_SEND)) {
+			/* Nothing went for a whole cap: the send deadline fired. */
+			wc_take_pending(e);
+			err = ETIMEDOUT, outcome = "capped";
+		}
+	}
+	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
+	errno = r >= 0 ? saved : err;
+	return r;
+}
+
+WC_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	wc_real_ensure();
+	return wc_sendfile(real_sendfile, out, in, off, count, WC_CALLER());
+}
+
+WC_EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t count)
+{
+	wc_real_ensure();
+	return wc_sendfile(real_sendfile64, out, in, off, count, WC_CALLER());
 }
