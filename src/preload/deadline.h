@@ -9,6 +9,7 @@
 #define WAITCAP_DEADLINE_H
 
 #include "fdtab.h"
+#include "stats.h"
 
 /* Arm op's deadline at now + cap unless it is armed already or the socket
  * has no cap for op.  ip is the call that armed it (for waitcap:expired). */
@@ -16,8 +17,11 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
 
 static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
-	if (LD(e->deadline[op]))
+	if (LD(e->deadline[op])) {
+		if (op == WC_OP_RECV)
+			wc_stats_response(e); /* the response came (or the wait gave up) */
 		ST(e->deadline[op], 0);
+	}
 }
 
 /* The earliest armed deadline (0: none) and which op it belongs to. */

@@ -1,6 +1,7 @@
 /* Timing and tracing of waits. */
 #include <errno.h>
 
+#include "stats.h"
 #include "wait.h"
 
 const char *wc_outcome_of(int64_t ret, int err)
@@ -16,6 +17,7 @@ const char *wc_outcome_of(int64_t ret, int err)
 
 void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome)
 {
+	wc_stats_wait(w->op, w->start ? w->start : w->begun, err, outcome);
 	if (!w->start)
 		return;
 	int64_t dur = wc_now_ns() - w->start;

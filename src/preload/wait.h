@@ -18,6 +18,7 @@ struct wc_wait {
 	struct wc_fd *e;    /* the socket named in the event, may be NULL */
 	int64_t timeout_ms; /* the program's own, -1 none */
 	int64_t cap_ms;     /* the cap that bounded the wait, -1 none */
+	int64_t begun;      /* the caller's clock reading at the start, 0 none */
 };
 
 /* now: the caller's clock reading at the start, 0 (read it if needed), or
@@ -32,6 +33,7 @@ static inline void wc_wait_begin(struct wc_wait *w, const char *op, const char *
 	w->e = e;
 	w->timeout_ms = timeout_ms;
 	w->cap_ms = -1;
+	w->begun = now > 0 ? now : 0;
 	w->start = now >= 0 && wc_trace_wait_enabled() ? (now ? now : wc_now_ns()) : 0;
 }
 
