@@ -1,0 +1,258 @@
+/* The live counters of real preloaded processes, read with `waitcap stats`.
+ *
+ * Every process gets a profile whose rule "factory" caps connects to a
+ * listener with a full accept queue at 300 ms; its counters go to the
+ * test's own WAITCAP_STATS_DIR. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "peers.h"
+#include "proc.h"
+
+static struct peer full;
+static struct st t;
+static char peer_name[32];
+
+static void setup(void)
+{
+	cr_assert_eq(peer_full_listener(&full, 0), 0, "cannot fill a listener's accept queue");
+	snprintf(peer_name, sizeof(peer_name), "127.0.0.1:%d", full.port);
+	st_setup(&t, full.port);
+}
+
+static void teardown(void)
+{
+	peer_stop(&full);
+	st_teardown(&t);
+}
+
+TestSuite(stats, .init = setup, .fini = teardown, .timeout = 60);
+
+static void assert_near_cap(double ms, const char *what)
+{
+	cr_assert(ms >= CAP_MS - 20 && ms <= CAP_MS + 200, "%s is %.1f ms, cap %d ms", what, ms,
+		  CAP_MS);
+}
+
+Test(stats, three_capped_connects_show_under_their_destination)
+{
+	pid_t pid = st_connector(&t, "connect", full.port, 3);
+	cJSON *proc = st_stats(&t, pid);
+	cr_expect_str_eq(cJSON_GetObjectItem(proc, "procname")->valuestring, "connector");
+	cr_expect_str_eq(cJSON_GetObjectItem(proc, "profile")->valuestring, "local");
+	cr_expect_str_eq(cJSON_GetObjectItem(proc, "environment")->valuestring, "staging-test");
+	cr_expect_str_eq(cJSON_GetObjectItem(proc, "mode")->valuestring, "capping");
+	cJSON *d = st_dest(proc, peer_name);
+	cr_assert_not_null(d, "no destination %s", peer_name);
+	cr_expect_str_eq(cJSON_GetObjectItem(d, "rule")->valuestring, RULE);
+	cr_expect_eq(st_num(d, "connects"), 3);
+	cr_expect_eq(st_num(d, "connect_timeouts"), 3);
+	cr_expect_eq(st_num(d, "capped"), 3);
+	cr_expect_eq(st_num(d, "timeout_failure_rate"), 1);
+	assert_near_cap(st_num(d, "p95_connection_time_ms"), "p95 connection time");
+	assert_near_cap(st_num(d, "avg_connection_time_ms"), "average connection time");
+	cJSON *connect = cJSON_GetObjectItem(cJSON_GetObjectItem(proc, "ops"), "connect");
+	cr_expect_eq(st_num(connect, "waits"), 3);
+	cr_expect_eq(st_num(connect, "capped"), 3);
+	cr_expect_eq(st_num(connect, "timeout_rate"), 1);
+	assert_near_cap(st_num(connect, "p95_ms"), "connect p95");
+	cJSON_Delete(proc);
+	st_stop(pid);
+}
+
+/* curl's way: a non-blocking connect, then poll in short steps.  The
+ * deadline fires inside poll: a capped connect and a connect timeout. */
+Test(stats, connect_deadline_firing_in_poll_counts_as_capped_connect)
+{
+	pid_t pid = st_connector(&t, "connect-poll", full.port, 2);
+	cJSON *proc = st_stats(&t, pid);
+	cJSON *ops = cJSON_GetObjectItem(proc, "ops");
+	cr_expect_eq(st_num(cJSON_GetObjectItem(ops, "connect"), "capped"), 2);
+	cr_expect_eq(st_num(cJSON_GetObjectItem(ops, "poll"), "capped"), 2);
+	cJSON *d = st_dest(proc, peer_name);
+	cr_assert_not_null(d);
+	cr_expect_eq(st_num(d, "connect_timeouts"), 2);
+	cr_expect_eq(st_num(d, "timeout_failure_rate"), 1);
+	assert_near_cap(st_num(d, "p95_connection_time_ms"), "p95 connection time");
+	cJSON_Delete(proc);
+	st_stop(pid);
+}
+
+/* asyncio: the connect waits in epoll. */
+Test(stats, python_asyncio_connects_count_under_their_destination)
+{
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", full.port);
+	char script[160];
+	snprintf(script, sizeof(script), "%s/tests/stats/asyncio_connect.py", getenv("WAITCAP_SRC"));
+	const char *argv[] = {"python3", script, port_s, "2", NULL};
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = proc_start(argv, t.env, true, p[1], -1);
+	close(p[1]);
+	char buf[512] = "";
+	size_t len = 0;
+	int64_t end = now_ms() + 20000;
+	while (!strstr(buf, "done") && now_ms() < end && len + 1 < sizeof(buf)) {
+		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		buf[len += (size_t)n] = '\0';
+	}
+	close(p[0]);
+	cr_assert(strstr(buf, "done"), "python did not finish: %s", buf);
+	cJSON *proc = st_stats(&t, pid);
+	cJSON *ops = cJSON_GetObjectItem(proc, "ops");
+	cr_expect_eq(st_num(cJSON_GetObjectItem(ops, "connect"), "capped"), 2);
+	cr_expect_eq(st_num(cJSON_GetObjectItem(ops, "epoll"), "capped"), 2);
+	cJSON *d = st_dest(proc, peer_name);
+	cr_assert_not_null(d);
+	cr_expect_eq(st_num(d, "connect_timeouts"), 2);
+	cJSON_Delete(proc);
+	st_stop(pid);
+}
+
+Test(stats, a_process_that_exits_leaves_no_file)
+{
+	pid_t pid = st_connector(&t, "connect", full.port, 1);
+	struct stat st;
+	cr_assert_eq(stat(st_file(&t, pid), &st), 0, "no stats file while it runs");
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	cr_expect_eq(st.st_uid, geteuid());
+	st_stop(pid);
+	cr_expect_neq(stat(st_file(&t, pid), &st), 0, "%s left behind", st_file(&t, pid));
+}
+
+Test(stats, a_killed_process_file_is_removed_by_the_next_reader)
+{
+	pid_t pid = st_connector(&t, "connect", full.port, 1);
+	kill(pid, SIGKILL);
+	proc_wait(pid, 5000);
+	struct stat st;
+	cr_assert_eq(stat(st_file(&t, pid), &st), 0, "SIGKILL runs no exit handler");
+	static struct proc_result r;
+	const char *argv[] = {getenv("WAITCAP_BIN"), "stats", "--all", "--json", NULL};
+	cr_assert_eq(proc_run(&r, argv, t.env, false, 10000), 0);
+	cr_assert_eq(r.exit_code, 0, "%s", r.err);
+	cJSON *doc = cJSON_Parse(r.out);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "processes")), 0, "%s", r.out);
+	cJSON_Delete(doc);
+	cr_expect_neq(stat(st_file(&t, pid), &st), 0, "the dead process's file is still there");
+}
+
+Test(stats, stats_zero_makes_no_file)
+{
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", full.port);
+	const char *env[] = {t.env_stats, t.env_config, "WAITCAP_TRACE=0", "WAITCAP_STATS=0", NULL};
+	const char *argv[] = {build_path("tests/stats/connector"), "connect", port_s, "1",
+			      "--hold-ms", "60000", NULL};
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = proc_start(argv, env, true, p[1], -1);
+	close(p[1]);
+	char buf[256];
+	cr_assert_gt(read(p[0], buf, sizeof(buf)), 0); /* its connect line: the library ran */
+	close(p[0]);
+	struct stat st;
+	cr_expect_neq(stat(st_file(&t, pid), &st), 0, "WAITCAP_STATS=0 still made a file");
+	st_stop(pid);
+}
+
+/* A link planted where the process will create its file, pointing at a
+ * file of ours: the process must not write through it. */
+Test(stats, a_symlink_planted_at_the_file_path_is_not_followed)
+{
+	char target[160];
+	snprintf(target, sizeof(target), "%s/precious", t.dir);
+	FILE *f = fopen(target, "w");
+	cr_assert_not_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	int go[2], out[2];
+	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(out), 0);
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", full.port);
+	const char *connector = build_path("tests/stats/connector");
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		dup2(out[1], 1);
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		setenv("LD_PRELOAD", lib_path(), 1);
+		for (int i = 0; t.env[i]; i++)
+			putenv((char *)t.env[i]);
+		execl(connector, connector, "connect", port_s, "0", "--hold-ms", "60000", (char *)NULL);
+		_exit(127);
+	}
+	close(go[0]);
+	close(out[1]);
+	cr_assert_eq(symlink(target, st_file(&t, pid)), 0);
+	cr_assert_eq(write(go[1], "x", 1), 1);
+	close(go[1]);
+	char buf[256];
+	cr_assert_gt(read(out[0], buf, sizeof(buf)), 0);
+	close(out[0]);
+	struct stat st;
+	cr_assert_eq(lstat(st_file(&t, pid), &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "the stats file is not a regular file of its own");
+	cr_assert_eq(stat(target, &st), 0);
+	cr_expect_eq(st.st_size, 9, "the link's target was written to (size %ld)", (long)st.st_size);
+	cJSON *proc = st_stats(&t, pid);
+	cJSON_Delete(proc);
+	st_stop(pid);
+}
+
+/* Files are 0600: another user (nobody) can read neither the file nor, in
+ * a listing, the process. */
+Test(stats, another_users_process_is_not_readable)
+{
+	cr_assert_eq(geteuid(), 0, "this test runs the reader as nobody: it needs root");
+	/* Let nobody into the directory, so that only the file's mode stands
+	 * in the way. */
+	cr_assert_eq(chmod(t.dir, 0755), 0);
+	cr_assert_eq(chmod(t.stats_dir, 0755), 0);
+	pid_t pid = st_connector(&t, "connect", full.port, 1);
+	char pid_s[16];
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	static struct proc_result r;
+	const char *one[] = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+			     getenv("WAITCAP_BIN"), "stats", "--pid", pid_s, "--json", NULL};
+	cr_assert_eq(proc_run(&r, one, t.env, false, 10000), 0);
+	cr_expect_eq(r.exit_code, 1, "nobody read root's counters: %s", r.out);
+	cr_expect(strstr(r.err, "not readable"), "stderr: %s", r.err);
+	const char *all[] = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+			     getenv("WAITCAP_BIN"), "stats", "--all", "--json", NULL};
+	cr_assert_eq(proc_run(&r, all, t.env, false, 10000), 0);
+	cr_expect_eq(r.exit_code, 0, "%s", r.err);
+	cJSON *doc = cJSON_Parse(r.out);
+	cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "processes")), 0, "%s", r.out);
+	cJSON_Delete(doc);
+	/* Its owner (root) still reads it. */
+	cJSON_Delete(st_stats(&t, pid));
+	st_stop(pid);
+}
+
+Test(stats, bad_arguments_are_named)
+{
+	static struct proc_result r;
+	const char *bad_pid[] = {getenv("WAITCAP_BIN"), "stats", "--pid", "12ab", NULL};
+	cr_assert_eq(proc_run(&r, bad_pid, t.env, false, 10000), 0);
+	cr_expect_eq(r.exit_code, 2);
+	cr_expect(strstr(r.err, "--pid '12ab' is not a process id"), "stderr: %s", r.err);
+	const char *absent[] = {getenv("WAITCAP_BIN"), "stats", "--pid", "999999", NULL};
+	cr_assert_eq(proc_run(&r, absent, t.env, false, 10000), 0);
+	cr_expect_eq(r.exit_code, 1);
+	cr_expect(strstr(r.err, "no counters for process 999999"), "stderr: %s", r.err);
+}
