@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -153,9 +154,11 @@ static void hist_add(struct wc_stats_hist *h, int64_t us, uint64_t weight)
 	WC_STAT_ADD(h->count, weight);
 }
 
-void wc_stats_wait_outcome(unsigned op, int64_t begun, int err, const char *outcome)
+/* Out of line and cold: the common end of a wait (ready) stays a few
+ * instructions. */
+__attribute__((noinline, cold)) static void wait_outcome(struct wc_stats_file *s, unsigned op, int64_t begun, int err,
+			 const char *outcome)
 {
-	struct wc_stats_file *s = wc_stats;
 	struct wc_stats_op_counts *o = &s->ops[op];
 	if (op == WC_SOP_CONNECT && err == EINPROGRESS)
 		return; /* a non-blocking connect under way, not a timeout */
@@ -177,28 +180,62 @@ void wc_stats_wait_outcome(unsigned op, int64_t begun, int err, const char *outc
 	errno = saved;
 }
 
-static bool dest_is(const struct wc_stats_dest *d, int family, const uint8_t *addr,
-		    uint16_t port, const char *rule)
+void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome)
 {
-	return d->family == family && d->port == port
-	       && !memcmp(d->addr, addr, family == AF_INET6 ? 16 : 4)
-	       && !strncmp(d->rule, rule, sizeof(d->rule) - 1);
+	struct wc_stats_file *s = wc_stats;
+	if (!s || op >= WC_SOP_COUNT)
+		return;
+	WC_STAT_ADD(s->ops[op].waits, 1);
+	if (WC_UNLIKELY(outcome[0] != 'r'))
+		wait_outcome(s, op, begun, err, outcome);
+}
+
+/* A row's key: family, port, address and rule name, the row's first 72
+ * bytes, written once and compared with relaxed atomics. */
+#define KEY_WORDS (offsetof(struct wc_stats_dest, connects) / 8)
+union dest_key {
+	struct {
+		uint32_t state;
+		uint8_t family, pad;
+		uint16_t port;
+		uint8_t addr[16];
+		char rule[48];
+	} f;
+	uint64_t w[KEY_WORDS];
+};
+_Static_assert(sizeof(union dest_key) == KEY_WORDS * 8
+	       && offsetof(union dest_key, f.rule) == offsetof(struct wc_stats_dest, rule),
+	       "the key is the row's first bytes");
+
+static bool dest_is(const struct wc_stats_dest *d, const union dest_key *key)
+{
+	if (LD(d->family) != key->f.family || LD(d->port) != key->f.port)
+		return false;
+	const uint64_t *w = (const uint64_t *)d;
+	for (size_t i = 1; i < KEY_WORDS; i++) /* word 0: state, family, port */
+		if (LD(w[i]) != key->w[i])
+			return false;
+	return true;
 }
 
 /* The row of e's peer and rule: found, claimed, or "other" when full.  A
  * linear scan, on outcome paths only (a connect settles, a cap fires). */
 static struct wc_stats_dest *dest_of(struct wc_stats_file *s, const struct wc_fd *e)
 {
-	int family = LD(e->family);
 	uint64_t raw[2] = {LD(e->peer_addr[0]), LD(e->peer_addr[1])};
-	const uint8_t *addr = (const uint8_t *)raw;
-	uint16_t port = LD(e->peer_port);
-	const char *rule = wc_fd_rule_name(e);
+	if (LD(e->family) == AF_INET)
+		raw[0] &= 0xffffffffull, raw[1] = 0; /* only 4 bytes are the address */
+	union dest_key key;
+	memset(&key, 0, sizeof(key));
+	key.f.family = LD(e->family);
+	key.f.port = LD(e->peer_port);
+	memcpy(key.f.addr, raw, 16);
+	snprintf(key.f.rule, sizeof(key.f.rule), "%s", wc_fd_rule_name(e));
 	for (unsigned i = 0; i < WC_STATS_DESTS; i++) {
 		struct wc_stats_dest *d = &s->dest[i];
 		uint32_t state = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
 		if (state == WC_DEST_READY) {
-			if (dest_is(d, family, addr, port, rule))
+			if (dest_is(d, &key))
 				return d;
 			continue;
 		}
@@ -208,10 +245,11 @@ static struct wc_stats_dest *dest_of(struct wc_stats_file *s, const struct wc_fd
 		if (!__atomic_compare_exchange_n(&d->state, &expect, WC_DEST_CLAIMED, false,
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
-		d->family = (uint8_t)family;
-		d->port = port;
-		memcpy(d->addr, addr, 16);
-		snprintf(d->rule, sizeof(d->rule), "%s", rule);
+		uint64_t *w = (uint64_t *)d;
+		ST(d->family, key.f.family);
+		ST(d->port, key.f.port);
+		for (size_t j = 1; j < KEY_WORDS; j++)
+			ST(w[j], key.w[j]);
 		__atomic_store_n(&d->state, WC_DEST_READY, __ATOMIC_RELEASE);
 		return d;
 	}

@@ -21,7 +21,7 @@ extern struct wc_stats_file *wc_stats;
 /* Create this process's file (constructor; also re-made in a forked child). */
 void wc_stats_init(const struct wc_policy *policy, bool secure);
 
-/* The stats op of a wait's op name ("connect", "recv", "send", "poll",
+/* The stats op of a wait's op name (folded at compile time for a literal) ("connect", "recv", "send", "poll",
  * "select", "epoll"); WC_SOP_COUNT for others (accept). */
 static inline unsigned wc_stats_op_of(const char *op)
 {
@@ -35,22 +35,10 @@ static inline unsigned wc_stats_op_of(const char *op)
 	}
 }
 
-/* A wait ended (called by wc_wait_end).  begun: its start if the caller
- * had read the clock, else 0. */
-void wc_stats_wait_outcome(unsigned op, int64_t begun, int err, const char *outcome);
-
-static inline void wc_stats_wait(const char *opname, int64_t begun, int err, const char *outcome)
-{
-	struct wc_stats_file *s = wc_stats;
-	if (!s)
-		return;
-	unsigned op = wc_stats_op_of(opname);
-	if (op >= WC_SOP_COUNT)
-		return;
-	WC_STAT_ADD(s->ops[op].waits, 1);
-	if (WC_UNLIKELY(outcome[0] != 'r'))
-		wc_stats_wait_outcome(op, begun, err, outcome);
-}
+/* A wait ended (called by wc_wait_end when wc_stats is set, out of line so
+ * that a wait's end costs a load and a branch with counters off).  begun:
+ * its start if the caller had read the clock, else 0. */
+void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome);
 
 /* op's deadline fired on e (called by wc_expire). */
 void wc_stats_expired(const struct wc_fd *e, enum wc_op op);

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""What the live counters cost a TCP send/poll/recv ping-pong.
+
+    bench/stats.py [--build DIR] [--base-lib PATH] [--rounds N] [--iters N]
+
+Contenders: bare; libwaitcap.so with counters off (WAITCAP_STATS=0); with
+counters on (the default; files in a temp WAITCAP_STATS_DIR); and, with
+--base-lib, another libwaitcap.so (e.g. one built from the commit before
+the counters) run the same way.  Two measures:
+
+- callgrind: user-space instructions and clock_gettime calls per round
+  trip, from two runs of different lengths (start-up cancels out), the way
+  bench/run's profile section counts them (its functions are reused);
+- time: each contender paired with a counters-off run of the same size,
+  order alternating; the median of the pairwise wall and CPU ratios.
+
+Prints a Markdown table.  Nothing here asserts a speed."""
+import argparse
+import importlib.machinery
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_bench_run():
+    loader = importlib.machinery.SourceFileLoader("bench_run", os.path.join(HERE, "run"))
+    spec = importlib.util.spec_from_loader("bench_run", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+br = load_bench_run()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    ap.add_argument("--base-lib", help="another libwaitcap.so to compare (e.g. before counters)")
+    ap.add_argument("--rounds", type=int, default=7, help="timed pairs per contender")
+    ap.add_argument("--iters", type=int, default=20000, help="round trips per timed run")
+    ap.add_argument("--cg-iters", default="2000,6000", help="the two callgrind lengths")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    pingpong = os.path.join(build, "bench", "pingpong")
+    lib = os.path.join(build, "src", "preload", "libwaitcap.so")
+    stats_dir = tempfile.mkdtemp(prefix="waitcap-bench-stats-")
+    os.chmod(stats_dir, 0o700)
+    base = br.clean_env()
+    base["WAITCAP_TRACE"] = "0"
+    contenders = {
+        "bare": {k: v for k, v in base.items() if k != "WAITCAP_TRACE"},
+        "counters off": dict(base, LD_PRELOAD=lib, WAITCAP_STATS="0"),
+        "counters on": dict(base, LD_PRELOAD=lib, WAITCAP_STATS_DIR=stats_dir),
+    }
+    if args.base_lib:
+        contenders["base lib"] = dict(base, LD_PRELOAD=os.path.abspath(args.base_lib),
+                                      WAITCAP_STATS_DIR=stats_dir)
+    me = br.User(False)
+
+    small, large = (int(x) for x in args.cg_iters.split(","))
+    cg = {}
+    for name, env in contenders.items():
+        counts = []
+        for n in (small, large):
+            out = os.path.join(stats_dir, f"cg-{name.replace(' ', '_')}-{n}.out")
+            status, o, e = br.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                                   pingpong, "tcp", str(n)], env, me)
+            br.bench_value(status, o, e, f"callgrind {name}")
+            counts.append(br.callgrind_counts(out))
+        (t1, f1, k1), (t2, f2, k2) = counts
+        d = large - small
+        lib_ins = sum(f2.get(f, 0) - f1.get(f, 0) for f in set(f1) | set(f2)
+                      if f.startswith("libwaitcap.so: ")) / d
+        cg[name] = ((t2 - t1) / d, lib_ins, (k2 - k1) / d)
+
+    times = {}
+    for name, env in contenders.items():
+        if name == "counters off":
+            continue
+        wall, cpu = [], []
+        for r in range(args.rounds):
+            order = [name, "counters off"] if r % 2 == 0 else ["counters off", name]
+            got = {}
+            for who in order:
+                status, o, e = br.run([pingpong, "tcp", str(args.iters)], contenders[who], me)
+                got[who] = br.bench_value(status, o, e, who)
+            wall.append(got[name][0] / got["counters off"][0])
+            cpu.append(got[name][1] / got["counters off"][1])
+        times[name] = (statistics.median(wall), statistics.median(cpu))
+
+    for f in os.listdir(stats_dir):
+        os.unlink(os.path.join(stats_dir, f))
+    os.rmdir(stats_dir)
+
+    print(f"pingpong tcp (send, poll, recv on a capped socket); callgrind {small} and {large} "
+          f"round trips; time: {args.rounds} pairs of {args.iters} round trips against "
+          "counters off\n")
+    print("| contender | instructions/round trip | in libwaitcap.so | clock_gettime/round trip "
+          "| wall ratio vs counters off | CPU ratio vs counters off |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name in contenders:
+        ins, lib_ins, clocks = cg[name]
+        w, c = times.get(name, (1.0, 1.0))
+        print(f"| {name} | {ins:.0f} | {lib_ins:.0f} | {clocks:.3f} | {w:.3f} | {c:.3f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
