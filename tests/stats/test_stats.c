@@ -256,3 +256,79 @@ Test(stats, bad_arguments_are_named)
 	cr_expect_eq(r.exit_code, 1);
 	cr_expect(strstr(r.err, "no counters for process 999999"), "stderr: %s", r.err);
 }
+
+/* Request sent to first byte: the response time, sampled (every 16th
+ * response of a thread is timed and counts 16 times). */
+Test(stats, response_times_of_a_request_response_client)
+{
+	struct peer answer;
+	cr_assert_eq(peer_answer_server(&answer, 0), 0);
+	char port_s[16], script[200];
+	snprintf(port_s, sizeof(port_s), "%d", answer.port);
+	snprintf(script, sizeof(script), "%s/tests/stats/exchanger.py", getenv("WAITCAP_SRC"));
+	const char *argv[] = {"python3", script, port_s, "32", NULL};
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = proc_start(argv, t.env, true, p[1], -1);
+	close(p[1]);
+	char buf[64] = "";
+	cr_assert_gt(read(p[0], buf, sizeof(buf) - 1), 0, "exchanger said nothing");
+	close(p[0]);
+	cr_assert(strstr(buf, "done"), "exchanger: %s", buf);
+	cJSON *proc = st_stats(&t, pid);
+	cJSON *recv = cJSON_GetObjectItem(cJSON_GetObjectItem(proc, "ops"), "recv");
+	double avg = st_num(recv, "avg_ms"), p95 = st_num(recv, "p95_ms");
+	cr_expect(avg >= 0 && avg < 1000 && p95 >= 0 && p95 < 1000,
+		  "loopback answers: avg %.3f ms, p95 %.3f ms", avg, p95);
+	cr_expect_eq(st_num(recv, "capped"), 0);
+	cJSON *d = st_dest(proc, "other");
+	cr_expect_null(d, "an answered connection is no 'other' row");
+	cJSON_Delete(proc);
+	st_stop(pid);
+	peer_stop(&answer);
+}
+
+/* A fork()ed child counts in a file of its own, from zero; a spawned
+ * program's exit leaves the parent's file alone. */
+Test(stats, a_forked_child_counts_in_its_own_file)
+{
+	char port_s[16], script[200];
+	snprintf(port_s, sizeof(port_s), "%d", full.port);
+	snprintf(script, sizeof(script), "%s/tests/stats/forker.py", getenv("WAITCAP_SRC"));
+	const char *argv[] = {"python3", script, port_s, NULL};
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = proc_start(argv, t.env, true, p[1], -1);
+	close(p[1]);
+	char buf[256] = "";
+	size_t len = 0;
+	int64_t end = now_ms() + 20000;
+	while (!strchr(buf, '\n') && now_ms() < end && len + 1 < sizeof(buf)) {
+		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		buf[len += (size_t)n] = '\0';
+	}
+	close(p[0]);
+	int parent = 0, child = 0;
+	cr_assert_eq(sscanf(buf, "parent %d child %d", &parent, &child), 2, "forker said: %s", buf);
+	cr_assert_eq(parent, pid);
+	cJSON *pj = st_stats(&t, parent), *cj = st_stats(&t, child);
+	cJSON *pd = st_dest(pj, peer_name), *cd = st_dest(cj, peer_name);
+	cr_assert(pd && cd, "a destination is missing");
+	cr_expect_eq(st_num(pd, "connect_timeouts"), 1, "the parent's own connect only");
+	cr_expect_eq(st_num(cd, "connect_timeouts"), 2, "the child's two, from zero");
+	cr_expect_str_eq(cJSON_GetObjectItem(cj, "procname")->valuestring,
+			 cJSON_GetObjectItem(pj, "procname")->valuestring);
+	cJSON_Delete(pj);
+	cJSON_Delete(cj);
+	kill(child, SIGTERM);
+	struct stat st;
+	end = now_ms() + 5000;
+	while (stat(st_file(&t, child), &st) == 0 && now_ms() < end)
+		usleep(50000);
+	cr_expect_neq(stat(st_file(&t, child), &st), 0, "the child's file outlived it");
+	cr_expect_eq(stat(st_file(&t, parent), &st), 0, "the child's exit removed the parent's file");
+	st_stop(pid);
+	cr_expect_neq(stat(st_file(&t, parent), &st), 0, "the parent's file outlived it");
+}
