@@ -165,6 +165,15 @@ struct wc_stats_file {
 	struct wc_stats_dest other;           /* everything past the table */
 };
 
+/* The offsets docs/stats.md documents: a change here is a new version. */
+_Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
+	       && __builtin_offsetof(struct wc_stats_file, ctl) == 512
+	       && __builtin_offsetof(struct wc_stats_file, ops) == 576
+	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1024
+	       && __builtin_offsetof(struct wc_stats_file, dest) == 5408
+	       && sizeof(struct wc_stats_file) == 156736,
+	       "stats file layout version 1");
+
 /* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
  * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else
  * /tmp/waitcap-UID.  Shared by the library and the readers so both look in
