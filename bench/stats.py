@@ -12,14 +12,24 @@ the counters) run the same way.  Two measures:
   trip, from two runs of different lengths (start-up cancels out), the way
   bench/run's profile section counts them (its functions are reused);
 - time: each contender paired with a counters-off run of the same size,
-  order alternating; the median of the pairwise wall and CPU ratios.
+  order alternating; the median of the pairwise wall and CPU ratios;
+- a real service: redis-server preloaded, driven by redis-benchmark (itself
+  preloaded: its connections are the capped ones), requests/s of each
+  contender against bare, rounds side by side, order alternating; the
+  median of the pairwise ratios (--redis-rounds 0 skips it).
 
 Prints a Markdown table.  Nothing here asserts a speed."""
 import argparse
 import importlib.machinery
 import importlib.util
 import os
+import re
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import time
 import sys
 import tempfile
 
@@ -37,6 +47,45 @@ def load_bench_run():
 br = load_bench_run()
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_rps(env, requests, tmp):
+    """Requests/s of redis-benchmark (PING, SET, GET; 10 clients) against a
+    redis-server, both run with env; the server is stopped by pid."""
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--daemonize", "no",
+                               "--dir", tmp],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # up within 5 s
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        status, out, err = br.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port),
+                                   "-n", str(requests), "-c", "10", "-t", "ping,set,get",
+                                   "--csv"], env, br.User(False))
+        if status != 0:
+            raise br.RunError(f"redis-benchmark: exit {status}: {br.last_line(err)}")
+        rps = [float(m.group(1)) for m in re.finditer(r'^"[^"]+","([\d.]+)"', out, re.M)]
+        if len(rps) != 4:  # PING_INLINE, PING_MBULK, SET, GET
+            raise br.RunError(f"redis-benchmark: unexpected output: {out[:200]}")
+        return sum(rps) / len(rps)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -44,6 +93,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=7, help="timed pairs per contender")
     ap.add_argument("--iters", type=int, default=20000, help="round trips per timed run")
     ap.add_argument("--cg-iters", default="2000,6000", help="the two callgrind lengths")
+    ap.add_argument("--redis-rounds", type=int, default=5, help="0: no redis section")
+    ap.add_argument("--redis-requests", type=int, default=50000, help="per test per run")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     pingpong = os.path.join(build, "bench", "pingpong")
@@ -93,6 +144,25 @@ def main():
             cpu.append(got[name][1] / got["counters off"][1])
         times[name] = (statistics.median(wall), statistics.median(cpu))
 
+    redis = {}
+    if args.redis_rounds and not (shutil.which("redis-server") and shutil.which("redis-benchmark")):
+        print("redis section skipped: redis-server/redis-benchmark missing (tools/setup installs "
+              "them)", file=sys.stderr)
+    elif args.redis_rounds:
+        names = [n for n in contenders if n != "bare"]
+        ratios = {n: [] for n in names}
+        bare_rps = []
+        for r in range(args.redis_rounds):
+            order = ["bare"] + names if r % 2 == 0 else names + ["bare"]
+            got = {who: redis_rps(contenders[who], args.redis_requests, stats_dir)
+                   for who in order}
+            bare_rps.append(got["bare"])
+            for n in names:
+                ratios[n].append(got[n] / got["bare"])
+        redis = {n: statistics.median(v) for n, v in ratios.items()}
+        redis["bare"] = 1.0
+        redis_bare = statistics.median(bare_rps)
+
     for f in os.listdir(stats_dir):
         os.unlink(os.path.join(stats_dir, f))
     os.rmdir(stats_dir)
@@ -107,6 +177,15 @@ def main():
         ins, lib_ins, clocks = cg[name]
         w, c = times.get(name, (1.0, 1.0))
         print(f"| {name} | {ins:.0f} | {lib_ins:.0f} | {clocks:.3f} | {w:.3f} | {c:.3f} |")
+    if redis:
+        print(f"\nredis-server and redis-benchmark (PING, SET, GET, 10 clients, "
+              f"{args.redis_requests} requests each), both run as the contender, "
+              f"{args.redis_rounds} rounds side by side; bare: {redis_bare:.0f} requests/s "
+              "(median)\n")
+        print("| contender | requests/s ratio vs bare (median) |")
+        print("| --- | ---: |")
+        for name in contenders:
+            print(f"| {name} | {redis[name]:.3f} |")
 
 
 if __name__ == "__main__":
