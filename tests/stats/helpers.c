@@ -56,6 +56,7 @@ void st_setup(struct st *t, int rule_port)
 	cr_assert_not_null(f);
 	fprintf(f,
 		"{\"version\": 1, \"default\": \"local\",\n"
+		" \"legacy_flags\": [\"FORCE_LEGACY_TIMEOUTS\"],\n"
 		" \"profiles\": {\"local\": {\"caps\": {\"connect\": \"5s\", \"recv\": \"5s\", \"send\": \"5s\"}}},\n"
 		" \"rules\": [{\"name\": \"" RULE "\", \"match\": {\"host\": \"127.0.0.1\", \"port\": %d},\n"
 		"             \"caps\": {\"connect\": \"%dms\"}}]}\n",

@@ -244,6 +244,54 @@ Test(stats, another_users_process_is_not_readable)
 	st_stop(pid);
 }
 
+/* The plan's rollback flag: no caps, and the counters say so. */
+Test(stats, a_legacy_flag_shows_as_legacy_mode_with_nothing_capped)
+{
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", full.port);
+	const char *env[] = {t.env_stats, t.env_config, "WAITCAP_TRACE=0",
+			     "FORCE_LEGACY_TIMEOUTS=true", NULL};
+	const char *argv[] = {build_path("tests/stats/connector"), "connect-poll", port_s, "1",
+			      "--timeout-ms", "500", "--hold-ms", "60000", NULL};
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = proc_start(argv, env, true, p[1], -1);
+	close(p[1]);
+	char buf[256] = "";
+	size_t len = 0;
+	int64_t end = now_ms() + 10000;
+	while (!strstr(buf, "done") && now_ms() < end && len + 1 < sizeof(buf)) {
+		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		buf[len += (size_t)n] = '\0';
+	}
+	close(p[0]);
+	cr_assert(strstr(buf, "connect fail errno=110"), "its own 500 ms timeout: %s", buf);
+	cJSON *proc = st_stats(&t, pid);
+	cr_expect_str_eq(cJSON_GetObjectItem(proc, "mode")->valuestring, "legacy");
+	cJSON *connect = cJSON_GetObjectItem(cJSON_GetObjectItem(proc, "ops"), "connect");
+	cr_expect_eq(st_num(connect, "waits"), 1);
+	cr_expect_eq(st_num(connect, "capped"), 0);
+	cr_expect_null(st_dest(proc, peer_name), "an uncapped socket has no destination row");
+	cJSON_Delete(proc);
+	st_stop(pid);
+}
+
+Test(stats, every_live_command_has_help)
+{
+	static struct proc_result r;
+	const char *cmds[] = {"stats", "top", "exporter"};
+	const char *mentions[] = {"timeout_failure_rate", "q quit", "waitcap_connection_seconds"};
+	for (int i = 0; i < 3; i++) {
+		const char *argv[] = {getenv("WAITCAP_BIN"), cmds[i], "--help", NULL};
+		cr_assert_eq(proc_run(&r, argv, t.env, false, 10000), 0);
+		cr_expect_eq(r.exit_code, 0, "%s --help", cmds[i]);
+		cr_expect(strstr(r.out, mentions[i]), "%s --help says nothing of %s:\n%s", cmds[i],
+			  mentions[i], r.out);
+	}
+}
+
 Test(stats, bad_arguments_are_named)
 {
 	static struct proc_result r;
