@@ -43,9 +43,31 @@ static bool pid_dead(int pid)
 	return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
+/* Whether pid still maps the file with inode ino: a process that exec()ed
+ * a program without the library (or a new process that reused the pid)
+ * left the file behind while its pid lives on.  -1: cannot tell (another
+ * user's process, no /proc), taken as live. */
+static int mapped_by(int pid, unsigned long ino)
+{
+	char path[64], line[4096];
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int found = 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long inode = 0;
+		if (sscanf(line, "%*s %*s %*s %*s %lu", &inode) == 1 && inode == ino)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
 /* Open, check and copy one file.  Returns 0, -1 (errno set; EPROTO for a
- * file that is not a stats file of a version we know). */
-static int snapshot(const char *path, struct wc_proc_stats *out)
+ * file that is not a stats file of a version we know, ESRCH for one its
+ * pid no longer maps). */
+static int snapshot(const char *path, int pid, struct wc_proc_stats *out)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -55,6 +77,11 @@ static int snapshot(const char *path, struct wc_proc_stats *out)
 	    || (size_t)st.st_size < offsetof(struct wc_stats_file, ctl)) {
 		close(fd);
 		errno = EPROTO;
+		return -1;
+	}
+	if (mapped_by(pid, (unsigned long)st.st_ino) == 0) {
+		close(fd);
+		errno = ESRCH;
 		return -1;
 	}
 	size_t size = (size_t)st.st_size;
@@ -120,8 +147,12 @@ int wc_stats_read_all(struct wc_proc_stats **out, char *err, size_t errlen)
 				v = nv;
 				cap *= 2;
 			}
-			if (snapshot(path, &v[n]) == 0 && v[n].s.pid == pid)
-				n++;
+			if (snapshot(path, pid, &v[n]) == 0) {
+				if (v[n].s.pid == pid)
+					n++;
+			} else if (errno == ESRCH) {
+				unlink(path); /* left by an exec() without the library */
+			}
 		}
 		closedir(d);
 	}
@@ -137,12 +168,16 @@ int wc_stats_read_pid(int pid, struct wc_proc_stats *out, char *err, size_t errl
 	for (int i = 0; i < ndirs; i++) {
 		char path[1100];
 		snprintf(path, sizeof(path), "%.1023s/%d", dirs[i], pid);
-		if (snapshot(path, out) == 0) {
+		if (snapshot(path, pid, out) == 0) {
 			if (pid_dead(pid)) {
 				unlink(path);
 				break;
 			}
 			return 0;
+		}
+		if (errno == ESRCH) {
+			unlink(path);
+			break;
 		}
 		if (errno != ENOENT)
 			last_errno = errno;

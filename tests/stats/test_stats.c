@@ -148,6 +148,46 @@ Test(stats, a_killed_process_file_is_removed_by_the_next_reader)
 	cr_expect_neq(stat(st_file(&t, pid), &st), 0, "the dead process's file is still there");
 }
 
+/* exec() of a program without the library: the pid lives on, the file
+ * is no longer anyone's.  Readers skip and remove it. */
+Test(stats, a_file_left_by_an_exec_without_the_library_is_removed_by_the_next_reader)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	/* sh (preloaded) makes the file, then becomes sleep without it. */
+	const char *argv[] = {"sh", "-c", "echo up; exec env -u LD_PRELOAD sleep 30", NULL};
+	pid_t pid = proc_start(argv, t.env, true, p[1], -1);
+	close(p[1]);
+	char buf[16];
+	cr_assert_gt(read(p[0], buf, sizeof(buf)), 0);
+	close(p[0]);
+	struct stat st;
+	int64_t end = now_ms() + 5000;
+	bool gone_to_sleep = false;
+	while (!gone_to_sleep && now_ms() < end) {
+		char comm[64] = "", path[64];
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			gone_to_sleep = fgets(comm, sizeof(comm), f) && !strcmp(comm, "sleep\n");
+			fclose(f);
+		}
+		if (!gone_to_sleep)
+			usleep(20000);
+	}
+	cr_assert(gone_to_sleep, "sh did not exec sleep");
+	cr_assert_eq(stat(st_file(&t, pid), &st), 0, "the preloaded image made no file");
+	static struct proc_result r;
+	const char *all[] = {getenv("WAITCAP_BIN"), "stats", "--all", "--json", NULL};
+	cr_assert_eq(proc_run(&r, all, t.env, false, 10000), 0);
+	cJSON *doc = cJSON_Parse(r.out);
+	cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "processes")), 0, "%s", r.out);
+	cJSON_Delete(doc);
+	cr_expect_neq(stat(st_file(&t, pid), &st), 0, "the stale file is still there");
+	kill(pid, SIGTERM);
+	proc_wait(pid, 5000);
+}
+
 Test(stats, stats_zero_makes_no_file)
 {
 	char port_s[16];
