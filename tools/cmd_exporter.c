@@ -305,6 +305,11 @@ int cmd_exporter(int argc, char **argv)
 			listen ? "unexpected argument" : "--listen ADDR:PORT is required");
 		return 2;
 	}
+	char err[512];
+	if (wc_stats_check_env(err, sizeof(err)) != 0) {
+		fprintf(stderr, "waitcap exporter: %s\n", err);
+		return 2;
+	}
 	struct addrinfo *ai;
 	if (parse_listen(listen, &ai) != 0) {
 		fprintf(stderr, "waitcap exporter: --listen '%s': not ADDR:PORT with a numeric port\n",

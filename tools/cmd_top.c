@@ -188,6 +188,11 @@ int cmd_top(int argc, char **argv)
 		fprintf(stderr, "waitcap top: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
+	char err[256];
+	if (wc_stats_check_env(err, sizeof(err)) != 0) {
+		fprintf(stderr, "waitcap top: %s\n", err);
+		return 2;
+	}
 	setlocale(LC_ALL, "");
 	if (!initscr()) {
 		fprintf(stderr, "waitcap top: cannot use this terminal (TERM=%s)\n",
@@ -205,7 +210,6 @@ int cmd_top(int argc, char **argv)
 	int collapsed_pids[256], ncollapsed = 0;
 	struct timespec tprev = {0, 0};
 	bool quit = false;
-	char err[256];
 	while (!quit) {
 		struct timespec tnow;
 		clock_gettime(CLOCK_MONOTONIC, &tnow);

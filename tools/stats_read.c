@@ -19,6 +19,9 @@ int wc_stats_dirs(char dirs[][1024], int max)
 	const char *env = getenv("WAITCAP_STATS_DIR");
 	int n = 0;
 	if (env && env[0]) {
+		/* The library refuses relative paths: so do we. */
+		if (env[0] != '/')
+			return -1;
 		snprintf(dirs[n++], 1024, "%s", env);
 		return n;
 	}
@@ -36,6 +39,16 @@ int wc_stats_dirs(char dirs[][1024], int max)
 		globfree(&g);
 	}
 	return n;
+}
+
+int wc_stats_check_env(char *err, size_t errlen)
+{
+	const char *env = getenv("WAITCAP_STATS_DIR");
+	if (env && env[0] && env[0] != '/') {
+		snprintf(err, errlen, "WAITCAP_STATS_DIR=%s is not an absolute path", env);
+		return -1;
+	}
+	return 0;
 }
 
 static bool pid_dead(int pid)
@@ -119,6 +132,11 @@ int wc_stats_read_all(struct wc_proc_stats **out, char *err, size_t errlen)
 {
 	static char dirs[64][1024];
 	int ndirs = wc_stats_dirs(dirs, 64);
+	if (ndirs < 0) {
+		snprintf(err, errlen, "WAITCAP_STATS_DIR=%s is not an absolute path",
+			 getenv("WAITCAP_STATS_DIR"));
+		return -1;
+	}
 	size_t cap = 16, n = 0;
 	struct wc_proc_stats *v = malloc(cap * sizeof(*v));
 	if (!v) {
@@ -164,6 +182,11 @@ int wc_stats_read_pid(int pid, struct wc_proc_stats *out, char *err, size_t errl
 {
 	static char dirs[64][1024];
 	int ndirs = wc_stats_dirs(dirs, 64);
+	if (ndirs < 0) {
+		snprintf(err, errlen, "WAITCAP_STATS_DIR=%s is not an absolute path",
+			 getenv("WAITCAP_STATS_DIR"));
+		return -1;
+	}
 	int last_errno = ENOENT;
 	for (int i = 0; i < ndirs; i++) {
 		char path[1100];

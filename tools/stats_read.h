@@ -14,10 +14,14 @@ struct wc_proc_stats {
 	char path[1100];
 };
 
-/* The directories to look in: WAITCAP_STATS_DIR alone when set; else the
- * caller's own directory, and for root every user's (/run/waitcap,
- * /run/user/UID/waitcap, /tmp/waitcap-UID). */
+/* The directories to look in: WAITCAP_STATS_DIR alone when set (-1 when
+ * it is not an absolute path); else the caller's own directory, and for
+ * root every user's (/run/waitcap, /run/user/UID/waitcap, /tmp/waitcap-UID). */
 int wc_stats_dirs(char dirs[][1024], int max);
+
+/* 0, or -1 with a one-line reason in err when the environment names no
+ * usable directory (a relative WAITCAP_STATS_DIR). */
+int wc_stats_check_env(char *err, size_t errlen);
 
 /* Every readable file in those directories, snapshotted; files of dead
  * processes are removed (when we may) and skipped.  *out is malloc()ed

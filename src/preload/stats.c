@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -128,8 +129,15 @@ void wc_stats_init(const struct wc_policy *policy, bool secure)
 		return;
 	/* Under AT_SECURE the environment may not choose where a privileged
 	 * process creates files. */
-	wc_stats_dir(stats_dir_path, sizeof(stats_dir_path),
-		     secure ? NULL : getenv("WAITCAP_STATS_DIR"), geteuid(),
+	const char *env_dir = secure ? NULL : getenv("WAITCAP_STATS_DIR");
+	if (env_dir && env_dir[0] && env_dir[0] != '/') {
+		/* Relative, it would name another directory in every process
+		 * that starts elsewhere, and another one after a chdir. */
+		dprintf(2, "waitcap: WAITCAP_STATS_DIR=%s is not an absolute path; running "
+			   "without live counters\n", env_dir);
+		return;
+	}
+	wc_stats_dir(stats_dir_path, sizeof(stats_dir_path), env_dir, geteuid(),
 		     secure ? NULL : getenv("XDG_RUNTIME_DIR"));
 	int pid = getpid();
 	struct wc_stats_file *s = create_file(pid);

@@ -343,6 +343,19 @@ Test(stats, bad_arguments_are_named)
 	cr_assert_eq(proc_run(&r, absent, t.env, false, 10000), 0);
 	cr_expect_eq(r.exit_code, 1);
 	cr_expect(strstr(r.err, "no counters for process 999999"), "stderr: %s", r.err);
+	/* A relative directory would differ per working directory: refused by
+	 * the library (one line, no counters) and by the readers. */
+	const char *rel_env[] = {"WAITCAP_STATS_DIR=stats-here", t.env_config, "WAITCAP_TRACE=0", NULL};
+	const char *prog[] = {build_path("tests/stats/connector"), "connect", "1", "0", "--hold-ms",
+			      "0", NULL};
+	cr_assert_eq(proc_run(&r, prog, rel_env, true, 10000), 0);
+	cr_expect_eq(r.exit_code, 0);
+	cr_expect(strstr(r.err, "waitcap: WAITCAP_STATS_DIR=stats-here is not an absolute path; "
+				"running without live counters\n"), "stderr: %s", r.err);
+	const char *reader[] = {getenv("WAITCAP_BIN"), "stats", NULL};
+	cr_assert_eq(proc_run(&r, reader, rel_env, false, 10000), 0);
+	cr_expect_eq(r.exit_code, 1);
+	cr_expect(strstr(r.err, "WAITCAP_STATS_DIR=stats-here is not an absolute path"), "%s", r.err);
 }
 
 /* Request sent to first byte: the response time, sampled (every 16th
