@@ -16,7 +16,14 @@ the counters) run the same way.  Two measures:
 - a real service: redis-server preloaded, driven by redis-benchmark (itself
   preloaded: its connections are the capped ones), requests/s of each
   contender against bare, rounds side by side, order alternating; the
-  median of the pairwise ratios (--redis-rounds 0 skips it).
+  median of the pairwise ratios (--redis-rounds 0 skips it); and the
+  library's instructions per request in redis-benchmark under callgrind
+  (this one moves with how many events each epoll_wait returns, which
+  depends on timing: compare it across runs with care).
+
+On a shared machine the time ratios move by several per cent from run to
+run (the bare/counters-off pair shows it); the callgrind counts of the
+ping-pong are the stable measure.
 
 Prints a Markdown table.  Nothing here asserts a speed."""
 import argparse
@@ -86,6 +93,39 @@ def redis_rps(env, requests, tmp):
             server.wait()
 
 
+def redis_callgrind(env, lengths, tmp):
+    """libwaitcap.so instructions per request in redis-benchmark (GET, 10
+    clients) under callgrind, from two lengths; the server runs bare.
+    redis-benchmark's own work varies with timing (its latency histogram),
+    so only the library's share is compared."""
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--dir", tmp],
+                              env=br.clean_env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        lib = []
+        for n in lengths:
+            out = os.path.join(tmp, f"cg-redis-{n}.out")
+            status, o, e = br.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                                   "redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
+                                   "-t", "get", "-n", str(n), "-c", "10"], env, br.User(False))
+            if status != 0:
+                raise br.RunError(f"callgrind redis-benchmark: exit {status}")
+            _, funcs, _ = br.callgrind_counts(out)
+            lib.append(sum(v for f, v in funcs.items() if f.startswith("libwaitcap.so: ")))
+        return (lib[1] - lib[0]) / (lengths[1] - lengths[0])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -93,13 +133,17 @@ def main():
     ap.add_argument("--rounds", type=int, default=7, help="timed pairs per contender")
     ap.add_argument("--iters", type=int, default=20000, help="round trips per timed run")
     ap.add_argument("--cg-iters", default="2000,6000", help="the two callgrind lengths")
+    ap.add_argument("--stats-parent", default="/dev/shm",
+                    help="where the counters' files go (default /dev/shm, a tmpfs)")
     ap.add_argument("--redis-rounds", type=int, default=5, help="0: no redis section")
     ap.add_argument("--redis-requests", type=int, default=50000, help="per test per run")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     pingpong = os.path.join(build, "bench", "pingpong")
     lib = os.path.join(build, "src", "preload", "libwaitcap.so")
-    stats_dir = tempfile.mkdtemp(prefix="waitcap-bench-stats-")
+    # On a tmpfs, as /run and $XDG_RUNTIME_DIR are on a host: a
+    # disk-backed file adds writeback and page_mkwrite faults (docs/stats.md).
+    stats_dir = tempfile.mkdtemp(prefix="waitcap-bench-stats-", dir=args.stats_parent)
     os.chmod(stats_dir, 0o700)
     base = br.clean_env()
     base["WAITCAP_TRACE"] = "0"
@@ -162,6 +206,7 @@ def main():
         redis = {n: statistics.median(v) for n, v in ratios.items()}
         redis["bare"] = 1.0
         redis_bare = statistics.median(bare_rps)
+        redis_lib = {n: redis_callgrind(contenders[n], (5000, 15000), stats_dir) for n in names}
 
     for f in os.listdir(stats_dir):
         os.unlink(os.path.join(stats_dir, f))
@@ -182,10 +227,12 @@ def main():
               f"{args.redis_requests} requests each), both run as the contender, "
               f"{args.redis_rounds} rounds side by side; bare: {redis_bare:.0f} requests/s "
               "(median)\n")
-        print("| contender | requests/s ratio vs bare (median) |")
-        print("| --- | ---: |")
+        print("| contender | requests/s ratio vs bare (median) | libwaitcap.so instructions "
+              "per request in redis-benchmark (callgrind) |")
+        print("| --- | ---: | ---: |")
         for name in contenders:
-            print(f"| {name} | {redis[name]:.3f} |")
+            lib_ins = f"{redis_lib[name]:.1f}" if name in redis_lib else "-"
+            print(f"| {name} | {redis[name]:.3f} | {lib_ins} |")
 
 
 if __name__ == "__main__":
