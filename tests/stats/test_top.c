@@ -88,6 +88,16 @@ Test(top, shows_a_capped_process_destination_within_2s_and_quits_on_q)
 		  "pid, program or rule missing:\n%s", s);
 	cr_expect(strstr(s, "PROFILE"), "120 columns leave room for every column:\n%s", s);
 
+	/* Rates over the last interval: connects per second to the
+	 * destination, once two reads are a second apart (~3/s at 300 ms). */
+	double rate = 0;
+	for (int64_t end = now_ms() + 3000; rate <= 0 && now_ms() < end; usleep(100000)) {
+		const char *c = strstr(screen(), "conn/s ");
+		if (c)
+			rate = atof(c + 7);
+	}
+	cr_expect(rate > 0 && rate < 10, "connects/s to %s: %.1f\n%s", peer, rate, screen());
+
 	static struct proc_result r;
 	tmux(&r, (const char *const[]){"send-keys", "p", NULL});
 	cr_expect_geq(until_shown("sort: p95", 2000), 0, "no p95 sort after 'p':\n%s", screen());
