@@ -14,6 +14,9 @@ static const struct {
 	{"check", cmd_check, "validate a profile file and print its effective caps"},
 	{"explain", cmd_explain, "which profile applies here, why, and its caps"},
 	{"record", cmd_record, "trace processes already running with the library"},
+	{"stats", cmd_stats, "live counters of preloaded processes (per op, per destination)"},
+	{"top", cmd_top, "live view of preloaded processes, refreshed every second"},
+	{"exporter", cmd_exporter, "serve every preloaded process's counters to Prometheus"},
 	{"lib", cmd_lib, "print the path of libwaitcap.so (for LD_PRELOAD)"},
 };
 

@@ -8,6 +8,7 @@
 
 #include "deadline.h"
 #include "real.h"
+#include "stats.h"
 
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 {
@@ -74,9 +75,9 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 		errno = saved;
 		return false;
 	}
+	wc_stats_expired(e, op);
 	for (int i = 0; i < WC_OP_COUNT; i++)
 		ST(e->deadline[i], 0);
-	(void)op;
 	bool connecting = LD(e->role) == WC_ROLE_CONNECTING;
 	wc_fd_set_flag(e, WC_F_PENDING, true);
 	wc_fd_set_flag(e, WC_F_BACKSTOP, false);
@@ -115,10 +116,11 @@ int wc_connect_failed(int fd, struct wc_fd *e)
 
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 {
-	(void)ok; /* either way the program's own TCP_USER_TIMEOUT comes back */
+	/* Either way the program's own TCP_USER_TIMEOUT comes back. */
 	if (LD(e->role) != WC_ROLE_CONNECTING)
 		return;
 	int saved = errno;
+	wc_stats_connected(e, ok);
 	ST(e->role, WC_ROLE_OUTBOUND);
 	wc_deadline_disarm(e, WC_OP_CONNECT);
 	if (LD(e->flags) & WC_F_BACKSTOP) {

@@ -9,6 +9,7 @@
 #define WAITCAP_DEADLINE_H
 
 #include "fdtab.h"
+#include "stats.h"
 
 /* Arm op's deadline at now + cap unless it is armed already or the socket
  * has no cap for op.  ip is the call that armed it (for waitcap:expired). */
@@ -17,9 +18,11 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
 static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
 	if (LD(e->deadline[op])) {
-		ST(e->deadline[op], 0);
-		if (op == WC_OP_RECV)
+		if (op == WC_OP_RECV) {
+			wc_stats_response(e); /* the response came (or the wait gave up) */
 			ST(e->tx_progress, 0);
+		}
+		ST(e->deadline[op], 0);
 	}
 }
 

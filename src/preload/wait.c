@@ -1,6 +1,7 @@
 /* Timing and tracing of waits. */
 #include <errno.h>
 
+#include "stats.h"
 #include "wait.h"
 
 const char *wc_outcome_of(int64_t ret, int err)
@@ -14,10 +15,8 @@ const char *wc_outcome_of(int64_t ret, int err)
 	return "error";
 }
 
-void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome)
+static void trace_wait(struct wc_wait *w, int64_t ret, int err, const char *outcome)
 {
-	if (!w->start)
-		return;
 	int64_t dur = wc_now_ns() - w->start;
 	bool capped = w->cap_ms >= 0 && outcome[0] == 'c';
 	if (dur < wc_trace_min_block_ns && !capped)
@@ -37,6 +36,26 @@ void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome)
 	wc_trace_wait(&r);
 	wc_guard--;
 	errno = saved;
+}
+
+/* A timed wait's end, out of line: wc_wait_end's two paths are then tail
+ * calls, and an untimed wait's end needs no stack frame. */
+__attribute__((noinline)) static void timed_wait_end(struct wc_wait *w, int64_t ret, int err,
+						     const char *outcome)
+{
+	trace_wait(w, ret, err, outcome);
+	if (wc_stats)
+		wc_stats_wait(w->stats_op, w->start, err, outcome);
+}
+
+void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome)
+{
+	if (WC_UNLIKELY(w->start)) {
+		timed_wait_end(w, ret, err, outcome);
+		return;
+	}
+	if (wc_stats)
+		wc_stats_wait(w->stats_op, w->begun, err, outcome);
 }
 
 void wc_trace_expiry(int fd, struct wc_fd *e, enum wc_op op, int64_t now)

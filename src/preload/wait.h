@@ -7,6 +7,7 @@
 #define WAITCAP_WAIT_H
 
 #include "fdtab.h"
+#include "stats.h"
 #include "trace.h"
 
 struct wc_wait {
@@ -18,6 +19,8 @@ struct wc_wait {
 	struct wc_fd *e;    /* the socket named in the event, may be NULL */
 	int64_t timeout_ms; /* the program's own, -1 none */
 	int64_t cap_ms;     /* the cap that bounded the wait, -1 none */
+	int64_t begun;      /* the caller's clock reading at the start, 0 none */
+	unsigned stats_op;  /* enum wc_stats_op of op (a constant where op is) */
 };
 
 /* now: the caller's clock reading at the start, 0 (read it if needed), or
@@ -32,6 +35,8 @@ static inline void wc_wait_begin(struct wc_wait *w, const char *op, const char *
 	w->e = e;
 	w->timeout_ms = timeout_ms;
 	w->cap_ms = -1;
+	w->begun = now > 0 ? now : 0;
+	w->stats_op = wc_stats_op_of(op);
 	w->start = now >= 0 && wc_trace_wait_enabled() ? (now ? now : wc_now_ns()) : 0;
 }
 

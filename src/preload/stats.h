@@ -1,0 +1,63 @@
+/* Live counters in the process's stats file (src/stats/stats_layout.h).
+ *
+ * The hooks sit where outcomes are decided: a wait ends (wait.c), a
+ * deadline fires (wc_expire), a connect settles, a response deadline is
+ * disarmed because data came.  Each is a relaxed atomic add into a shared
+ * mapping: no lock, no malloc, no syscall.  A wait that ends ready costs
+ * one add and reads no clock; only outcomes that already are off the fast
+ * path (caps, timeouts, errors, connects) read the clock. */
+#ifndef WAITCAP_STATS_H
+#define WAITCAP_STATS_H
+
+#include "fdtab.h"
+#include "stats_layout.h"
+
+/* NULL when counters are off (WAITCAP_STATS=0, or the file could not be
+ * made safely). */
+extern struct wc_stats_file *wc_stats;
+
+#define WC_STAT_ADD(x, v) __atomic_fetch_add(&(x), (v), __ATOMIC_RELAXED)
+
+/* Create this process's file (constructor; also re-made in a forked child). */
+void wc_stats_init(const struct wc_policy *policy, bool secure);
+
+/* The stats op of a wait's op name (folded at compile time for a literal) ("connect", "recv", "send", "poll",
+ * "select", "epoll"); WC_SOP_COUNT for others (accept). */
+static inline unsigned wc_stats_op_of(const char *op)
+{
+	switch (op[0]) {
+	case 'c': return WC_SOP_CONNECT;
+	case 'r': return WC_SOP_RECV;
+	case 's': return op[1] == 'e' && op[2] == 'n' ? WC_SOP_SEND : WC_SOP_SELECT;
+	case 'p': return WC_SOP_POLL;
+	case 'e': return WC_SOP_EPOLL;
+	default: return WC_SOP_COUNT;
+	}
+}
+
+/* A wait ended (called by wc_wait_end when wc_stats is set, out of line so
+ * that a wait's end costs a load and a branch with counters off).  begun:
+ * its start if the caller had read the clock, else 0. */
+void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome);
+
+/* op's deadline fired on e (called by wc_expire). */
+void wc_stats_expired(const struct wc_fd *e, enum wc_op op);
+
+/* A capped connect settled, ok or failed (called by wc_connect_settled
+ * while the connect deadline is still armed). */
+void wc_stats_connected(const struct wc_fd *e, bool ok);
+
+/* The response deadline is disarmed: data came.  Response time costs a
+ * clock read, so it is sampled: every 16th response of a thread is timed
+ * and counts 16 times (the histogram estimates all responses). */
+#define WC_STATS_RESPONSE_SAMPLE 16
+void wc_stats_response_sample(const struct wc_fd *e);
+extern __thread unsigned wc_stats_tick __attribute__((tls_model("initial-exec")));
+
+static inline void wc_stats_response(const struct wc_fd *e)
+{
+	if (wc_stats && (wc_stats_tick++ % WC_STATS_RESPONSE_SAMPLE) == 0)
+		wc_stats_response_sample(e);
+}
+
+#endif

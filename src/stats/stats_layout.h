@@ -1,0 +1,194 @@
+/* The live counters' file: one per preloaded process, written by
+ * libwaitcap.so, read by `waitcap stats`, `waitcap top` and `waitcap
+ * exporter` (docs/stats.md describes every field).
+ *
+ * The file is a fixed-layout struct mapped MAP_SHARED by the process and
+ * read-only by readers.  Every counter is a 64-bit word updated with a
+ * relaxed atomic add: a reader may see one counter a moment ahead of
+ * another, never a torn value.  The layout only grows at the end; a
+ * change of meaning bumps WC_STATS_VERSION, and readers refuse versions
+ * they do not know. */
+#ifndef WAITCAP_STATS_LAYOUT_H
+#define WAITCAP_STATS_LAYOUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
+#define WC_STATS_VERSION 1
+
+/* The ops counted: the deadline ops first (same order as enum wc_op),
+ * then the calls that wait on sets of fds. */
+enum wc_stats_op {
+	WC_SOP_CONNECT,
+	WC_SOP_RECV,
+	WC_SOP_SEND,
+	WC_SOP_POLL,
+	WC_SOP_SELECT,
+	WC_SOP_EPOLL,
+	WC_SOP_COUNT
+};
+
+static const char *const wc_stats_op_names[WC_SOP_COUNT] = {
+	"connect", "recv", "send", "poll", "select", "epoll",
+};
+
+enum wc_stats_mode {
+	WC_MODE_CAPPING = 0,
+	WC_MODE_LEGACY = 1,      /* a legacy flag turned every cap off */
+	WC_MODE_ROLLED_BACK = 2, /* rollback (issue #15): caps lifted live */
+	WC_MODE_OBSERVE = 3,     /* deadlines tracked, nothing cut */
+};
+
+static const char *const wc_stats_mode_names[] = {"capping", "legacy", "rolled_back", "observe"};
+
+static inline const char *wc_stats_mode_name(uint32_t mode)
+{
+	return mode < sizeof(wc_stats_mode_names) / sizeof(wc_stats_mode_names[0])
+		       ? wc_stats_mode_names[mode] : "unknown";
+}
+
+/* Log-linear histogram of durations in microseconds: 8 linear buckets per
+ * power of two (at most 12.5 % wide), exact below 8 us, everything from
+ * 2^36 us (19 h) on in the last bucket.  Powers of two are bucket
+ * boundaries, so the exporter's Prometheus buckets (le = 2^k us) are exact
+ * sums of these. */
+#define WC_HIST_SUB_BITS 3
+#define WC_HIST_SUB (1 << WC_HIST_SUB_BITS)
+#define WC_HIST_MAX_POW 36
+#define WC_HIST_BUCKETS ((WC_HIST_MAX_POW - WC_HIST_SUB_BITS + 1) * WC_HIST_SUB)
+
+struct wc_stats_hist {
+	uint64_t count;
+	uint64_t sum_us;
+	uint64_t bucket[WC_HIST_BUCKETS];
+};
+
+static inline unsigned wc_hist_index(uint64_t us)
+{
+	if (us < WC_HIST_SUB)
+		return (unsigned)us;
+	unsigned p = 63u - (unsigned)__builtin_clzll(us);
+	if (p >= WC_HIST_MAX_POW)
+		return WC_HIST_BUCKETS - 1;
+	return (p - WC_HIST_SUB_BITS + 1) * WC_HIST_SUB
+	       + (unsigned)((us >> (p - WC_HIST_SUB_BITS)) & (WC_HIST_SUB - 1));
+}
+
+/* [lower, upper) of bucket i, in microseconds. */
+static inline uint64_t wc_hist_lower(unsigned i)
+{
+	if (i < WC_HIST_SUB)
+		return i;
+	unsigned p = i / WC_HIST_SUB + WC_HIST_SUB_BITS - 1, sub = i % WC_HIST_SUB;
+	return (uint64_t)(WC_HIST_SUB + sub) << (p - WC_HIST_SUB_BITS);
+}
+
+static inline uint64_t wc_hist_upper(unsigned i)
+{
+	return i + 1 < WC_HIST_BUCKETS ? wc_hist_lower(i + 1) : UINT64_MAX;
+}
+
+/* Per op.  waits: blocking waits the library bounded (and every wait while
+ * a trace records waits); connect counts every connect() on a capped
+ * socket.  blocked_ns/timed_waits: the time of waits the library timed
+ * anyway (ended by a cap or the program's own timeout, or traced); a wait
+ * that ends ready is not timed, so the hot path reads no extra clock.
+ * capped: for connect/recv/send, that op's deadline fired (whatever call
+ * the program was waiting in); for poll/select/epoll, the wait ended
+ * because of a cap.  app_timeouts: the program's own timeout ended the
+ * wait.  errors: other failures. */
+struct wc_stats_op_counts {
+	uint64_t waits;
+	uint64_t blocked_ns;
+	uint64_t timed_waits;
+	uint64_t capped;
+	uint64_t app_timeouts;
+	uint64_t errors;
+	uint64_t reserved[2];
+};
+
+/* One destination: a capped socket's peer and the rule that capped it. */
+#define WC_STATS_DESTS 64
+enum { WC_DEST_EMPTY = 0, WC_DEST_CLAIMED = 1, WC_DEST_READY = 2 };
+
+struct wc_stats_dest {
+	uint32_t state;    /* WC_DEST_*; readers use READY rows only */
+	uint8_t family;    /* AF_INET, AF_INET6; 0 in the "other" row */
+	uint8_t pad;
+	uint16_t port;     /* host order */
+	uint8_t addr[16];  /* network order */
+	char rule[48];     /* "" when no rule matched (the profile's caps) */
+	uint64_t connects;          /* connects that ended: ok, failed or timed out */
+	uint64_t connect_failures;  /* refused, unreachable... (not timeouts) */
+	uint64_t connect_timeouts;  /* the connect deadline fired */
+	uint64_t capped;            /* deadlines fired, any op */
+	uint64_t reserved[4];
+	struct wc_stats_hist connect_time;
+};
+
+/* The whole file.  Header fields are written once at start (mode and the
+ * control block may change later); readers trust a file only once magic is
+ * set, which the library stores last with release order. */
+struct wc_stats_file {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;           /* sizeof(struct wc_stats_file) of the writer */
+	int32_t pid;
+	uint32_t uid;
+	int64_t start_time_ns;   /* CLOCK_REALTIME at library start */
+	char procname[64];
+	char profile[64];
+	char why[160];           /* why that profile: "ENVIRONMENT=staging", "default" */
+	char environment[64];    /* $ENVIRONMENT at start, "" if unset */
+	uint32_t mode;           /* enum wc_stats_mode */
+	uint32_t dest_capacity;  /* WC_STATS_DESTS of the writer */
+	uint64_t reserved_header[8];
+
+	/* Control block (issue #15, not used yet): written by `waitcap
+	 * rollback/restore` (owner or root), read by the library with one
+	 * relaxed load where a cap is about to be applied.  Its own cache
+	 * line, away from the counters the library writes. */
+	struct {
+		uint32_t control;  /* 0: as the profile says; other values reserved */
+		uint32_t pad;
+		uint64_t seq;      /* bumped by each change */
+		char reason[48];
+	} __attribute__((aligned(64))) ctl;
+
+	struct wc_stats_op_counts ops[WC_SOP_COUNT] __attribute__((aligned(64)));
+	uint64_t dests_overflow; /* destinations that found the table full (in "other") */
+	uint64_t reserved_counters[7];
+	struct wc_stats_hist connection_time; /* connect() to established or failure */
+	struct wc_stats_hist response_time;   /* request sent to first byte */
+	struct wc_stats_dest dest[WC_STATS_DESTS];
+	struct wc_stats_dest other;           /* everything past the table */
+};
+
+/* The offsets docs/stats.md documents: a change here is a new version. */
+_Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
+	       && __builtin_offsetof(struct wc_stats_file, ctl) == 512
+	       && __builtin_offsetof(struct wc_stats_file, ops) == 576
+	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1024
+	       && __builtin_offsetof(struct wc_stats_file, dest) == 5408
+	       && sizeof(struct wc_stats_file) == 156736,
+	       "stats file layout version 1");
+
+/* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
+ * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else
+ * /tmp/waitcap-UID.  Shared by the library and the readers so both look in
+ * the same place. */
+static inline void wc_stats_dir(char *buf, size_t len, const char *env_dir, unsigned uid,
+				const char *xdg)
+{
+	if (env_dir && env_dir[0])
+		snprintf(buf, len, "%s", env_dir);
+	else if (uid == 0)
+		snprintf(buf, len, "/run/waitcap");
+	else if (xdg && xdg[0] == '/')
+		snprintf(buf, len, "%s/waitcap", xdg);
+	else
+		snprintf(buf, len, "/tmp/waitcap-%u", uid);
+}
+
+#endif
