@@ -25,7 +25,8 @@ static void usage(FILE *out)
 		"       p by p95 connection time   t by timeout rate\n"
 		"       up/down select   enter expand/collapse the selected process\n"
 		"       a expand/collapse all\n\n"
-		"  --interval MS   refresh period (default 1000)\n");
+		"  --interval MS   refresh period (default 1000)\n"
+		"  -h, --help      show this help\n");
 }
 
 enum sort_key { SORT_CAPPED, SORT_RATE, SORT_P95, SORT_TIMEOUTS };

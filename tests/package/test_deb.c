@@ -167,8 +167,9 @@ static char *package_files(void)
 	return out;
 }
 
-/* The drop-in example preloads the library `waitcap lib` names, and bash
- * completion is where bash-completion looks. */
+/* The drop-in example preloads the library `waitcap lib` names, the
+ * exporter's unit runs the installed command, the alert rules load, and
+ * bash completion is where bash-completion looks. */
 static void dropin_and_completion(const char *files)
 {
 	cr_assert(strstr(files, "/usr/share/bash-completion/completions/waitcap\n"), "%s", files);
@@ -177,6 +178,12 @@ static void dropin_and_completion(const char *files)
 		    "grep -x \"Environment=LD_PRELOAD=$lib\" /usr/share/waitcap/systemd/waitcap.conf",
 		    10000, &out);
 	cr_assert_eq(rc, 0, "the drop-in does not preload what waitcap lib prints: %s", out);
+	free(out);
+	rc = sh("grep -x 'ExecStart=/usr/bin/waitcap exporter --listen 0.0.0.0:9464' "
+		"/usr/share/waitcap/systemd/waitcap-exporter.service && "
+		"promtool check rules /usr/share/waitcap/prometheus/waitcap-alerts.yml",
+		20000, &out);
+	cr_assert_eq(rc, 0, "the exporter's unit or the alert rules as installed: %s", out);
 	free(out);
 }
 

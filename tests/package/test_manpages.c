@@ -161,6 +161,21 @@ Test(manpages, record)
 	check_command("record");
 }
 
+Test(manpages, stats)
+{
+	check_command("stats");
+}
+
+Test(manpages, top)
+{
+	check_command("top");
+}
+
+Test(manpages, exporter)
+{
+	check_command("exporter");
+}
+
 Test(manpages, lib)
 {
 	struct names help = {0}, page = {0};
