@@ -1,5 +1,6 @@
 /* Deadline arithmetic and expiry. */
 #include <errno.h>
+#include <stddef.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <netinet/in.h>
@@ -20,28 +21,58 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
 }
 
+/* How far CLOCK_MONOTONIC_COARSE may lag CLOCK_MONOTONIC: one tick. */
+static int64_t coarse_tick_ns(void)
+{
+	struct timespec res;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0)
+		return 10 * WC_MS;
+	return (int64_t)res.tv_sec * 1000000000 + res.tv_nsec;
+}
+
+/* When the peer last acknowledged anything, or now when the kernel cannot
+ * say. */
+static int64_t last_ack(int fd, int64_t now)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	if (real_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0
+	    || len < offsetof(struct tcp_info, tcpi_last_ack_recv) + sizeof(ti.tcpi_last_ack_recv))
+		return now;
+	return now - (int64_t)ti.tcpi_last_ack_recv * WC_MS;
+}
+
 bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 {
 	if (op != WC_OP_RECV || !LD(e->deadline[op]))
 		return false;
+	int saved = errno;
 	uint64_t progress = LD(e->tx_progress);
-	bool moved = (uint32_t)progress != 0; /* sends since the last look */
+	int64_t last = 0; /* when the request last made progress */
+	if ((uint32_t)progress) /* sends since the last look */
+		last = LD(e->tx_last) + coarse_tick_ns();
 	int outq = 0;
-	if (!moved && (LD(e->flags) & WC_F_STREAM)) {
+	if (LD(e->flags) & WC_F_STREAM) {
 		/* Request bytes the kernel has not yet delivered (unsent or
-		 * unacknowledged): the request has not ended while they drain. */
-		int saved = errno;
+		 * unacknowledged): the request has not ended while they drain,
+		 * and the peer's acknowledgements say when they last did. */
 		if (real_ioctl(fd, SIOCOUTQ, &outq) != 0 || outq < 0)
 			outq = 0;
-		errno = saved;
 		int seen = (int)(progress >> 32);
-		moved = outq > 0 ? !seen || outq < seen : seen > 0;
+		bool drained = outq > 0 ? !seen || outq < seen : seen > 0;
+		if (drained) {
+			int64_t acked = last_ack(fd, now);
+			if (acked > last)
+				last = acked;
+		}
 	}
+	errno = saved;
 	ST(e->tx_progress, (uint64_t)(uint32_t)outq << 32);
-	if (!moved)
+	int64_t due = last + (int64_t)LD(e->cap_ms[op]) * WC_MS;
+	if (last <= LD(e->armed_at[op]) || due <= now)
 		return false;
-	ST(e->armed_at[op], now);
-	ST(e->deadline[op], now + (int64_t)LD(e->cap_ms[op]) * WC_MS);
+	ST(e->armed_at[op], last);
+	ST(e->deadline[op], due);
 	return true;
 }
 

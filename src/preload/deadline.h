@@ -27,20 +27,22 @@ static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 }
 
 /* A send handed data to the kernel while the response deadline was armed:
- * the request is still going out.  No clock read: the count is looked at
- * only when the deadline is due (wc_deadline_progressed). */
+ * the request is still going out.  Remembers when, from the coarse clock
+ * (a vDSO read of the last tick, cheaper than the clock the deadlines use;
+ * a ping-pong never comes here: its send arms the deadline). */
 static inline void wc_deadline_note_send(struct wc_fd *e)
 {
+	ST(e->tx_last, wc_coarse_now_ns());
 	ST(e->tx_progress, LD(e->tx_progress) + 1);
 }
 
 /* op's deadline is due at now.  The response deadline counts from the end
- * of the request: if the program sent since it was armed (or last pushed;
- * tx_progress is cleared whenever the deadline is disarmed),
- * or the kernel's send queue still holds request bytes and drained since
- * the last look, the deadline moves to now + cap and this returns true
- * (not due after all).  So it fires between one and two caps after the
- * request's last progress. */
+ * of the request: the program's last send since the deadline was armed
+ * (to the coarse clock's tick), or the last acknowledgement from the peer
+ * while the kernel's send queue drained since the last look (TCP_INFO's
+ * last_ack_recv).  When that plus the cap is still ahead, the deadline
+ * moves there and this returns true (not due after all).  A peer that
+ * acknowledges nothing, or a queue that did not move, fires on time. */
 bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now);
 
 /* The earliest armed deadline (0: none) and which op it belongs to. */

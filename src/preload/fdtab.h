@@ -65,14 +65,17 @@ struct wc_fd {
 	uint64_t ino;          /* socket inode, to spot a reused fd number */
 	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
 	/* Upload progress while the response deadline is armed, one word so
-	 * that disarming clears it with one store: the low half counts sends
-	 * (no clock read), the high half is SIOCOUTQ at the last look.  At
-	 * expiry either pushes the deadline forward instead of firing it
-	 * (wc_deadline_progressed). */
+	 * that disarming clears it with one store: the low half counts sends,
+	 * the high half is SIOCOUTQ at the last look.  When the deadline is
+	 * due, either moves it to cap after the request's last progress
+	 * instead of firing it (wc_deadline_progressed). */
 	uint64_t tx_progress;
-	/* Pads the slot to 160 bytes: fd * 160 is two instructions (lea,
-	 * shl), as 144 was; 152 takes three, on every wrapped call. */
-	uint64_t pad;
+	/* CLOCK_MONOTONIC_COARSE ns of the last of those sends (vDSO, no
+	 * syscall, no TSC read); valid while the low half of tx_progress is
+	 * non-zero.  Also pads the slot to 160 bytes: fd * 160 is two
+	 * instructions (lea, shl), as 144 was; 152 takes three, on every
+	 * wrapped call. */
+	int64_t tx_last;
 };
 
 extern struct wc_fd *wc_fdtab;

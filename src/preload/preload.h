@@ -49,6 +49,15 @@ static inline int64_t wc_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The clock at the last tick: a vDSO read without the TSC, for times that
+ * need only the tick's precision (wc_coarse_tick_ns() at most behind). */
+static inline int64_t wc_coarse_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static inline struct timespec wc_ns_to_timespec(int64_t ns)
 {
 	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};

@@ -743,6 +743,35 @@ static int mode_errno(void)
 	return bad;
 }
 
+/* A request sent in two parts (headers, then body, as Python's http.client
+ * and Perl's LWP send a POST) to a server that never answers: the response
+ * deadline counts from the end of the request, the second part, so the
+ * wait ends one cap after it.  how: "block" (recv) or "poll". */
+static int mode_two_part_request(const char *how)
+{
+	int fd = connected_socket(port);
+	int64_t start = now_ms();
+	errno = SENTINEL;
+	long r = send(fd, "POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\n", 40, 0);
+	line("send headers", r, errno);
+	errno = SENTINEL;
+	r = send(fd, "{}", 2, 0);
+	line("send body", r, errno);
+	if (!strcmp(how, "poll")) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		errno = SENTINEL;
+		r = poll(&p, 1, -1);
+		printf("poll answer ret=%ld revents=0x%x\n", r, p.revents);
+	} else {
+		char buf[8];
+		errno = SENTINEL;
+		r = recv(fd, buf, sizeof(buf), 0);
+		line("recv answer", r, errno);
+	}
+	printf("waited_ms=%lld\n", (long long)(now_ms() - start));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -785,6 +814,10 @@ int main(int argc, char **argv)
 		return mode_upload("poll", (size_t)port2 << 20);
 	if (!strcmp(m, "upload-epoll"))
 		return mode_upload("epoll", (size_t)port2 << 20);
+	if (!strcmp(m, "two-part-block"))
+		return mode_two_part_request("block");
+	if (!strcmp(m, "two-part-poll"))
+		return mode_two_part_request("poll");
 	if (!strcmp(m, "recvmmsg"))
 		return mode_recvmmsg();
 	if (!strcmp(m, "stall-sendfile"))

@@ -207,6 +207,25 @@ Test(kernel, epoll_driven_upload_slower_than_the_recv_cap_succeeds)
 	upload("upload-epoll");
 }
 
+/* The end of the request is its last part, not a look one cap later. */
+static void two_part_request(const char *mode, const char *ends)
+{
+	probe(&r, "connect=2s,recv=300ms,send=2s", mode, silent.port, NULL);
+	cr_assert(strstr(r.out, ends), "%s", r.out);
+	long ms = number_after(r.out, "waited_ms=");
+	cr_assert(ms >= 300 - 20 && ms <= 300 + SLACK_MS, "the answer's wait took %ld ms", ms);
+}
+
+Test(kernel, blocking_request_sent_in_two_parts_times_out_one_cap_after_it)
+{
+	two_part_request("two-part-block", "recv answer                ret=-1 errno=ETIMEDOUT");
+}
+
+Test(kernel, poll_driven_request_sent_in_two_parts_times_out_one_cap_after_it)
+{
+	two_part_request("two-part-poll", "poll answer ret=1 revents=0x");
+}
+
 /* ---- a call-scoped bound ends with its call --------------------------- */
 
 static void idle_connection_still_answers(const char *mode)
