@@ -36,24 +36,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static int port;
+#include "loopback.h"
+#include "timing.h"
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int port;
 
 static int connect_to_server(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		perror("epoll_probe: connect to 127.0.0.1");
-		exit(2);
-	}
+	int fd = loopback_connect(port);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
@@ -96,10 +86,10 @@ static int show_wait(const char *what, int ep, int maxevents, int timeout_ms,
 		     const char *(*name_of)(uint64_t))
 {
 	struct epoll_event evs[8];
-	long start = now_ms();
+	int64_t start = now_ms();
 	int n = epoll_wait(ep, evs, maxevents, timeout_ms);
 	int err = errno;
-	long ms = now_ms() - start;
+	int64_t ms = now_ms() - start;
 	if (n < 0) {
 		printf("%s: -1 %s # ms=%ld\n", what, err_name(err), ms);
 		return n;
@@ -242,9 +232,9 @@ static void pwait2(void)
 	do_send("send", fd, "a");
 	struct epoll_event evs[8];
 	struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
-	long start = now_ms();
+	int64_t start = now_ms();
 	int n = epoll_pwait2(ep, evs, 8, &ts, NULL);
-	long ms = now_ms() - start;
+	int64_t ms = now_ms() - start;
 	char names[64] = "";
 	if (n > 0)
 		events_name(evs[0].events, names, sizeof(names));
@@ -301,7 +291,7 @@ static void tokens(void)
 	}
 	/* Collect one report per live socket (bounded), check each token. */
 	int seen[NTOK] = {0}, reports = 0, unknown = 0, twice = 0, with_err = 0;
-	long start = now_ms();
+	int64_t start = now_ms();
 	while (reports < live && now_ms() - start < 3000) {
 		struct epoll_event evs[NTOK];
 		int n = epoll_wait(ep, evs, NTOK, 1000);

@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "peers.h"
+#include "timing.h"
 
 static struct lt_env env;
 static struct peer full;
@@ -27,13 +28,6 @@ static void teardown(void)
 
 TestSuite(expired, .init = setup, .fini = teardown, .timeout = 50);
 
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 Test(expired, curl_connect_deadline_is_traced_at_the_connect_in_libcurl)
 {
 	char url[64], trace_opt[300];
@@ -43,12 +37,12 @@ Test(expired, curl_connect_deadline_is_traced_at_the_connect_in_libcurl)
 			      "-o", "/dev/null", "--connect-timeout", "20", url, NULL};
 	const char *extra[] = {"WAITCAP_CAPS=connect=300ms", NULL};
 	struct lt_proc p;
-	int64_t start = monotonic_ms();
+	int64_t start = now_ms();
 	lt_spawn(&env, &p, argv, extra);
 	/* The command's output comes before the report. */
 	cr_assert(lt_wait_output(&p, "waitcap: trace written to", 15000),
 		  "curl was not cut short by the 300 ms connect cap:\n%s\n%s", p.out, p.err);
-	int64_t curl_ms = monotonic_ms() - start;
+	int64_t curl_ms = now_ms() - start;
 	int status = lt_finish(&p, 30000);
 	cr_assert(status == 7 || status == 28, "curl's status %d (expected 7 or 28):\n%s\n%s",
 		  status, p.out, p.err);
@@ -100,11 +94,11 @@ Test(expired, asyncio_connect_deadline_is_traced_at_the_connect_in_python)
 			      "-c", asyncio_client, port, NULL};
 	const char *extra[] = {"WAITCAP_CAPS=connect=300ms", NULL};
 	struct lt_proc p;
-	int64_t start = monotonic_ms();
+	int64_t start = now_ms();
 	lt_spawn(&env, &p, argv, extra);
 	cr_assert(lt_wait_output(&p, "waitcap: trace written to", 15000),
 		  "python was not cut short by the 300 ms connect cap:\n%s\n%s", p.out, p.err);
-	int64_t client_ms = monotonic_ms() - start;
+	int64_t client_ms = now_ms() - start;
 	cr_assert_eq(lt_finish(&p, 30000), 0, "%s\n%s", p.out, p.err);
 	cr_assert(strstr(p.out, "connect failed: errno 110\n"), "%s\n%s", p.out, p.err);
 	cr_assert_lt(client_ms, 10000, "python took %lld ms", (long long)client_ms);
