@@ -41,6 +41,21 @@
 
 static int port;
 
+/* When the last send that arms a response deadline was made (taken right
+ * before it): every timed line also says how long after that it ended
+ * ("armed_ms="), the time a cap is measured by (tests/support/timing.h). */
+static _Atomic int64_t armed_at;
+
+static void arming(void)
+{
+	armed_at = now_ms();
+}
+
+static int64_t since_armed(int64_t end)
+{
+	return armed_at ? end - armed_at : -1;
+}
+
 static int connect_to_server(void)
 {
 	int fd = loopback_connect(port);
@@ -89,9 +104,10 @@ static int show_wait(const char *what, int ep, int maxevents, int timeout_ms,
 	int64_t start = now_ms();
 	int n = epoll_wait(ep, evs, maxevents, timeout_ms);
 	int err = errno;
-	int64_t ms = now_ms() - start;
+	int64_t end = now_ms(), ms = end - start;
 	if (n < 0) {
-		printf("%s: -1 %s # ms=%ld\n", what, err_name(err), ms);
+		printf("%s: -1 %s # ms=%ld armed_ms=%ld\n", what, err_name(err), ms,
+		       since_armed(end));
 		return n;
 	}
 	printf("%s: n=%d", what, n);
@@ -100,7 +116,7 @@ static int show_wait(const char *what, int ep, int maxevents, int timeout_ms,
 		events_name(evs[i].events, names, sizeof(names));
 		printf(" [%s %s]", name_of(evs[i].data.u64), names);
 	}
-	printf(" # ms=%ld\n", ms);
+	printf(" # ms=%ld armed_ms=%ld\n", ms, since_armed(end));
 	return n;
 }
 
@@ -114,6 +130,7 @@ static void show_io(const char *what, ssize_t r, int err)
 
 static void do_send(const char *what, int fd, const char *msg)
 {
+	arming();
 	ssize_t r = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
 	show_io(what, r, errno);
 }
@@ -234,11 +251,12 @@ static void pwait2(void)
 	struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
 	int64_t start = now_ms();
 	int n = epoll_pwait2(ep, evs, 8, &ts, NULL);
-	int64_t ms = now_ms() - start;
+	int64_t end = now_ms(), ms = end - start;
 	char names[64] = "";
 	if (n > 0)
 		events_name(evs[0].events, names, sizeof(names));
-	printf("pwait2: n=%d%s%s%s # ms=%ld\n", n, n > 0 ? " [" : "", names, n > 0 ? "]" : "", ms);
+	printf("pwait2: n=%d%s%s%s # ms=%ld armed_ms=%ld\n", n, n > 0 ? " [" : "", names,
+	       n > 0 ? "]" : "", ms, since_armed(end));
 	do_recv("recv", fd);
 }
 
@@ -280,6 +298,7 @@ static void tokens(void)
 		epoll_ctl(ep, EPOLL_CTL_MOD, fds[i], &ev);
 	}
 	int live = 0;
+	arming();
 	for (int i = 0; i < NTOK; i++) {
 		if (i % 4 == 3) {
 			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL);
@@ -313,8 +332,9 @@ static void tokens(void)
 			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL); /* one report each */
 		}
 	}
-	printf("tokens: live=%d reported=%d unknown=%d twice=%d # ms=%ld\n", live, reports, unknown,
-	       twice, now_ms() - start);
+	int64_t end = now_ms();
+	printf("tokens: live=%d reported=%d unknown=%d twice=%d # ms=%ld armed_ms=%ld\n", live,
+	       reports, unknown, twice, end - start, since_armed(end));
 	printf("tokens with ERR: %d\n", with_err);
 }
 
@@ -388,6 +408,7 @@ static void *send_later(void *arg)
 {
 	(void)arg;
 	usleep(100 * 1000);
+	arming();
 	send(meanwhile_fd, "m", 1, MSG_NOSIGNAL);
 	return NULL;
 }

@@ -5,7 +5,10 @@
  *       wait_for_quote: recv() with no timeout on a peer that never answers
  *                       (ends on the recv cap);
  *       poll_inventory: recv() with a 100 ms SO_RCVTIMEO before asking
- *                       (ends on its own timeout), then asks and gets data.
+ *                       (ends on its own timeout), then asks and gets data
+ *                       (a 1 s SO_RCVTIMEO: far above the peer's 50 ms
+ *                       answer, so a busy machine cannot turn it into a
+ *                       timeout).
  *   traced_client loop SILENT_PORT COUNT INTERVAL_MS
  *       COUNT recv()s with a 50 ms SO_RCVTIMEO, INTERVAL_MS apart.
  *   traced_client idle
@@ -61,6 +64,7 @@ __attribute__((noinline)) static void poll_inventory(int port)
 	printf("poll_inventory before asking: %s\n", result(n));
 	if (send(fd, "ping\n", 5, 0) != 5)
 		perror("send");
+	set_recv_timeout_ms(fd, 1000);
 	n = recv(fd, buf, sizeof buf, 0);
 	printf("poll_inventory after asking: %s\n", result(n));
 	close(fd);
