@@ -219,7 +219,7 @@ Test(benchsmoke, startup_compares_bare_and_preloaded_with_and_without_a_daemon)
 static void assert_delegated(const char *section, const char *key, const char *heading,
 			     const char *exists)
 {
-	cr_assert(access(exists, F_OK) == 0, "%s is missing from the tree", exists);
+	cr_assert(access(exists, F_OK) == 0, "%s is missing (not built, or not in the tree)", exists);
 	run_section(section);
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, key);
 	cr_assert(cJSON_IsObject(res), "no '%s' result in the JSON (not measured?)", key);
