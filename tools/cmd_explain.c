@@ -86,10 +86,11 @@ static int parse_dest(const char *text, struct sockaddr_storage *ss, socklen_t *
 static void why_file(const char *path)
 {
 	if (!path)
-		printf("file:     %s (no WAITCAP_CONFIG, no %s)\n", WC_EMBEDDED_NAME, WC_SYSTEM_FILE);
+		printf("file:     %s (no WAITCAP_CONFIG, no %s)\n", WC_EMBEDDED_NAME,
+		       wc_system_file(explain_getenv, false));
 	else if (opt_config)
 		printf("file:     %s (--config)\n", path);
-	else if (strcmp(path, WC_SYSTEM_FILE) == 0 && !getenv("WAITCAP_CONFIG"))
+	else if (strcmp(path, wc_system_file(explain_getenv, false)) == 0 && !getenv("WAITCAP_CONFIG"))
 		printf("file:     %s (present, no WAITCAP_CONFIG)\n", path);
 	else
 		printf("file:     %s (WAITCAP_CONFIG)\n", path);

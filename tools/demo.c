@@ -8,14 +8,21 @@
  * startup blocks for 140 s; under `waitcap run` with
  * profiles/examples/seed-plan.json each wait ends at its component's cap.
  *
- * usage: waitcap-demo [--scale F]    (F multiplies every legacy timeout,
- *                                     e.g. 0.05 for a 7 s legacy run)
- * The peers listen on 127.0.0.1:18001-18006, the ports of seed-plan.json. */
+ * usage: waitcap-demo [--scale F] [--ports P1,...,P6]
+ *   --scale F   multiplies every legacy timeout (e.g. 0.05: a 7 s legacy run)
+ *   --ports     the peers' ports, in the order of the components below:
+ *               peers already started by `waitcap-demo --serve-peers`.
+ *               Without it the demo starts its own on 127.0.0.1:18001-18006,
+ *               the ports of seed-plan.json, and says so if one is taken.
+ * waitcap-demo --serve-peers: the peers alone, on ports the kernel picks;
+ *   prints "ports P1,...,P6" once they listen, stops when stdin closes
+ *   (tools/demo writes a copy of seed-plan.json with these ports). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +33,11 @@
 
 #include "peers.h"
 
-enum { FACTORY = 18001, WEBSOCKET, STARTUP, HEALTH, API, ORCHESTRATION };
+enum { FACTORY, WEBSOCKET, STARTUP, HEALTH, API, ORCHESTRATION, NPEERS };
+/* Full accept queue (connect hangs) or silent (never answers), per peer. */
+static const int peer_is_full[NPEERS] = {1, 0, 1, 0, 0, 1};
+/* Where the peers listen: seed-plan.json's ports unless --ports. */
+static int port_of[NPEERS] = {18001, 18002, 18003, 18004, 18005, 18006};
 
 static double scale = 1.0;
 
@@ -100,14 +111,14 @@ static int send_request(int port, const char *what, int timeout_ms)
  * connection to a backend that does not accept. */
 static int create_factory(void)
 {
-	return CONNECT_WITHIN(FACTORY, legacy_ms(30));
+	return CONNECT_WITHIN(port_of[FACTORY], legacy_ms(30));
 }
 
 /* timeout_configuration.py: the WebSocket receive wait, in poll(). */
 static int websocket_receive(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = loopback(WEBSOCKET);
+	struct sockaddr_in a = loopback(port_of[WEBSOCKET]);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
 		int err = errno;
 		close(fd);
@@ -130,7 +141,7 @@ static int websocket_receive(void)
 static int wait_for_startup(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in a = loopback(STARTUP);
+	struct sockaddr_in a = loopback(port_of[STARTUP]);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
 		close(fd);
 		return 0;
@@ -149,21 +160,21 @@ static int wait_for_startup(void)
 /* service validation: health_check_timeout = 20.0 */
 static int validate_service_health(void)
 {
-	int fd = send_request(HEALTH, "GET /health HTTP/1.0\r\n\r\n", legacy_ms(20));
+	int fd = send_request(port_of[HEALTH], "GET /health HTTP/1.0\r\n\r\n", legacy_ms(20));
 	return fd < 0 ? errno : AWAIT_RESPONSE(fd);
 }
 
 /* service validation: api_response_timeout = 10.0 */
 static int validate_service_api(void)
 {
-	int fd = send_request(API, "GET /api/v1/status HTTP/1.0\r\n\r\n", legacy_ms(10));
+	int fd = send_request(port_of[API], "GET /api/v1/status HTTP/1.0\r\n\r\n", legacy_ms(10));
 	return fd < 0 ? errno : AWAIT_RESPONSE(fd);
 }
 
 /* orchestration.py: availability wait of 30 s for the orchestrator. */
 static int wait_for_orchestration(void)
 {
-	return CONNECT_WITHIN(ORCHESTRATION, legacy_ms(30));
+	return CONNECT_WITHIN(port_of[ORCHESTRATION], legacy_ms(30));
 }
 
 static const struct component {
@@ -179,37 +190,52 @@ static const struct component {
 	{"orchestration wait", wait_for_orchestration, 30},
 };
 
-/* The peers run in a child process without the library: they are the
- * unresponsive network, not part of the service under study.  The child
- * says "ready" on the pipe once every port listens. */
-static int serve_peers(int ready_fd)
+/* The peers run in a process of their own without the library: they are
+ * the unresponsive network, not part of the service under study.  They
+ * listen on ports (0: one the kernel picks), say "ports P1,...,P6" on
+ * out_fd once every one listens, and stop when stdin closes. */
+static int serve_peers(int out_fd, const int ports[NPEERS])
 {
-	struct peer full[3], silent[3];
-	int full_ports[] = {FACTORY, STARTUP, ORCHESTRATION}, silent_ports[] = {WEBSOCKET, HEALTH, API};
-	for (int i = 0; i < 3; i++)
-		if (peer_full_listener(&full[i], full_ports[i]) != 0) {
-			fprintf(stderr, "waitcap-demo: cannot listen on 127.0.0.1:%d: %s\n", full_ports[i],
+	struct peer peers[NPEERS];
+	char line[128] = "ports ";
+	for (int i = 0; i < NPEERS; i++) {
+		int r = peer_is_full[i] ? peer_full_listener(&peers[i], ports[i])
+					: peer_silent_server(&peers[i], ports[i]);
+		if (r != 0) {
+			fprintf(stderr, "waitcap-demo: cannot listen on 127.0.0.1:%d: %s\n", ports[i],
 				strerror(errno));
 			return 1;
 		}
-	for (int i = 0; i < 3; i++)
-		if (peer_silent_server(&silent[i], silent_ports[i]) != 0) {
-			fprintf(stderr, "waitcap-demo: cannot listen on 127.0.0.1:%d: %s\n",
-				silent_ports[i], strerror(errno));
-			return 1;
-		}
-	(void)!write(ready_fd, "ready\n", 6);
-	/* Until the demo closes its end of the pipe (or dies). */
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%d", i ? "," : "",
+			 peers[i].port);
+	}
+	strcat(line, "\n");
+	(void)!write(out_fd, line, strlen(line));
 	char c;
 	while (read(STDIN_FILENO, &c, 1) > 0)
 		;
-	for (int i = 0; i < 3; i++) {
-		peer_stop(&full[i]);
-		peer_stop(&silent[i]);
-	}
+	for (int i = 0; i < NPEERS; i++)
+		peer_stop(&peers[i]);
 	return 0;
 }
 
+/* "P1,...,P6" into port_of; false unless six ports. */
+static bool parse_ports(const char *list)
+{
+	int n = 0;
+	for (const char *p = list; n < NPEERS && *p; n++) {
+		char *end;
+		long port = strtol(p, &end, 10);
+		if (end == p || port <= 0 || port > 65535 || (*end && *end != ','))
+			return false;
+		port_of[n] = (int)port;
+		p = *end ? end + 1 : end;
+	}
+	return n == NPEERS;
+}
+
+/* Our own peers on seed-plan.json's ports, in a child process (not
+ * preloaded); *keepalive is the pipe whose closing stops them. */
 static pid_t start_peers(int *keepalive)
 {
 	int ready[2], alive[2];
@@ -223,15 +249,16 @@ static pid_t start_peers(int *keepalive)
 		char fd[16];
 		snprintf(fd, sizeof(fd), "%d", ready[1]);
 		unsetenv("LD_PRELOAD");
-		execl("/proc/self/exe", "waitcap-demo-peers", "--serve-peers", fd, (char *)NULL);
+		execl("/proc/self/exe", "waitcap-demo-peers", "--serve-peers-on-seed-ports", fd,
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(ready[1]);
 	close(alive[0]);
-	char buf[8] = "";
-	ssize_t n = read(ready[0], buf, sizeof(buf));
+	char buf[128] = "";
+	ssize_t n = read(ready[0], buf, sizeof(buf) - 1);
 	close(ready[0]);
-	if (n <= 0 || strncmp(buf, "ready", 5) != 0) {
+	if (n <= 0 || strncmp(buf, "ports ", 6) != 0) {
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
@@ -241,8 +268,13 @@ static pid_t start_peers(int *keepalive)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--serve-peers"))
-		return serve_peers(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "--serve-peers")) {
+		static const int any[NPEERS];
+		return serve_peers(STDOUT_FILENO, any);
+	}
+	if (argc == 3 && !strcmp(argv[1], "--serve-peers-on-seed-ports"))
+		return serve_peers(atoi(argv[2]), port_of);
+	bool own_peers = true;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scale") && i + 1 < argc) {
 			scale = atof(argv[++i]);
@@ -250,15 +282,23 @@ int main(int argc, char **argv)
 				fprintf(stderr, "waitcap-demo: --scale takes a factor in (0, 1]\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--ports") && i + 1 < argc) {
+			if (!parse_ports(argv[++i])) {
+				fprintf(stderr, "waitcap-demo: --ports takes six ports, P1,...,P6: '%s'\n",
+					argv[i]);
+				return 2;
+			}
+			own_peers = false;
 		} else {
-			fprintf(stderr, "usage: waitcap-demo [--scale F]\n");
+			fprintf(stderr, "usage: waitcap-demo [--scale F] [--ports P1,...,P6] | --serve-peers\n");
 			return 2;
 		}
 	}
-	int keepalive;
-	pid_t peers = start_peers(&keepalive);
+	int keepalive = -1;
+	pid_t peers = own_peers ? start_peers(&keepalive) : 0;
 	if (peers < 0) {
-		fprintf(stderr, "waitcap-demo: the loopback peers did not start (ports 18001-18006 in use?)\n");
+		fprintf(stderr, "waitcap-demo: the loopback peers did not start on 127.0.0.1:18001-18006 "
+			"(the ports of seed-plan.json); tools/demo picks free ones\n");
 		return 1;
 	}
 
@@ -275,7 +315,9 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	printf("startup blocked %.1f s of %.1f s possible\n", (now_ms() - start) / 1000.0, legacy_total);
-	close(keepalive);
-	waitpid(peers, NULL, 0);
+	if (peers > 0) {
+		close(keepalive);
+		waitpid(peers, NULL, 0);
+	}
 	return 0;
 }

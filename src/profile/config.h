@@ -100,8 +100,13 @@ struct wc_config *wc_config_load_file(const char *path, char *err, size_t errsz)
 /* The embedded copy of profiles/default.json. */
 struct wc_config *wc_config_load_embedded(char *err, size_t errsz);
 
+/* The machine's profile file: WC_SYSTEM_FILE.  A build made for the tests
+ * (-Dtest_hooks=true) lets WAITCAP_TEST_SYSTEM_FILE stand in for it
+ * (unless secure). */
+const char *wc_system_file(wc_getenv_fn getenv_fn, bool secure);
+
 /* Which file the library would read: WAITCAP_CONFIG (unless secure), else
- * WC_SYSTEM_FILE if it exists, else NULL (the embedded default). */
+ * the system file if it exists, else NULL (the embedded default). */
 const char *wc_config_pick_path(wc_getenv_fn getenv_fn, bool secure);
 
 /* pick + load. */

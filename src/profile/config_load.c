@@ -13,6 +13,22 @@
 extern const char wc_embedded_default[];
 extern const unsigned long wc_embedded_default_len;
 
+const char *wc_system_file(wc_getenv_fn getenv_fn, bool secure)
+{
+#ifdef WC_TEST_HOOKS
+	/* The test suite's stand-in for the machine's file, so that what a
+	 * test asserts does not depend on the machine it runs on.  Compiled
+	 * only into builds made with -Dtest_hooks=true (meson_options.txt);
+	 * never honoured for set-uid programs, like WAITCAP_CONFIG. */
+	const char *stand_in = secure || !getenv_fn ? NULL : getenv_fn("WAITCAP_TEST_SYSTEM_FILE");
+	if (stand_in && *stand_in)
+		return stand_in;
+#else
+	(void)getenv_fn, (void)secure;
+#endif
+	return WC_SYSTEM_FILE;
+}
+
 const char *wc_config_pick_path(wc_getenv_fn getenv_fn, bool secure)
 {
 	const char *path = secure || !getenv_fn ? NULL : getenv_fn("WAITCAP_CONFIG");
@@ -20,9 +36,10 @@ const char *wc_config_pick_path(wc_getenv_fn getenv_fn, bool secure)
 		return path;
 	/* "If present": a missing system file means the embedded default, any
 	 * other failure (permissions, a directory) is reported when opened. */
+	const char *system_file = wc_system_file(getenv_fn, secure);
 	struct stat st;
-	if (stat(WC_SYSTEM_FILE, &st) == 0 || errno != ENOENT)
-		return WC_SYSTEM_FILE;
+	if (stat(system_file, &st) == 0 || errno != ENOENT)
+		return system_file;
 	return NULL;
 }
 

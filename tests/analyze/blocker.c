@@ -25,33 +25,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+#include "timing.h"
+
 #define CALLSITE(name)
 
 static double measured_ms[8];
 enum { POLL3, RECV5, RECV2S, RECVFOREVER, VIALIB };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Time one blocking call into measured_ms[slot]. */
-#define TIMED(slot, call) ({ double t0_ = now_ms(); __auto_type r_ = (call); \
-			     measured_ms[slot] += now_ms() - t0_; r_; })
-
-static int connect_to(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		perror("connect");
-		exit(2);
-	}
-	return fd;
-}
+#define TIMED(slot, call) ({ int64_t t0_ = now_us(); __auto_type r_ = (call); \
+			     measured_ms[slot] += (double)(now_us() - t0_) / 1e3; r_; })
 
 static void set_recv_timeout_ms(int fd, int ms)
 {
@@ -61,7 +45,7 @@ static void set_recv_timeout_ms(int fd, int ms)
 
 __attribute__((noinline)) static int poll_three_times(int port)
 {
-	int fd = connect_to(port), ready = 0;
+	int fd = loopback_connect(port), ready = 0;
 	for (int i = 0; i < 3; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ready += TIMED(POLL3, poll(&p, 1, 200)); CALLSITE(poll_three_times)
@@ -72,7 +56,7 @@ __attribute__((noinline)) static int poll_three_times(int port)
 
 __attribute__((noinline)) static int recv_five_times(int port)
 {
-	int fd = connect_to(port), got = 0;
+	int fd = loopback_connect(port), got = 0;
 	char buf[16];
 	set_recv_timeout_ms(fd, 100);
 	for (int i = 0; i < 5; i++)
@@ -83,7 +67,7 @@ __attribute__((noinline)) static int recv_five_times(int port)
 
 __attribute__((noinline)) static int recv_asks_two_s(int port)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	char buf[16];
 	set_recv_timeout_ms(fd, 2000);
 	int got = TIMED(RECV2S, recv(fd, buf, sizeof(buf), 0)) > 0; CALLSITE(recv_asks_two_s)
@@ -93,7 +77,7 @@ __attribute__((noinline)) static int recv_asks_two_s(int port)
 
 __attribute__((noinline)) static int recv_asks_forever(int port)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	char buf[16];
 	int got = TIMED(RECVFOREVER, recv(fd, buf, sizeof(buf), 0)) > 0; CALLSITE(recv_asks_forever)
 	close(fd);
@@ -104,7 +88,7 @@ int netlib_recv_with_timeout(int fd, int ms);
 
 __attribute__((noinline)) static int recv_via_library(int port)
 {
-	int fd = connect_to(port), got = 0;
+	int fd = loopback_connect(port), got = 0;
 	for (int i = 0; i < 2; i++)
 		got += TIMED(VIALIB, netlib_recv_with_timeout(fd, 150)); CALLSITE(recv_via_library)
 	close(fd);

@@ -1,9 +1,10 @@
+#include "files.h"
 #include "helpers.h"
 #include "peers.h"
+#include "proc.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -15,20 +16,7 @@
 
 char *an_read_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	size_t n;
-	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[len] = 0;
-	fclose(f);
-	return buf;
+	return read_whole_file(path);
 }
 
 const char *an_build(const char *rel)
@@ -81,33 +69,17 @@ int an_exec(const char *const argv[], int timeout_ms, char **out, char **err)
 	char err_path[] = "/tmp/waitcap-analyze-err-XXXXXX";
 	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
 	cr_assert(out_fd >= 0 && err_fd >= 0);
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = proc_start(argv, NULL, false, out_fd, err_fd);
 	cr_assert(pid >= 0);
-	if (pid == 0) {
-		dup2(out_fd, 1);
-		dup2(err_fd, 2);
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int status = 0;
-	for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
-		if (waited > timeout_ms) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			cr_assert_fail("%s did not finish in %d ms", argv[0], timeout_ms);
-		}
-		usleep(10000);
-	}
+	int status = proc_wait(pid, timeout_ms);
+	cr_assert(status >= 0, "%s did not finish in %d ms", argv[0], timeout_ms);
 	close(out_fd);
 	close(err_fd);
 	*out = an_read_file(out_path);
 	*err = an_read_file(err_path);
 	unlink(out_path);
 	unlink(err_path);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return status;
 }
 
 void an_analyze(struct an_result *r, const char *const args[])
@@ -226,18 +198,12 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 	setenv("WAITCAP_ANALYZE_SHARED", dir, 1);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
 	const char *dir = getenv("WAITCAP_ANALYZE_SHARED");
 	if (dir && strncmp(dir, "/tmp/waitcap-analyze-", 21) == 0)
-		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(dir);
 }
 
 const char *an_shared_trace(const char *name, void (*record)(const char *trace_dir))

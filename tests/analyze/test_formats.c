@@ -77,7 +77,7 @@ static bool render(const char *html, const char *png, char **dom)
 	snprintf(user_data, sizeof(user_data), "--user-data-dir=%s", profile);
 	snprintf(shot, sizeof(shot), "--screenshot=%s", png);
 	snprintf(url, sizeof(url), "file://%s", html);
-	const char *common[] = { "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+	const char *common[] = { "chromium", "--headless", "--no-sandbox", "--disable-gpu",
 				 "--disable-quic", "--no-first-run", "--disable-background-networking",
 				 "--disable-component-update", "--disable-sync", user_data,
 				 "--window-size=1200,900" };
@@ -101,12 +101,24 @@ static bool render(const char *html, const char *png, char **dom)
 	return system(rm) == 0;
 }
 
+/* No address but the SVG namespace's (a name, never fetched), no script,
+ * no linked resource: the page opens offline. */
+static void assert_self_contained(const char *html)
+{
+	static const char svg_ns[] = "xmlns=\"http://www.w3.org/2000/svg\"";
+	char *rest = strdup(html);
+	for (char *ns; (ns = strstr(rest, svg_ns));)
+		memset(ns, '_', strlen(svg_ns));
+	const char *url = strstr(rest, "http://") ? strstr(rest, "http://") : strstr(rest, "https://");
+	cr_assert(!url, "the page refers to the network: %.80s", url);
+	cr_assert(!strstr(rest, "<script") && !strstr(rest, "<link"), "the page loads resources");
+	free(rest);
+}
+
 Test(formats, html_renders_the_chart_and_the_top_call_site_in_chromium, .timeout = 200)
 {
 	char *html = report_in("html");
-	cr_assert(!strstr(html, "http://") || strstr(html, "http://www.w3.org/2000/svg"),
-		  "the page refers to the network");
-	cr_assert(!strstr(html, "https://") && !strstr(html, "<script") && !strstr(html, "<link"));
+	assert_self_contained(html);
 	char dir[] = "/tmp/waitcap-html-XXXXXX", page[600], png[600];
 	cr_assert(mkdtemp(dir));
 	snprintf(page, sizeof(page), "%s/report.html", dir);
@@ -121,7 +133,7 @@ Test(formats, html_renders_the_chart_and_the_top_call_site_in_chromium, .timeout
 	cr_assert(strstr(dom, "<svg id=\"callsite-chart\""), "no chart in the rendered page");
 	cr_assert(strstr(dom, "<rect"), "the chart has no bars");
 	char *out, *err;
-	const char *argv[] = { "/usr/bin/python3", NULL, png, NULL };
+	const char *argv[] = { "python3", NULL, png, NULL };
 	char script[600];
 	snprintf(script, sizeof(script), "%s/tests/analyze/png_colors.py", lt_getenv("WAITCAP_SRC"));
 	argv[1] = script;

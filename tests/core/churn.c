@@ -5,6 +5,10 @@
  * other threads dup2()ing over any fd at any time, a blocking call could
  * wait forever, bare as well as preloaded.
  *
+ * It prints the number of operations done, then the shared objects of the
+ * library and of a sanitizer runtime it has mapped ("mapped=PATH"): a
+ * test can tell that the preload really took.
+ *
  * usage: churn [MS]   (default 1500) */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -139,6 +144,25 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* One "mapped=PATH" per object of interest in /proc/self/maps. */
+static void print_mapped(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[4096], last[4096] = "";
+	while (maps && fgets(line, sizeof line, maps)) {
+		char *path = strchr(line, '/');
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		if ((strstr(path, "libwaitcap") || strstr(path, "san.so")) && strcmp(path, last)) {
+			printf("mapped=%s\n", path);
+			snprintf(last, sizeof last, "%s", path);
+		}
+	}
+	if (maps)
+		fclose(maps);
+}
+
 int main(int argc, char **argv)
 {
 	int ms = argc > 1 ? atoi(argv[1]) : 1500;
@@ -165,5 +189,6 @@ int main(int argc, char **argv)
 		close(fd);
 	peer_stop(&echo);
 	printf("ops=%ld\n", atomic_load(&ops));
+	print_mapped();
 	return 0;
 }

@@ -25,13 +25,7 @@
 #include <unistd.h>
 
 #include "peers.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "timing.h"
 
 static int64_t start;
 static size_t bytes;

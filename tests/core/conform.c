@@ -392,10 +392,14 @@ static void connect_group(void)
 	printf("%-28s value=%d\n", "SO_ERROR", soerr);
 	close(c);
 
-	/* A port nobody listens on. */
-	int tmp = listener(&port);
-	close(tmp);
-	a = loopback(port);
+	/* A port nobody listens on: bound by a socket of ours that does not
+	 * listen, so no other program can take it while we connect (a port
+	 * freed by a close could be). */
+	int held = socket(AF_INET, SOCK_STREAM, 0);
+	a = loopback(0);
+	bind(held, (struct sockaddr *)&a, sizeof(a));
+	len = sizeof(a);
+	getsockname(held, (struct sockaddr *)&a, &len);
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	r = connect(c, (struct sockaddr *)&a, sizeof(a));
 	report("ECONNREFUSED", r, NULL, 0);
@@ -412,6 +416,7 @@ static void connect_group(void)
 	close(c);
 	r = connect(c, (struct sockaddr *)&a, sizeof(a));
 	report("EBADF", r, NULL, 0);
+	close(held);
 
 	int u[2];
 	socketpair(AF_UNIX, SOCK_STREAM, 0, u);

@@ -9,14 +9,20 @@
 
 static const char *const capped[] = {"WAITCAP_CAPS=connect=300ms,recv=300ms,send=300ms",
 				     "WAITCAP_TRACE=0", NULL};
+/* Pauses of up to 250 ms under a 1 s cap: far enough below it that a
+ * busy machine stretching a pause cannot reach the cap. */
+#define TRICKLE_PAUSE_MS 250
+static const char *const capped_1s[] = {"WAITCAP_CAPS=connect=1s,recv=1s,send=1s",
+					"WAITCAP_TRACE=0", NULL};
 static struct proc_result r;
 
-static void run_client(const char *mode, int port, const char *extra, const char *value)
+static void run_client(const char *mode, int port, const char *extra, const char *value,
+		       const char *const env[])
 {
 	char p[16];
 	snprintf(p, sizeof(p), "%d", port);
 	const char *argv[] = {build_path("tests/core/client"), mode, p, extra, value, NULL};
-	cr_assert_eq(proc_run(&r, argv, capped, true, 60000), 0);
+	cr_assert_eq(proc_run(&r, argv, env, true, 60000), 0);
 	cr_assert(!r.timed_out, "client %s hung", mode);
 }
 
@@ -24,7 +30,7 @@ Test(connections, idle_connection_outlives_three_recv_caps, .timeout = 30)
 {
 	struct peer answer;
 	cr_assert_eq(peer_answer_server(&answer, 0), 0);
-	run_client("idle", answer.port, "--idle-ms", "900");
+	run_client("idle", answer.port, "--idle-ms", "900", capped);
 	peer_stop(&answer);
 	cr_assert(strstr(r.out, "result=ok"), "idle connection broke: %s", r.out);
 	cr_assert(strstr(r.out, "bytes=6"), "both requests answered: %s", r.out);
@@ -34,9 +40,8 @@ static void trickle_intact(const char *mode)
 {
 	struct peer trickle;
 	size_t total = 4 << 20;
-	/* Pauses up to 250 ms: shorter than the 300 ms cap, never capped. */
-	cr_assert_eq(peer_trickle_server(&trickle, 0, total, 0xC0FFEE, 250), 0);
-	run_client(mode, trickle.port, "--timeout-ms", "-1");
+	cr_assert_eq(peer_trickle_server(&trickle, 0, total, 0xC0FFEE, TRICKLE_PAUSE_MS), 0);
+	run_client(mode, trickle.port, "--timeout-ms", "-1", capped_1s);
 	char expect[64];
 	snprintf(expect, sizeof(expect), "bytes=%zu sum=%08x", total, trickle.trickle_sum);
 	peer_stop(&trickle);

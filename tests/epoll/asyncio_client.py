@@ -8,8 +8,8 @@
                               round trip each, then idle), one request to the
                               silent server; then a request on every pooled one
 
-Result lines: "error KIND errno=E ms=T" or "ok ..." (ms: the awaited
-operation's duration).
+Result lines: "error KIND errno=E ms=T" or "ok ..." (ms: from the call that
+armed the cap, the connect or the write, to the error).
 """
 import asyncio
 import sys
@@ -38,9 +38,9 @@ async def connect(port, own):
 
 async def read(port, own):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    start = time.monotonic()  # the write arms the response deadline
     writer.write(b"GET / HTTP/1.0\r\n\r\n")
     await writer.drain()
-    start = time.monotonic()
     try:
         data = await within(reader.read(10), own)
     except Exception as exc:

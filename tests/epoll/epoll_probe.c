@@ -36,24 +36,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+#include "timing.h"
+
 static int port;
 
-static long now_ms(void)
+/* When the last send that arms a response deadline was made (taken right
+ * before it): every timed line also says how long after that it ended
+ * ("armed_ms="), the time a cap is measured by (tests/support/timing.h). */
+static _Atomic int64_t armed_at;
+
+static void arming(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	armed_at = now_ms();
+}
+
+static int64_t since_armed(int64_t end)
+{
+	return armed_at ? end - armed_at : -1;
 }
 
 static int connect_to_server(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		perror("epoll_probe: connect to 127.0.0.1");
-		exit(2);
-	}
+	int fd = loopback_connect(port);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
@@ -96,12 +101,13 @@ static int show_wait(const char *what, int ep, int maxevents, int timeout_ms,
 		     const char *(*name_of)(uint64_t))
 {
 	struct epoll_event evs[8];
-	long start = now_ms();
+	int64_t start = now_ms();
 	int n = epoll_wait(ep, evs, maxevents, timeout_ms);
 	int err = errno;
-	long ms = now_ms() - start;
+	int64_t end = now_ms(), ms = end - start;
 	if (n < 0) {
-		printf("%s: -1 %s # ms=%ld\n", what, err_name(err), ms);
+		printf("%s: -1 %s # ms=%ld armed_ms=%ld\n", what, err_name(err), ms,
+		       since_armed(end));
 		return n;
 	}
 	printf("%s: n=%d", what, n);
@@ -110,7 +116,7 @@ static int show_wait(const char *what, int ep, int maxevents, int timeout_ms,
 		events_name(evs[i].events, names, sizeof(names));
 		printf(" [%s %s]", name_of(evs[i].data.u64), names);
 	}
-	printf(" # ms=%ld\n", ms);
+	printf(" # ms=%ld armed_ms=%ld\n", ms, since_armed(end));
 	return n;
 }
 
@@ -124,6 +130,7 @@ static void show_io(const char *what, ssize_t r, int err)
 
 static void do_send(const char *what, int fd, const char *msg)
 {
+	arming();
 	ssize_t r = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
 	show_io(what, r, errno);
 }
@@ -242,13 +249,14 @@ static void pwait2(void)
 	do_send("send", fd, "a");
 	struct epoll_event evs[8];
 	struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
-	long start = now_ms();
+	int64_t start = now_ms();
 	int n = epoll_pwait2(ep, evs, 8, &ts, NULL);
-	long ms = now_ms() - start;
+	int64_t end = now_ms(), ms = end - start;
 	char names[64] = "";
 	if (n > 0)
 		events_name(evs[0].events, names, sizeof(names));
-	printf("pwait2: n=%d%s%s%s # ms=%ld\n", n, n > 0 ? " [" : "", names, n > 0 ? "]" : "", ms);
+	printf("pwait2: n=%d%s%s%s # ms=%ld armed_ms=%ld\n", n, n > 0 ? " [" : "", names,
+	       n > 0 ? "]" : "", ms, since_armed(end));
 	do_recv("recv", fd);
 }
 
@@ -290,6 +298,7 @@ static void tokens(void)
 		epoll_ctl(ep, EPOLL_CTL_MOD, fds[i], &ev);
 	}
 	int live = 0;
+	arming();
 	for (int i = 0; i < NTOK; i++) {
 		if (i % 4 == 3) {
 			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL);
@@ -301,7 +310,7 @@ static void tokens(void)
 	}
 	/* Collect one report per live socket (bounded), check each token. */
 	int seen[NTOK] = {0}, reports = 0, unknown = 0, twice = 0, with_err = 0;
-	long start = now_ms();
+	int64_t start = now_ms();
 	while (reports < live && now_ms() - start < 3000) {
 		struct epoll_event evs[NTOK];
 		int n = epoll_wait(ep, evs, NTOK, 1000);
@@ -323,8 +332,9 @@ static void tokens(void)
 			epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL); /* one report each */
 		}
 	}
-	printf("tokens: live=%d reported=%d unknown=%d twice=%d # ms=%ld\n", live, reports, unknown,
-	       twice, now_ms() - start);
+	int64_t end = now_ms();
+	printf("tokens: live=%d reported=%d unknown=%d twice=%d # ms=%ld armed_ms=%ld\n", live,
+	       reports, unknown, twice, end - start, since_armed(end));
 	printf("tokens with ERR: %d\n", with_err);
 }
 
@@ -398,6 +408,7 @@ static void *send_later(void *arg)
 {
 	(void)arg;
 	usleep(100 * 1000);
+	arming();
 	send(meanwhile_fd, "m", 1, MSG_NOSIGNAL);
 	return NULL;
 }

@@ -27,16 +27,26 @@ const char *transcript_line(const char *out, const char *prefix, char *buf, size
 	return buf;
 }
 
-long transcript_ms(const char *out, const char *prefix)
+static long value_of(const char *out, const char *prefix, const char *key)
 {
 	const char *p = find_line(out, prefix);
 	if (!p)
 		return -1;
 	const char *end = strchr(p, '\n');
-	const char *ms = strstr(p, "ms=");
-	if (!ms || (end && ms > end))
+	const char *v = strstr(p, key);
+	if (!v || (end && v > end))
 		return -1;
-	return strtol(ms + 3, NULL, 10);
+	return strtol(v + strlen(key), NULL, 10);
+}
+
+long transcript_ms(const char *out, const char *prefix)
+{
+	return value_of(out, prefix, " ms=");
+}
+
+long transcript_armed_ms(const char *out, const char *prefix)
+{
+	return value_of(out, prefix, " armed_ms=");
 }
 
 void transcript_untimed(const char *out, char *buf, size_t len)

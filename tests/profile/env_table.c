@@ -20,6 +20,11 @@ static int nvars;
 void env_clear(void)
 {
 	nvars = 0;
+	/* Not the machine's /etc/waitcap/profiles.json: the stand-in that
+	 * tests/meson.build names (a path that does not exist). */
+	const char *system_file = getenv("WAITCAP_TEST_SYSTEM_FILE");
+	cr_assert(system_file && *system_file, "run the tests with meson test");
+	env_set("WAITCAP_TEST_SYSTEM_FILE", system_file);
 }
 
 void env_set(const char *name, const char *value)
@@ -92,4 +97,15 @@ const char *parse_error_of(const char *json)
 	cr_assert_null(cfg, "expected an error, the file was accepted");
 	cr_assert_neq(err[0], 0);
 	return err;
+}
+
+void expect_refused(const struct wc_policy *policy, const char *path, const char *what)
+{
+	char want[600];
+	snprintf(want, sizeof want, "%s:1:1: %s", path, what);
+	cr_assert(strncmp(policy->error, want, strlen(want)) == 0, "\nwanted: %s...\ngot:    %s",
+		  want, policy->error);
+	for (int op = 0; op < WC_OP_COUNT; op++)
+		cr_assert_eq(policy->caps.ms[op], WC_NO_CAP, "a refused file leaves no caps");
+	cr_assert_eq(policy->nrules, 0);
 }

@@ -138,8 +138,14 @@ Test(check, without_a_file_it_checks_what_the_library_reads)
 	cr_assert_not_null(line_starting(run.out, "agent_execution.recv"));
 
 	cr_assert_eq(run_tool(&run, NULL, args), 0, "%s", run.err);
-	cr_assert(strncmp(run.out, "(embedded)\n", 11) == 0 ||
-		  strncmp(run.out, "/etc/waitcap/profiles.json\n", 27) == 0, "%s", run.out);
+	cr_assert(strncmp(run.out, "(embedded)\n", 11) == 0, "%s", run.out);
+
+	/* A system file present: it is the one checked. */
+	char system_file[4200];
+	snprintf(system_file, sizeof system_file, "WAITCAP_TEST_SYSTEM_FILE=%s", seed_plan());
+	env[0] = system_file;
+	cr_assert_eq(run_tool(&run, env, args), 0, "%s", run.err);
+	cr_assert(strncmp(run.out, seed_plan(), strlen(seed_plan())) == 0, "%s", run.out);
 }
 
 Test(check, help_and_usage_errors)
@@ -159,9 +165,24 @@ Test(explain, default_profile_and_why)
 {
 	const char *args[] = {"explain", NULL};
 	cr_assert_eq(run_tool(&run, NULL, args), 0, "%s", run.err);
-	if (line_starting(run.out, "file: (embedded)"))
-		expect_row(run.out, "profile:", "profile: local (default)");
+	char file[4300];
+	snprintf(file, sizeof file, "file: (embedded) (no WAITCAP_CONFIG, no %s)",
+		 getenv("WAITCAP_TEST_SYSTEM_FILE"));
+	expect_row(run.out, "file:", file);
+	expect_row(run.out, "profile:", "profile: local (default)");
 	expect_row(run.out, "legacy:", "legacy: off (FORCE_LEGACY_TIMEOUTS, DISABLE_TIMEOUT_OPTIMIZATIONS not true)");
+}
+
+Test(explain, a_present_system_file_is_named)
+{
+	char system_file[4200];
+	snprintf(system_file, sizeof system_file, "WAITCAP_TEST_SYSTEM_FILE=%s", seed_plan());
+	const char *env[] = {system_file, NULL};
+	const char *args[] = {"explain", NULL};
+	cr_assert_eq(run_tool(&run, env, args), 0, "%s", run.err);
+	char file[4300];
+	snprintf(file, sizeof file, "file: %s (present, no WAITCAP_CONFIG)", seed_plan());
+	expect_row(run.out, "file:", file);
 }
 
 Test(explain, environment_selects_and_is_named)

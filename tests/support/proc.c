@@ -1,4 +1,4 @@
-/* Process helpers for the tests. */
+/* See proc.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,17 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *lib_path(void)
 {
@@ -34,14 +26,24 @@ const char *build_path(const char *rel)
 	return path;
 }
 
-static void child_setup(const char *const env[], bool preload, int out_fd, int err_fd)
+/* In the child: stdio, signals, the cleaned environment, exec. */
+static void exec_child(const char *const argv[], const char *const env[], bool preload,
+		       int out_fd, int err_fd)
 {
-	if (preload)
-		setenv("LD_PRELOAD", lib_path(), 1);
-	else
-		unsetenv("LD_PRELOAD");
-	for (int i = 0; env && env[i]; i++)
-		putenv((char *)env[i]);
+	size_t n = 0;
+	while (env && env[n])
+		n++;
+	const char **extra = calloc(n + 2, sizeof *extra);
+	static char preload_entry[PATH_MAX + 16];
+	size_t k = 0;
+	if (preload) {
+		snprintf(preload_entry, sizeof preload_entry, "LD_PRELOAD=%s", lib_path());
+		extra[k++] = preload_entry;
+	}
+	for (size_t i = 0; i < n; i++)
+		extra[k++] = env[i];
+	char **envp = clean_environ(extra);
+
 	int devnull = open("/dev/null", O_RDWR);
 	dup2(devnull, 0);
 	dup2(out_fd >= 0 ? out_fd : devnull, 1);
@@ -51,18 +53,18 @@ static void child_setup(const char *const env[], bool preload, int out_fd, int e
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	execvpe(argv[0], (char *const *)argv, envp);
+	dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
 }
 
 pid_t proc_start(const char *const argv[], const char *const env[], bool preload, int out_fd,
 		 int err_fd)
 {
+	fflush(NULL);
 	pid_t pid = fork();
-	if (pid == 0) {
-		child_setup(env, preload, out_fd, err_fd);
-		execvp(argv[0], (char *const *)argv);
-		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_child(argv, env, preload, out_fd, err_fd);
 	return pid;
 }
 
@@ -79,8 +81,7 @@ int proc_wait(pid_t pid, int timeout_ms)
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
 			return code_of(status);
-		struct timespec ts = {0, 5 * 1000000};
-		nanosleep(&ts, NULL);
+		sleep_ms(5);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
@@ -111,15 +112,9 @@ int proc_run(struct proc_result *r, const char *const argv[], const char *const 
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
 		return -1;
 	int64_t start = now_ms();
-	pid_t pid = fork();
+	pid_t pid = proc_start(argv, env, preload, out[1], err[1]);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		child_setup(env, preload, out[1], err[1]);
-		execvp(argv[0], (char *const *)argv);
-		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
 	close(out[1]);
 	close(err[1]);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -150,4 +145,16 @@ int proc_run(struct proc_result *r, const char *const argv[], const char *const 
 	r->status = status;
 	r->exit_code = code_of(status);
 	return 0;
+}
+
+int proc_run_tool(struct proc_result *r, const char *const args[], const char *const env[],
+		  int timeout_ms)
+{
+	const char *bin = getenv("WAITCAP_BIN");
+	const char *argv[64] = {bin ? bin : "waitcap"};
+	size_t k = 1;
+	for (size_t i = 0; args[i] && k < 63; i++)
+		argv[k++] = args[i];
+	argv[k] = NULL;
+	return proc_run(r, argv, env, false, timeout_ms);
 }

@@ -216,7 +216,7 @@ Test(wait_events, recv_that_gets_data_is_traced_as_ready)
 	char line[4096];
 	one_wait(line, sizeof line, "peer = \"127.0.0.1:%d\"", answer_port, "ready");
 	assert_field(line, "op", "recv");
-	assert_field(line, "timeout_ms", "100");
+	assert_field(line, "timeout_ms", "1000");
 	assert_field(line, "err", "0");
 	assert_ip_in(line, "poll_inventory");
 	assert_first_frame_in(line, "poll_inventory");

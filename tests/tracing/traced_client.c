@@ -5,7 +5,10 @@
  *       wait_for_quote: recv() with no timeout on a peer that never answers
  *                       (ends on the recv cap);
  *       poll_inventory: recv() with a 100 ms SO_RCVTIMEO before asking
- *                       (ends on its own timeout), then asks and gets data.
+ *                       (ends on its own timeout), then asks and gets data
+ *                       (a 1 s SO_RCVTIMEO: far above the peer's 50 ms
+ *                       answer, so a busy machine cannot turn it into a
+ *                       timeout).
  *   traced_client loop SILENT_PORT COUNT INTERVAL_MS
  *       COUNT recv()s with a 50 ms SO_RCVTIMEO, INTERVAL_MS apart.
  *   traced_client idle
@@ -22,17 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int connect_to(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
-		perror("connect");
-		exit(2);
-	}
-	return fd;
-}
+#include "loopback.h"
 
 static void set_recv_timeout_ms(int fd, int ms)
 {
@@ -55,7 +48,7 @@ static const char *result(ssize_t n)
 
 __attribute__((noinline)) static void wait_for_quote(int port)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	char buf[64];
 	ssize_t n = recv(fd, buf, sizeof buf, 0);
 	printf("wait_for_quote: %s\n", result(n));
@@ -64,13 +57,14 @@ __attribute__((noinline)) static void wait_for_quote(int port)
 
 __attribute__((noinline)) static void poll_inventory(int port)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	char buf[64];
 	set_recv_timeout_ms(fd, 100);
 	ssize_t n = recv(fd, buf, sizeof buf, 0);
 	printf("poll_inventory before asking: %s\n", result(n));
 	if (send(fd, "ping\n", 5, 0) != 5)
 		perror("send");
+	set_recv_timeout_ms(fd, 1000);
 	n = recv(fd, buf, sizeof buf, 0);
 	printf("poll_inventory after asking: %s\n", result(n));
 	close(fd);
@@ -78,7 +72,7 @@ __attribute__((noinline)) static void poll_inventory(int port)
 
 __attribute__((noinline)) static void poll_in_loop(int port, int count, int interval_ms)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	set_recv_timeout_ms(fd, 50);
 	for (int i = 0; i < count; i++) {
 		char buf[64];

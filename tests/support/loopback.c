@@ -1,0 +1,20 @@
+/* See loopback.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "loopback.h"
+
+int loopback_connect(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		fprintf(stderr, "connect to 127.0.0.1:%d: %m\n", port);
+		exit(2);
+	}
+	return fd;
+}

@@ -1,0 +1,9 @@
+/* The test programs' side of loopback: a connected TCP socket. */
+#ifndef WAITCAP_TEST_LOOPBACK_H
+#define WAITCAP_TEST_LOOPBACK_H
+
+/* A blocking TCP connection to 127.0.0.1:port; on failure says why on
+ * stderr and exits 2 (a test program has nothing to fall back to). */
+int loopback_connect(int port);
+
+#endif
