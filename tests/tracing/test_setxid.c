@@ -21,8 +21,7 @@ static char home_env[64];
 
 static void setup(void)
 {
-	if (geteuid() != 0)
-		cr_skip_test("changing uid needs root");
+	cr_assert_eq(geteuid(), 0, "changing uid needs root: run it in the root suite as root");
 	cr_assert(mkdtemp(home), "mkdtemp: %m");
 	snprintf(home_env, sizeof home_env, "LTTNG_HOME=%s", home);
 }
