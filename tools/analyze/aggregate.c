@@ -45,20 +45,22 @@ int wc_outcome_parse(const char *name)
 
 void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs)
 {
-	cell->count++;
-	wc_hist_add(&cell->hist, obs->dur_ns);
 	if (obs->outcome == WC_OUT_CAPPED && obs->cap_ms > cell->cap_ms)
 		cell->cap_ms = obs->cap_ms;
 	if (obs->expired) {
 		/* The connection waited waited_ns for its answer; the thread
 		 * may have been blocked in a wait recorded on its own (poll,
-		 * epoll) or busy elsewhere: counted, never added to the time
+		 * epoll) or busy elsewhere: neither a blocking wait nor time
 		 * blocked, so that nothing is counted twice. */
 		cell->expired++;
 		cell->capped++;
 		cell->unbounded++;
+		if (obs->dur_ns > cell->expired_max_ns)
+			cell->expired_max_ns = obs->dur_ns;
 		return;
 	}
+	cell->count++;
+	wc_hist_add(&cell->hist, obs->dur_ns);
 	cell->total_ns += obs->dur_ns;
 	switch (obs->outcome) {
 	case WC_OUT_CAPPED:
@@ -86,6 +88,8 @@ bool wc_cell_merge(struct wc_cell *into, const struct wc_cell *from)
 	into->count += from->count;
 	into->capped += from->capped;
 	into->expired += from->expired;
+	if (from->expired_max_ns > into->expired_max_ns)
+		into->expired_max_ns = from->expired_max_ns;
 	if (from->cap_ms > into->cap_ms)
 		into->cap_ms = from->cap_ms;
 	into->app_timeouts += from->app_timeouts;
@@ -340,10 +344,13 @@ static void observe(struct wc_agg *agg, struct wc_process *proc, const char *pro
 		return;
 	if (n > MAX_FRAMES)
 		n = MAX_FRAMES;
-	proc->waits++;
-	if (!obs->expired)
+	if (obs->expired) {
+		proc->expired++;
+	} else {
+		proc->waits++;
 		proc->blocked_ns += obs->dur_ns;
-	if (procname && proc->waits == 1)
+	}
+	if (procname && proc->waits + proc->expired == 1)
 		copy_name(proc->procname, procname);
 
 	struct wc_frame f[MAX_FRAMES];

@@ -36,13 +36,19 @@ struct wc_obs {
 			       * necessarily a thread (event loops) */
 };
 
-/* Everything counted for one key. */
+/* Everything counted for one key.  Two populations, never mixed: blocking
+ * waits (waitcap:wait: a thread was blocked) are count, hist and total;
+ * expired deadlines (waitcap:expired: a connection waited, no thread did)
+ * are expired and expired_max_ns.  capped counts the caps that fired, on
+ * both. */
 struct wc_cell {
-	struct wc_hist hist;
-	uint64_t count, capped, app_timeouts, errors, unbounded;
+	struct wc_hist hist;  /* blocking waits only */
+	uint64_t count;       /* blocking waits */
+	uint64_t capped, app_timeouts, errors, unbounded;
 	uint64_t expired;     /* deadlines that fired outside a blocking call */
+	int64_t expired_max_ns; /* the longest a connection waited for one */
 	int64_t cap_ms;       /* the largest cap that ended a wait here, 0 none */
-	int64_t total_ns;     /* time threads were blocked (expiries not included) */
+	int64_t total_ns;     /* time threads were blocked */
 	int64_t requested_ns; /* program timeouts of capped finite waits */
 	int64_t avoided_ns;   /* requested minus waited, same waits */
 };
@@ -67,7 +73,8 @@ struct wc_process {
 	int64_t pid;
 	char procname[32];
 	struct wc_procmap map;
-	uint64_t waits;
+	uint64_t waits;           /* blocking waits */
+	uint64_t expired;         /* expired deadlines */
 	int64_t blocked_ns;
 	struct wc_table pending;  /* raw key -> struct wc_pending * */
 	struct wc_orphan *orphans; /* build ids seen before their mapping */

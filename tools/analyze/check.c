@@ -24,7 +24,7 @@ const char wc_check_help[] =
 	"  EXPR is [OP.]METRIC CMP VALUE, CMP one of > >= < <= ==\n"
 	"    OP:     connect accept recv send poll select epoll (omit for all waits)\n"
 	"    METRIC: count, capped (numbers); total, avg, p95 (durations: 250ms, 5s, 1.5m);\n"
-	"            timeout_rate (3% or 0.03: capped + app timeouts over count);\n"
+	"            timeout_rate (3% or 0.03: (capped + app timeouts) / (count + expired));\n"
 	"            avoided, lost_events (all waits only)\n"
 	"    e.g. --fail-if 'connect.p95>5s' --fail-if 'connect.timeout_rate>3%' --fail-if 'total>10s'\n";
 
@@ -130,7 +130,8 @@ static double measure(const struct wc_check *c, const struct wc_report *r)
 		case M_TOTAL: return r->total_ms;
 		case M_AVG: return r->count ? r->total_ms / (double)r->count : 0;
 		case M_P95: return (double)wc_hist_quantile(r->latency, 0.95) / 1e6;
-		case M_TIMEOUT_RATE: return r->count ? (double)(capped + timeouts) / (double)r->count : 0;
+		case M_TIMEOUT_RATE: return r->count + r->expired ?
+			(double)(capped + timeouts) / (double)(r->count + r->expired) : 0;
 		case M_CAPPED: return (double)capped;
 		case M_AVOIDED: return r->avoided_ms;
 		case M_LOST: return (double)r->lost_events;

@@ -122,18 +122,20 @@ static void latency_histogram(const struct wc_report *r, FILE *out)
 static void tables(const struct wc_report *r, FILE *out)
 {
 	char a[32], b[32], c[32];
-	fputs("<h2>Per operation</h2>\n<table><tr><th>op</th><th>count</th><th>avg</th><th>p95</th>"
-	      "<th>timeout rate</th></tr>\n", out);
+	fputs("<h2>Per operation</h2>\n<table><tr><th>op</th><th>count</th><th>total</th><th>avg</th>"
+	      "<th>p95</th><th>expired</th><th>timeout rate</th></tr>\n", out);
 	for (size_t i = 0; i < r->nops; i++)
-		fprintf(out, "<tr><td>%s</td><td>%llu</td><td>%s</td><td>%s</td><td>%.1f%%</td></tr>\n",
+		fprintf(out, "<tr><td>%s</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td><td>%llu</td>"
+			"<td>%.1f%%</td></tr>\n",
 			wc_analyze_op_name(r->ops[i].op), (unsigned long long)r->ops[i].count,
-			wc_fmt_ms(r->ops[i].avg_ms, a), wc_fmt_ms(r->ops[i].p95_ms, b),
+			wc_fmt_ms(r->ops[i].total_ms, c), wc_fmt_ms(r->ops[i].avg_ms, a),
+			wc_fmt_ms(r->ops[i].p95_ms, b), (unsigned long long)r->ops[i].expired,
 			r->ops[i].timeout_rate * 100);
 	fputs("</table>\n<h2>Call sites</h2>\n<table><tr><th>#</th><th>call site</th><th>op</th>"
 	      "<th>count</th><th>total</th>", out);
 	if (r->baseline)
 		fputs("<th>before</th><th>delta</th>", out);
-	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>cap</th><th>asked</th><th>avoided</th></tr>\n", out);
+	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>expired</th><th>cap</th><th>asked</th><th>avoided</th></tr>\n", out);
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
 		const struct wc_row *row = &r->rows[i];
@@ -160,8 +162,8 @@ static void tables(const struct wc_report *r, FILE *out)
 		}
 		fprintf(out, "<td>%.1f%%</td><td>%s</td>", row->share * 100, wc_fmt_ms(row->p50_ms, a));
 		fprintf(out, "<td>%s</td><td>%s</td>", wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c));
-		fprintf(out, "<td>%llu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			(unsigned long long)row->capped, wc_fmt_cap(row, a), wc_fmt_asked(row, b),
+		fprintf(out, "<td>%llu</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+			(unsigned long long)row->capped, (unsigned long long)row->expired, wc_fmt_cap(row, a), wc_fmt_asked(row, b),
 			wc_fmt_ms(row->avoided_ms, c));
 	}
 	fputs("</table>\n", out);
@@ -187,8 +189,8 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 			r->lost_packets ? " (and whole packets)" : "");
 	else
 		fputs("<p>Lost events: 0.</p>\n", out);
-	fprintf(out, "<p>%llu waits, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.</p>\n",
-		(unsigned long long)r->count, wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
+	fprintf(out, "<p>%llu waits, %llu expired deadlines, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.</p>\n",
+		(unsigned long long)r->count, (unsigned long long)r->expired, wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
 		r->nprocs, r->nprocs == 1 ? "" : "es", r->nhosts, r->nhosts == 1 ? "" : "s");
 	if (r->baseline) {
 		fputs("<p>Compared with baseline ", out);

@@ -53,6 +53,7 @@ static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
 	cJSON_AddNumberToObject(o, "avoided_ms", round3(row->avoided_ms));
 	cJSON_AddNumberToObject(o, "unbounded", (double)row->unbounded);
 	cJSON_AddNumberToObject(o, "expired", (double)row->expired);
+	cJSON_AddNumberToObject(o, "expired_max_ms", round3(row->expired_max_ms));
 	if (row->cap_ms > 0)
 		cJSON_AddNumberToObject(o, "cap_ms", row->cap_ms);
 	else
@@ -92,6 +93,7 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 		cJSON_AddNumberToObject(p, "pid", (double)r->procs[i].pid);
 		cJSON_AddStringToObject(p, "procname", r->procs[i].procname);
 		cJSON_AddNumberToObject(p, "waits", (double)r->procs[i].waits);
+		cJSON_AddNumberToObject(p, "expired", (double)r->procs[i].expired);
 		cJSON_AddNumberToObject(p, "blocked_ms", round3(r->procs[i].blocked_ms));
 		cJSON_AddItemToArray(procs, p);
 	}
@@ -99,6 +101,8 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 	for (size_t i = 0; i < r->nops; i++) {
 		cJSON *o = cJSON_AddObjectToObject(ops, wc_analyze_op_name(r->ops[i].op));
 		cJSON_AddNumberToObject(o, "count", (double)r->ops[i].count);
+		cJSON_AddNumberToObject(o, "total_ms", round3(r->ops[i].total_ms));
+		cJSON_AddNumberToObject(o, "expired", (double)r->ops[i].expired);
 		cJSON_AddNumberToObject(o, "avg_ms", round3(r->ops[i].avg_ms));
 		cJSON_AddNumberToObject(o, "p95_ms", round3(r->ops[i].p95_ms));
 		cJSON_AddNumberToObject(o, "timeout_rate", round(r->ops[i].timeout_rate * 1e4) / 1e4);

@@ -22,20 +22,22 @@ int wc_format_markdown(const struct wc_report *r, FILE *out)
 			(unsigned long long)r->lost_events, r->lost_packets ? " (and whole packets)" : "");
 	else
 		fprintf(out, "Lost events: 0.\n\n");
-	fprintf(out, "%llu waits, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.\n\n",
-		(unsigned long long)r->count, wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
+	fprintf(out, "%llu waits, %llu expired deadlines, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.\n\n",
+		(unsigned long long)r->count, (unsigned long long)r->expired,
+		wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
 		r->nprocs, r->nprocs == 1 ? "" : "es", r->nhosts, r->nhosts == 1 ? "" : "s");
 	if (r->baseline)
 		fprintf(out, "Compared with baseline `%s`.\n\n", r->baseline_path);
 
-	fprintf(out, "## Per operation\n\n| op | count | avg | p95 | timeout rate |\n|---|---:|---:|---:|---:|\n");
+	fprintf(out, "## Per operation\n\n| op | count | total | avg | p95 | expired | timeout rate |\n|---|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t i = 0; i < r->nops; i++)
-		fprintf(out, "| %s | %llu | %s | %s | %.1f%% |\n", wc_analyze_op_name(r->ops[i].op),
-			(unsigned long long)r->ops[i].count, wc_fmt_ms(r->ops[i].avg_ms, a),
-			wc_fmt_ms(r->ops[i].p95_ms, b), r->ops[i].timeout_rate * 100);
+		fprintf(out, "| %s | %llu | %s | %s | %s | %llu | %.1f%% |\n", wc_analyze_op_name(r->ops[i].op),
+			(unsigned long long)r->ops[i].count, wc_fmt_ms(r->ops[i].total_ms, c),
+			wc_fmt_ms(r->ops[i].avg_ms, a), wc_fmt_ms(r->ops[i].p95_ms, b),
+			(unsigned long long)r->ops[i].expired, r->ops[i].timeout_rate * 100);
 
-	fprintf(out, "\n## Call sites by blocked time\n\n| # | call site | where | op | count | total | %s share | p50 | p95 | max | capped | cap | asked | avoided |\n"
-		"|---:|---|---|---|---:|---:|%s---:|---:|---:|---:|---:|---:|---:|---:|\n",
+	fprintf(out, "\n## Call sites by blocked time\n\n| # | call site | where | op | count | total | %s share | p50 | p95 | max | capped | expired | cap | asked | avoided |\n"
+		"|---:|---|---|---|---:|---:|%s---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
 		r->baseline ? "before | delta |" : "", r->baseline ? "---:|---:|" : "");
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
@@ -55,9 +57,9 @@ int wc_format_markdown(const struct wc_report *r, FILE *out)
 			}
 		}
 		char e[32], f[32];
-		fprintf(out, "%.1f%% | %s | %s | %s | %llu | %s | %s | %s |\n", row->share * 100,
+		fprintf(out, "%.1f%% | %s | %s | %s | %llu | %llu | %s | %s | %s |\n", row->share * 100,
 			wc_fmt_ms(row->p50_ms, a), wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c),
-			(unsigned long long)row->capped, wc_fmt_cap(row, e), wc_fmt_asked(row, f),
+			(unsigned long long)row->capped, (unsigned long long)row->expired, wc_fmt_cap(row, e), wc_fmt_asked(row, f),
 			wc_fmt_ms(row->avoided_ms, d));
 	}
 	if (shown < r->nrows)

@@ -6,7 +6,7 @@
 #include "report.h"
 
 enum col { C_RANK, C_SITE, C_OP, C_COUNT, C_TOTAL, C_BEFORE, C_DELTA, C_SHARE, C_P50,
-	   C_P95, C_MAX, C_CAPPED, C_CAP, C_ASKED, C_AVOIDED, C_NCOLS };
+	   C_P95, C_MAX, C_CAPPED, C_EXPIRED, C_CAP, C_ASKED, C_AVOIDED, C_NCOLS };
 
 static const struct { const char *title; int width; int drop_order; } cols[C_NCOLS] = {
 	[C_RANK] = { "#", 3, 0 },          [C_SITE] = { "call site", 0, 0 },
@@ -15,7 +15,7 @@ static const struct { const char *title; int width; int drop_order; } cols[C_NCO
 	[C_DELTA] = { "delta", 10, 8 },    [C_SHARE] = { "share", 6, 4 },
 	[C_P50] = { "p50", 9, 2 },         [C_P95] = { "p95", 9, 6 },
 	[C_MAX] = { "max", 9, 3 },         [C_CAPPED] = { "capped", 7, 5 },
-	[C_AVOIDED] = { "avoided", 9, 1 },
+	[C_AVOIDED] = { "avoided", 9, 1 },  [C_EXPIRED] = { "expired", 7, 3 },
 	[C_CAP] = { "cap", 7, 2 },          [C_ASKED] = { "asked", 9, 1 },
 };
 
@@ -96,13 +96,13 @@ static void end_line(struct line *l, FILE *out)
 static void print_ops(const struct wc_report *r, FILE *out)
 {
 	char a[32], b[32], t[32];
-	fprintf(out, "%-8s %9s %10s %10s %10s %13s\n", "op", "count", "total", "avg", "p95",
-		"timeout rate");
+	fprintf(out, "%-8s %9s %10s %10s %10s %8s %13s\n", "op", "count", "total", "avg", "p95",
+		"expired", "timeout rate");
 	for (size_t i = 0; i < r->nops; i++) {
 		const struct wc_op_row *o = &r->ops[i];
-		fprintf(out, "%-8s %9llu %10s %10s %10s %12.1f%%\n", wc_analyze_op_name(o->op),
+		fprintf(out, "%-8s %9llu %10s %10s %10s %8llu %12.1f%%\n", wc_analyze_op_name(o->op),
 			(unsigned long long)o->count, wc_fmt_ms(o->total_ms, t), wc_fmt_ms(o->avg_ms, a),
-			wc_fmt_ms(o->p95_ms, b), o->timeout_rate * 100);
+			wc_fmt_ms(o->p95_ms, b), (unsigned long long)o->expired, o->timeout_rate * 100);
 	}
 }
 
@@ -111,9 +111,10 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 	char t1[32], t2[32];
 	char t3[32];
 	fprintf(out, "waitcap analyze: %zu trace%s, %zu host%s, %zu process%s, %llu waits, "
-		"%s blocked, %s avoided by caps\n",
+		"%llu expired deadlines, %s blocked, %s avoided by caps\n",
 		r->ntraces, r->ntraces == 1 ? "" : "s", r->nhosts, r->nhosts == 1 ? "" : "s",
 		r->nprocs, r->nprocs == 1 ? "" : "es", (unsigned long long)r->count,
+		(unsigned long long)r->expired,
 		wc_fmt_ms(r->total_ms, t1), wc_fmt_ms(r->avoided_ms, t2));
 	if (r->requested_ms > 0)
 		fprintf(out, "capped waits asked for %s in all and waited %s\n",
@@ -125,7 +126,7 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		fprintf(out, "lost events: 0\n");
 	if (r->baseline)
 		fprintf(out, "baseline: %s\n", r->baseline_path);
-	if (!r->count) {
+	if (!r->count && !r->expired) {
 		fprintf(out, "\nno blocking waits in the trace%s\n",
 			r->nhosts ? "" : " (no waitcap events at all: was libwaitcap.so preloaded?)");
 		return ferror(out) ? -1 : 0;
@@ -171,6 +172,7 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		wc_fmt_ms(row->p95_ms, text[C_P95]);
 		wc_fmt_ms(row->max_ms, text[C_MAX]);
 		snprintf(text[C_CAPPED], 256, "%llu", (unsigned long long)row->capped);
+		snprintf(text[C_EXPIRED], 256, "%llu", (unsigned long long)row->expired);
 		wc_fmt_cap(row, text[C_CAP]);
 		wc_fmt_asked(row, text[C_ASKED]);
 		wc_fmt_ms(row->avoided_ms, text[C_AVOIDED]);

@@ -15,6 +15,7 @@ static void absorb_process(struct wc_agg *dst, struct wc_agg *src, struct wc_pro
 	if (sp->waits && (!dp->waits || !dp->procname[0]))
 		memcpy(dp->procname, sp->procname, sizeof(dp->procname));
 	dp->waits += sp->waits;
+	dp->expired += sp->expired;
 	dp->blocked_ns += sp->blocked_ns;
 	for (size_t i = 0; i < sp->map.count; i++) {
 		const struct wc_mapping *m = &sp->map.v[i];

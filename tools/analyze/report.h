@@ -24,14 +24,16 @@ struct wc_row {
 	uint64_t count, capped, app_timeouts, errors, unbounded, expired;
 	double total_ms, share, p50_ms, p95_ms, max_ms, requested_ms, avoided_ms;
 	double cap_ms; /* the largest cap that ended a wait here, 0 none */
+	double expired_max_ms; /* the longest wait of a connection whose deadline expired */
 	const struct wc_sym **stack;   /* the call site first, outermost last */
 	uint32_t depth;
 	const struct wc_before *before; /* with --baseline; NULL: new call site */
 };
 
+/* Every column is defined once, in docs/analyzer.md (Columns). */
 struct wc_op_row {
 	int op;
-	uint64_t count;
+	uint64_t count, expired;
 	double total_ms, avg_ms, p95_ms, timeout_rate;
 };
 
@@ -39,7 +41,7 @@ struct wc_proc_row {
 	const char *host;
 	int64_t pid;
 	const char *procname;
-	uint64_t waits;
+	uint64_t waits, expired;
 	double blocked_ms;
 };
 
@@ -61,7 +63,8 @@ struct wc_report {
 	struct wc_row *rows;                 /* by total blocked time, largest first */
 	size_t nrows;
 	size_t top;                          /* rows shown by human formats; 0: all */
-	uint64_t count;
+	uint64_t count;                      /* blocking waits */
+	uint64_t expired;                    /* expired deadlines */
 	double total_ms, avoided_ms;
 	double requested_ms; /* what the capped waits with a finite timeout asked for */
 	const struct wc_hist *latency;       /* every wait */
