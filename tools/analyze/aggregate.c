@@ -1,5 +1,6 @@
 #include "aggregate.h"
 #include "aggregate_internal.h"
+#include "groups.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -352,6 +353,8 @@ static void observe(struct wc_agg *agg, struct wc_process *proc, const char *pro
 	}
 	if (procname && proc->waits + proc->expired == 1)
 		copy_name(proc->procname, procname);
+	if (agg->nby)
+		wc_groups_add(agg, proc, procname, obs);
 
 	struct wc_frame f[MAX_FRAMES];
 	if (!agg->defer_all && wc_agg_resolve(&proc->map, raw, n, f))
@@ -374,14 +377,16 @@ void wc_agg_wait(struct wc_agg *agg, struct wc_process *proc, const char *procna
 }
 
 void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *procname,
-		    int op, int64_t cap_ms, int64_t waited_ns, uint64_t armed_ip)
+		    struct wc_obs *obs, uint64_t armed_ip)
 {
 	if (!proc || (agg->filters.pid >= 0 && proc->pid != agg->filters.pid))
 		return;
 	/* Nothing records what timeout the program meant to apply to a socket
 	 * it waits on in an event loop: it counts as unbounded. */
-	struct wc_obs obs = { op, WC_OUT_CAPPED, waited_ns, -1, cap_ms, true };
-	observe(agg, proc, procname, &obs, &armed_ip, 1);
+	obs->outcome = WC_OUT_CAPPED;
+	obs->timeout_ms = -1;
+	obs->expired = true;
+	observe(agg, proc, procname, obs, &armed_ip, 1);
 }
 
 void wc_agg_free(struct wc_agg *agg)
@@ -412,6 +417,7 @@ void wc_agg_free(struct wc_agg *agg)
 	for (int i = 0; i < WC_OP_COUNT; i++)
 		wc_cell_free(&agg->ops[i]);
 	wc_cell_free(&agg->all);
+	wc_groups_free(agg);
 	for (uint32_t i = 0; i < agg->nhosts; i++)
 		free(agg->hosts[i]);
 	free(agg->hosts);

@@ -34,6 +34,10 @@ struct wc_obs {
 	int64_t cap_ms;       /* -1 none */
 	bool expired;         /* a waitcap:expired: a connection waited, not
 			       * necessarily a thread (event loops) */
+	/* Decoded only for views (--by): */
+	const char *peer, *rule;  /* as the event has them, NULL if absent */
+	int64_t tid;              /* vtid, -1 unknown */
+	int64_t ts_ns;            /* when the wait ended (ns from origin), for the timeline */
 };
 
 /* Everything counted for one key.  Two populations, never mixed: blocking
@@ -103,6 +107,9 @@ struct wc_agg {
 	struct wc_table processes;     /* (host, pid) -> struct wc_process * */
 	struct wc_table sites;         /* (op, frame) -> struct wc_site * */
 	struct wc_table stacks;        /* procname + frames -> int64_t * ns */
+	int by[2], nby;                /* views (groups.h); nby 0: call sites only */
+	bool timeline;                 /* keep every wait for the HTML timeline */
+	struct wc_table groups;        /* level keys, '\0'-separated -> struct wc_cell * */
 	struct wc_cell ops[WC_OP_COUNT];  /* filled by wc_agg_finish */
 	struct wc_cell all;               /* filled by wc_agg_finish */
 	char **hosts;
@@ -134,9 +141,10 @@ void wc_agg_unload(struct wc_agg *agg, struct wc_process *proc, uint64_t baddr);
 void wc_agg_wait(struct wc_agg *agg, struct wc_process *proc, const char *procname,
 		 const struct wc_obs *obs, const uint64_t *frames, uint32_t nframes,
 		 uint64_t ip);
-/* A waitcap:expired: a capped wait of waited_ns at the call that armed it. */
+/* A waitcap:expired at the call that armed it: obs has op, cap_ms,
+ * dur_ns = waited_ns and what views need; the rest is set here. */
 void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *procname,
-		    int op, int64_t cap_ms, int64_t waited_ns, uint64_t armed_ip);
+		    struct wc_obs *obs, uint64_t armed_ip);
 
 /* Move everything src counted into dst (src is left empty but must still
  * be freed).  Both must use the same filters.  Then wc_agg_finish(dst). */

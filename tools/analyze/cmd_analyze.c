@@ -13,6 +13,7 @@
 #include "baseline.h"
 #include "check.h"
 #include "discover.h"
+#include "groups.h"
 #include "progress.h"
 #include "read.h"
 #include "report.h"
@@ -41,6 +42,10 @@ static const char usage[] =
 	"                     tools), markdown, html (one self-contained page with\n"
 	"                     charts), folded (flame graph input: proc;outer;...;inner us)\n"
 	"  -o, --output FILE  write there instead of stdout\n"
+	"      --by VIEW      group by callsite (default), peer (the address waited\n"
+	"                     on), rule (the profile rule that set the cap), process,\n"
+	"                     host or thread; two levels with a comma: --by host,peer\n"
+	"                     (callsite only on its own; folded output ignores it)\n"
 	"  -n, --top N        call sites shown (default 20 for table, markdown, html;\n"
 	"                     all for json)\n"
 	"      --baseline OLD.json  compare with an earlier 'waitcap analyze -f json':\n"
@@ -100,6 +105,7 @@ struct options {
 	size_t nskip;
 	char debug_dirs[4096];
 	struct wc_filters filters;
+	int by[WC_BY_MAX], nby;
 	char **traces;
 	size_t ntraces;
 };
@@ -131,7 +137,7 @@ static int parse_ms_duration(const char *s, int64_t *ns)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR };
+	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR, O_BY };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -145,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "op", required_argument, NULL, O_OP },
 		{ "min", required_argument, NULL, O_MIN },
 		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
+		{ "by", required_argument, NULL, O_BY },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -194,6 +201,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (o->nskip == MAX_REPEAT)
 				return usage_error("too many --skip (%s)", "64 at most");
 			o->skip[o->nskip++] = optarg;
+			break;
+		case O_BY:
+			if (wc_by_parse(optarg, o->by, &o->nby, err, sizeof(err)) < 0)
+				return usage_error("%s", err);
 			break;
 		case O_PROCNAME:
 			o->filters.procname = optarg;
@@ -275,12 +286,40 @@ static int write_report(const struct options *o, struct wc_report *r)
 }
 
 /* Each breached threshold on its own line; the exit status says 3. */
+static int check_group(const struct wc_check *c, const struct wc_report *r,
+		       const struct wc_group_row *g, const char *outer)
+{
+	double actual;
+	const char *unit;
+	int status = EXIT_OK;
+	if (wc_check_breached_group(c, g, &actual, &unit)) {
+		if (outer)
+			fprintf(stderr, "waitcap analyze: threshold breached: %s for %s %s, %s %s "
+				"(measured %.6g%s)\n", c->text, wc_by_name(r->by[0]), outer,
+				wc_by_name(r->by[1]), g->key, actual, unit);
+		else
+			fprintf(stderr, "waitcap analyze: threshold breached: %s for %s %s (measured %.6g%s)\n",
+				c->text, wc_by_name(r->by[0]), g->key, actual, unit);
+		status = EXIT_BREACHED;
+	}
+	for (size_t k = 0; k < g->nsub; k++)
+		if (check_group(c, r, &g->sub[k], g->key) != EXIT_OK)
+			status = EXIT_BREACHED;
+	return status;
+}
+
 static int run_checks(const struct options *o, const struct wc_report *r)
 {
 	int status = EXIT_OK;
 	for (size_t i = 0; i < o->nchecks; i++) {
 		double actual;
 		const char *unit;
+		if (r->nby && wc_check_per_group(&o->checks[i])) {
+			for (size_t g = 0; g < r->ngroups; g++)
+				if (check_group(&o->checks[i], r, &r->groups[g], NULL) != EXIT_OK)
+					status = EXIT_BREACHED;
+			continue;
+		}
 		if (wc_check_breached(&o->checks[i], r, &actual, &unit)) {
 			fprintf(stderr, "waitcap analyze: threshold breached: %s (measured %.6g%s)\n",
 				o->checks[i].text, actual, unit);
@@ -306,6 +345,8 @@ static int analyze(int argc, char **argv, int progress_fd)
 	}
 	struct wc_agg agg;
 	wc_agg_init(&agg, &o.filters, o.skip);
+	agg.nby = o.nby;
+	memcpy(agg.by, o.by, sizeof(agg.by));
 	struct wc_symbolizer *sym = NULL;
 	struct wc_report *report = NULL;
 	status = EXIT_INPUT;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups.h"
 #include "report.h"
 
 #define CHART_BARS 15
@@ -171,6 +172,46 @@ static void tables(const struct wc_report *r, FILE *out)
 		fprintf(out, "<p>%zu more call sites not shown (--top N).</p>\n", r->nrows - shown);
 }
 
+static void html_group(const struct wc_report *r, const struct wc_group_row *g, const char *rank,
+		       bool inner, FILE *out)
+{
+	char t[6][32];
+	fprintf(out, "<tr%s><td>%s</td><td class=\"site\">", inner ? " class=\"inner\"" : "", rank);
+	esc(out, g->key);
+	fprintf(out, "</td><td>%llu</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%s</td><td>%s</td>"
+		"<td>%llu</td><td>%llu</td><td>%s</td>", (unsigned long long)g->count,
+		wc_fmt_ms(g->total_ms, t[0]), g->share * 100, wc_fmt_ms(g->p50_ms, t[1]),
+		wc_fmt_ms(g->p95_ms, t[2]), wc_fmt_ms(g->max_ms, t[3]), (unsigned long long)g->capped,
+		(unsigned long long)g->expired, wc_fmt_ms(g->avoided_ms, t[4]));
+	if (r->baseline && g->before) {
+		double d = g->total_ms - g->before->total_ms;
+		fprintf(out, "<td>%s</td><td>%s%s</td>", wc_fmt_ms(g->before->total_ms, t[4]),
+			d < 0 ? "-" : "+", wc_fmt_ms(d < 0 ? -d : d, t[5]));
+	} else if (r->baseline) {
+		fputs("<td>-</td><td>new</td>", out);
+	}
+	fputs("</tr>\n", out);
+}
+
+static void html_groups(const struct wc_report *r, FILE *out)
+{
+	fprintf(out, "<h2>By %s%s%s</h2>\n<table><tr><th>#</th><th>%s%s%s</th><th>count</th><th>total</th>"
+		"<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>expired</th>"
+		"<th>avoided</th>%s</tr>\n",
+		wc_by_name(r->by[0]), r->nby > 1 ? ", then " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
+		wc_by_name(r->by[0]), r->nby > 1 ? " / " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
+		r->baseline ? "<th>before</th><th>delta</th>" : "");
+	size_t shown = r->top && r->top < r->ngroups ? r->top : r->ngroups;
+	for (size_t i = 0; i < shown; i++) {
+		char rank[24];
+		snprintf(rank, sizeof(rank), "%zu", i + 1);
+		html_group(r, &r->groups[i], rank, false, out);
+		for (size_t k = 0; k < r->groups[i].nsub; k++)
+			html_group(r, &r->groups[i].sub[k], "", true, out);
+	}
+	fputs("</table>\n", out);
+}
+
 int wc_format_html(const struct wc_report *r, FILE *out)
 {
 	char a[32], b[32];
@@ -178,7 +219,7 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 	      "<title>waitcap: blocking waits per call site</title>\n<style>\n"
 	      "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\n"
 	      "table{border-collapse:collapse;margin:1em 0}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}\n"
-	      "td.site,th:nth-child(2){text-align:left}\n"
+	      "td.site,th:nth-child(2){text-align:left}tr.inner td.site{padding-left:2em}\n"
 	      ".lost{background:#fde2e1;border:1px solid #c0392b;padding:.6em 1em;font-weight:bold}\n"
 	      ".bar-plain{fill:#3c78b4}.bar-capped{fill:#d9822b}\n"
 	      "svg text{font:12px system-ui,sans-serif;fill:#222}.axis{fill:#555}\n"
@@ -203,6 +244,8 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 		fputs("<h2>Wait durations (all call sites)</h2>\n", out);
 		latency_histogram(r, out);
 	}
+	if (r->nby)
+		html_groups(r, out);
 	tables(r, out);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? -1 : 0;

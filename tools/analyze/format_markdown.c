@@ -1,6 +1,7 @@
 /* Markdown, for incident review documents and pull requests. */
 #include <string.h>
 
+#include "groups.h"
 #include "report.h"
 
 /* Table cells: a '|' would end the cell. */
@@ -11,6 +12,46 @@ static void md_text(FILE *out, const char *s)
 			fputc('\\', out);
 		fputc(*s, out);
 	}
+}
+
+static void md_group(const struct wc_report *r, const struct wc_group_row *g, const char *rank,
+		     const char *indent, FILE *out)
+{
+	char t[6][32];
+	fprintf(out, "| %s | %s", rank, indent);
+	md_text(out, g->key);
+	fprintf(out, " | %llu | %s | %.1f%% | %s | %s | %s | %llu | %llu | %s |",
+		(unsigned long long)g->count, wc_fmt_ms(g->total_ms, t[0]), g->share * 100,
+		wc_fmt_ms(g->p50_ms, t[1]), wc_fmt_ms(g->p95_ms, t[2]), wc_fmt_ms(g->max_ms, t[3]),
+		(unsigned long long)g->capped, (unsigned long long)g->expired,
+		wc_fmt_ms(g->avoided_ms, t[4]));
+	if (r->baseline && g->before) {
+		double d = g->total_ms - g->before->total_ms;
+		fprintf(out, " %s | %s%s |", wc_fmt_ms(g->before->total_ms, t[4]), d < 0 ? "-" : "+",
+			wc_fmt_ms(d < 0 ? -d : d, t[5]));
+	} else if (r->baseline) {
+		fputs(" - | new |", out);
+	}
+	fputc('\n', out);
+}
+
+static void md_groups(const struct wc_report *r, FILE *out)
+{
+	fprintf(out, "\n## By %s%s%s\n\n| # | %s%s%s | count | total | share | p50 | p95 | max | capped | expired | avoided |%s\n"
+		"|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%s\n",
+		wc_by_name(r->by[0]), r->nby > 1 ? ", then " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
+		wc_by_name(r->by[0]), r->nby > 1 ? " / " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
+		r->baseline ? " before | delta |" : "", r->baseline ? "---:|---:|" : "");
+	size_t shown = r->top && r->top < r->ngroups ? r->top : r->ngroups;
+	for (size_t i = 0; i < shown; i++) {
+		char rank[24];
+		snprintf(rank, sizeof(rank), "%zu", i + 1);
+		md_group(r, &r->groups[i], rank, "", out);
+		for (size_t k = 0; k < r->groups[i].nsub; k++)
+			md_group(r, &r->groups[i].sub[k], "", "&nbsp;&nbsp;&nbsp;&nbsp;", out);
+	}
+	if (shown < r->ngroups)
+		fprintf(out, "\n%zu more groups not shown (`--top N`).\n", r->ngroups - shown);
 }
 
 int wc_format_markdown(const struct wc_report *r, FILE *out)
@@ -36,6 +77,10 @@ int wc_format_markdown(const struct wc_report *r, FILE *out)
 			wc_fmt_ms(r->ops[i].avg_ms, a), wc_fmt_ms(r->ops[i].p95_ms, b),
 			(unsigned long long)r->ops[i].expired, r->ops[i].timeout_rate * 100);
 
+	if (r->nby) {
+		md_groups(r, out);
+		return ferror(out) ? -1 : 0;
+	}
 	fprintf(out, "\n## Call sites by blocked time\n\n| # | call site | where | op | count | total | %s share | p50 | p95 | max | capped | expired | cap | asked | avoided |\n"
 		"|---:|---|---|---|---:|---:|%s---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
 		r->baseline ? "before | delta |" : "", r->baseline ? "---:|---:|" : "");

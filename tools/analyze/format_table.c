@@ -3,6 +3,7 @@
  * are dropped, least important first; the call site column takes the rest. */
 #include <string.h>
 
+#include "groups.h"
 #include "report.h"
 
 enum col { C_RANK, C_SITE, C_OP, C_COUNT, C_TOTAL, C_BEFORE, C_DELTA, C_SHARE, C_P50,
@@ -106,6 +107,57 @@ static void print_ops(const struct wc_report *r, FILE *out)
 	}
 }
 
+static void group_line(const struct wc_report *r, const struct wc_group_row *g, const char *rank,
+		       int indent, int key_width, FILE *out)
+{
+	char t[6][32];
+	fprintf(out, "%4s %*s%-*s %8llu %9s %6.1f%% %9s %9s %9s %7llu %7llu %9s", rank, indent, "",
+		key_width - indent, g->key, (unsigned long long)g->count, wc_fmt_ms(g->total_ms, t[0]),
+		g->share * 100, wc_fmt_ms(g->p50_ms, t[1]), wc_fmt_ms(g->p95_ms, t[2]),
+		wc_fmt_ms(g->max_ms, t[3]), (unsigned long long)g->capped,
+		(unsigned long long)g->expired, wc_fmt_ms(g->avoided_ms, t[4]));
+	if (r->baseline) {
+		if (g->before) {
+			double d = g->total_ms - g->before->total_ms;
+			fprintf(out, " %9s %s%s", wc_fmt_ms(g->before->total_ms, t[4]), d < 0 ? "-" : "+",
+				wc_fmt_ms(d < 0 ? -d : d, t[5]));
+		} else {
+			fprintf(out, " %9s %s", "-", "new");
+		}
+	}
+	fputc('\n', out);
+}
+
+/* The view (--by): its groups, and with two levels the groups inside. */
+static void print_groups(const struct wc_report *r, FILE *out)
+{
+	char title[64];
+	int key_width = snprintf(title, sizeof(title), "%s%s%s", wc_by_name(r->by[0]),
+				 r->nby > 1 ? " / " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "");
+	size_t shown = r->top && r->top < r->ngroups ? r->top : r->ngroups;
+	for (size_t i = 0; i < shown; i++) {
+		int w = (int)strlen(r->groups[i].key);
+		key_width = w > key_width ? w : key_width;
+		for (size_t k = 0; k < r->groups[i].nsub; k++) {
+			w = (int)strlen(r->groups[i].sub[k].key) + 4;
+			key_width = w > key_width ? w : key_width;
+		}
+	}
+	fprintf(out, "%4s %-*s %8s %9s %7s %9s %9s %9s %7s %7s %9s%s\n", "#", key_width, title, "count",
+		"total", "share", "p50", "p95", "max", "capped", "expired", "avoided",
+		r->baseline ? "    before delta" : "");
+	for (size_t i = 0; i < shown; i++) {
+		char rank[24];
+		snprintf(rank, sizeof(rank), "%zu", i + 1);
+		group_line(r, &r->groups[i], rank, 0, key_width, out);
+		for (size_t k = 0; k < r->groups[i].nsub; k++)
+			group_line(r, &r->groups[i].sub[k], "", 4, key_width, out);
+	}
+	if (shown < r->ngroups)
+		fprintf(out, "... %zu more %ss (--top N to see more)\n", r->ngroups - shown,
+			wc_by_name(r->by[0]));
+}
+
 int wc_format_table(const struct wc_report *r, FILE *out)
 {
 	char t1[32], t2[32];
@@ -134,6 +186,10 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 	fputc('\n', out);
 	print_ops(r, out);
 	fputc('\n', out);
+	if (r->nby) {
+		print_groups(r, out);
+		return ferror(out) ? -1 : 0;
+	}
 
 	bool on[C_NCOLS];
 	int site_width;

@@ -221,7 +221,8 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 		row->blocked_ms = ms(p->blocked_ns);
 	}
 	qsort(r->procs, r->nprocs, sizeof(*r->procs), by_blocked);
-	if (build_rows(r, agg, sym) < 0 || build_folded(r, agg, sym) < 0)
+	if (build_rows(r, agg, sym) < 0 || build_folded(r, agg, sym) < 0 ||
+	    wc_report_groups(r, agg) < 0)
 		goto fail;
 	return r;
 fail:
@@ -242,6 +243,9 @@ void wc_report_free(struct wc_report *r)
 		free(r->rows[i].stack);
 	free(r->rows);
 	free(r->procs);
+	for (size_t i = 0; i < r->ngroups; i++)
+		free(r->groups[i].sub);
+	free(r->groups);
 	for (size_t i = 0; i < r->nfolded; i++)
 		free(r->folded[i].stack);
 	free(r->folded);

@@ -13,6 +13,7 @@
 /* A call site as an earlier report (--baseline) described it. */
 struct wc_before {
 	char *op, *function, *file, *binary;
+	char *group;          /* a view's group (--by): its keys, '/'-joined */
 	long line;
 	double count, total_ms, p95_ms, capped, avoided_ms;
 	bool matched;
@@ -45,6 +46,17 @@ struct wc_proc_row {
 	double blocked_ms;
 };
 
+/* A group of a view (--by): one level's key, the same columns as a call
+ * site, and with two levels the groups inside it. */
+struct wc_group_row {
+	const char *key;
+	uint64_t count, capped, app_timeouts, errors, expired;
+	double total_ms, share, p50_ms, p95_ms, max_ms, avoided_ms;
+	struct wc_group_row *sub;  /* second level, largest total first */
+	size_t nsub;
+	const struct wc_before *before; /* with --baseline; NULL: new group */
+};
+
 struct wc_folded {
 	char *stack;     /* proc;outer;...;inner */
 	uint64_t us;
@@ -70,6 +82,9 @@ struct wc_report {
 	const struct wc_hist *latency;       /* every wait */
 	struct wc_folded *folded;
 	size_t nfolded;
+	int by[2], nby;                      /* the view; nby 0: call sites */
+	struct wc_group_row *groups;         /* largest total first */
+	size_t ngroups;
 	struct wc_before *baseline;          /* NULL without --baseline */
 	size_t nbaseline;
 	const char *baseline_path;
@@ -80,6 +95,9 @@ struct wc_report {
 struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer *sym,
 				  size_t top);
 void wc_report_free(struct wc_report *report);
+
+/* The view's groups into r (groups.c); -1 when out of memory. */
+int wc_report_groups(struct wc_report *r, const struct wc_agg *agg);
 
 /* The shown rows: min(top, nrows). */
 size_t wc_report_shown(const struct wc_report *report);
