@@ -193,13 +193,45 @@ static uint32_t get_array(const bt_field *sf, int64_t index, void *out, size_t e
 	return (uint32_t)n;
 }
 
+/* A relay daemon writes OUTPUT/HOST/SESSION/ust/...: HOST is the
+ * component two above the domain directory (ust or kernel). */
+static bool host_from_relay_path(const char *path, char *host, size_t len)
+{
+	if (!path)
+		return false;
+	const char *dom = strstr(path, "/ust/");
+	if (!dom)
+		dom = strstr(path, "/kernel");
+	if (!dom)
+		return false;
+	const char *session = dom, *start;
+	while (session > path && session[-1] != '/')
+		session--;
+	if (session <= path + 1)
+		return false;
+	start = session - 1;
+	while (start > path && start[-1] != '/')
+		start--;
+	size_t n = (size_t)(session - 1 - start);
+	if (!n || n >= len)
+		return false;
+	memcpy(host, start, n);
+	host[n] = 0;
+	return true;
+}
+
+/* The trace environment's hostname (the session daemon's) is the
+ * authority; the relay tree's path a fallback. */
 static uint32_t host_of(struct wc_decoder *dec, const bt_event *ev)
 {
 	const bt_trace *trace = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(ev));
 	if (trace == dec->last_trace)
 		return dec->last_host;
 	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
-	const char *host = v && bt_value_is_string(v) ? bt_value_string_get(v) : "unknown";
+	char from_path[256];
+	const char *host = v && bt_value_is_string(v) ? bt_value_string_get(v) :
+			   host_from_relay_path(bt_trace_get_name(trace), from_path, sizeof(from_path))
+			   ? from_path : "unknown";
 	dec->last_trace = trace;
 	dec->last_host = wc_agg_host(dec->agg, host);
 	return dec->last_host;
