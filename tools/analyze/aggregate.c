@@ -1,6 +1,7 @@
 #include "aggregate.h"
 #include "aggregate_internal.h"
 #include "groups.h"
+#include "timeline.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -219,7 +220,7 @@ bool wc_agg_frame_is_code(const struct wc_agg *agg, const struct wc_frame *frame
 /* Which frame is the call site: the innermost one in code that is neither
  * libc nor libwaitcap nor --skip; failing that, the innermost one outside
  * libc and libwaitcap; failing that, the innermost. */
-static uint32_t callsite_index(const struct wc_agg *agg, const struct wc_frame *f, uint32_t n)
+uint32_t wc_agg_callsite_index(const struct wc_agg *agg, const struct wc_frame *f, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (wc_agg_frame_is_code(agg, &f[i]))
@@ -252,7 +253,7 @@ void wc_agg_add_resolved(struct wc_agg *agg, const char *procname, int op,
 			 const struct wc_frame *f, uint32_t n, const struct wc_cell *cell,
 			 const struct wc_obs *obs)
 {
-	uint32_t at = callsite_index(agg, f, n);
+	uint32_t at = wc_agg_callsite_index(agg, f, n);
 	struct { uint64_t op; struct wc_frame where; } key = { (uint64_t)op, f[at] };
 	struct wc_table_entry *e = wc_table_upsert(&agg->sites, &key, sizeof(key));
 	if (!e) {
@@ -355,6 +356,8 @@ static void observe(struct wc_agg *agg, struct wc_process *proc, const char *pro
 		copy_name(proc->procname, procname);
 	if (agg->nby)
 		wc_groups_add(agg, proc, procname, obs);
+	if (agg->timeline && !obs->expired)
+		wc_timeline_add(agg, proc, obs, raw, n);
 
 	struct wc_frame f[MAX_FRAMES];
 	if (!agg->defer_all && wc_agg_resolve(&proc->map, raw, n, f))
@@ -418,6 +421,7 @@ void wc_agg_free(struct wc_agg *agg)
 		wc_cell_free(&agg->ops[i]);
 	wc_cell_free(&agg->all);
 	wc_groups_free(agg);
+	wc_timeline_free(&agg->tl);
 	for (uint32_t i = 0; i < agg->nhosts; i++)
 		free(agg->hosts[i]);
 	free(agg->hosts);

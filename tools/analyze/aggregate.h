@@ -11,11 +11,18 @@
 #define WC_ANALYZE_AGGREGATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "binmap.h"
 #include "hist.h"
 #include "table.h"
+
+struct wc_tl_waits {
+	struct wc_tl_wait *v;
+	size_t count, cap;
+	uint64_t dropped;     /* beyond WC_TIMELINE_MAX (timeline.h) */
+};
 
 enum wc_op { WC_OP_CONNECT, WC_OP_ACCEPT, WC_OP_RECV, WC_OP_SEND, WC_OP_POLL,
 	     WC_OP_SELECT, WC_OP_EPOLL, WC_OP_OTHER, WC_OP_COUNT };
@@ -109,6 +116,7 @@ struct wc_agg {
 	struct wc_table stacks;        /* procname + frames -> int64_t * ns */
 	int by[2], nby;                /* views (groups.h); nby 0: call sites only */
 	bool timeline;                 /* keep every wait for the HTML timeline */
+	struct wc_tl_waits tl;         /* timeline.h */
 	struct wc_table groups;        /* level keys, '\0'-separated -> struct wc_cell * */
 	struct wc_cell ops[WC_OP_COUNT];  /* filled by wc_agg_finish */
 	struct wc_cell all;               /* filled by wc_agg_finish */
@@ -157,6 +165,9 @@ void wc_agg_free(struct wc_agg *agg);
 /* Is this frame where a call site can be (not libc, not libwaitcap, not
  * --skip)?  Unknown binaries count as code. */
 bool wc_agg_frame_is_code(const struct wc_agg *agg, const struct wc_frame *frame);
+
+/* Which of resolved frames f[0..n) is the call site. */
+uint32_t wc_agg_callsite_index(const struct wc_agg *agg, const struct wc_frame *f, uint32_t n);
 
 void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs);
 bool wc_cell_merge(struct wc_cell *into, const struct wc_cell *from);

@@ -346,6 +346,7 @@ static int analyze(int argc, char **argv, int progress_fd)
 	struct wc_agg agg;
 	wc_agg_init(&agg, &o.filters, o.skip);
 	agg.nby = o.nby;
+	agg.timeline = strcmp(o.format, "html") == 0;
 	memcpy(agg.by, o.by, sizeof(agg.by));
 	struct wc_symbolizer *sym = NULL;
 	struct wc_report *report = NULL;

@@ -6,6 +6,7 @@
 
 #include "groups.h"
 #include "report.h"
+#include "timeline.h"
 
 #define CHART_BARS 15
 
@@ -223,6 +224,8 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 	      ".lost{background:#fde2e1;border:1px solid #c0392b;padding:.6em 1em;font-weight:bold}\n"
 	      ".bar-plain{fill:#3c78b4}.bar-capped{fill:#d9822b}\n"
 	      "svg text{font:12px system-ui,sans-serif;fill:#222}.axis{fill:#555}\n"
+	      "#timeline rect.w{fill:#3c78b4}#timeline rect.capped{fill:#d9822b}"
+	      "#timeline .tick{stroke:#ddd}#timeline text.label{font-size:11px}\n"
 	      "</style></head><body>\n<h1>Blocking waits per call site</h1>\n", out);
 	if (r->lost_events || r->lost_packets)
 		fprintf(out, "<p class=\"lost\">Lost events: %llu%s. LTTng discarded events; every total "
@@ -243,6 +246,12 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 		bar_chart(r, out);
 		fputs("<h2>Wait durations (all call sites)</h2>\n", out);
 		latency_histogram(r, out);
+	}
+	if (r->timeline) {
+		fputs("<h2>Timeline</h2>\n<p>Each thread's waits on one time axis (orange: capped; "
+		      "hover a bar for the call site, peer, what it asked and the cap; waits too short "
+		      "to draw are summed per pixel).</p>\n", out);
+		wc_timeline_svg(r->timeline, out);
 	}
 	if (r->nby)
 		html_groups(r, out);

@@ -6,6 +6,7 @@
 #include "aggregate.h"
 #include "aggregate_internal.h"
 #include "groups.h"
+#include "timeline.h"
 
 static void absorb_process(struct wc_agg *dst, struct wc_agg *src, struct wc_process *sp)
 {
@@ -72,6 +73,7 @@ void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src)
 	WC_TABLE_FOREACH(&src->processes, e)
 		absorb_process(dst, src, e->value);
 	wc_groups_absorb(dst, src);
+	wc_timeline_absorb(dst, src);
 	for (int op = 0; op < WC_OP_COUNT; op++)
 		if (!wc_cell_merge(&dst->ops[op], &src->ops[op]))
 			dst->out_of_memory = true;

@@ -1,6 +1,7 @@
 /* From aggregation to report: call sites sorted by blocked time, their
  * stacks symbolized, per-op and per-process summaries, folded stacks. */
 #include "report.h"
+#include "timeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,8 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 	if (build_rows(r, agg, sym) < 0 || build_folded(r, agg, sym) < 0 ||
 	    wc_report_groups(r, agg) < 0)
 		goto fail;
+	if (agg->timeline)
+		r->timeline = wc_timeline_build(agg, sym);
 	return r;
 fail:
 	wc_report_free(r);
@@ -246,6 +249,7 @@ void wc_report_free(struct wc_report *r)
 	for (size_t i = 0; i < r->ngroups; i++)
 		free(r->groups[i].sub);
 	free(r->groups);
+	wc_timeline_destroy(r->timeline);
 	for (size_t i = 0; i < r->nfolded; i++)
 		free(r->folded[i].stack);
 	free(r->folded);

@@ -83,6 +83,7 @@ struct wc_report {
 	struct wc_folded *folded;
 	size_t nfolded;
 	int by[2], nby;                      /* the view; nby 0: call sites */
+	struct wc_timeline *timeline;        /* html: every wait per thread; NULL none */
 	struct wc_group_row *groups;         /* largest total first */
 	size_t ngroups;
 	struct wc_before *baseline;          /* NULL without --baseline */
