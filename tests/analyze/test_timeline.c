@@ -149,7 +149,8 @@ Test(timeline, every_thread_has_its_bars_in_chromium)
 }
 
 /* Bounded by the pixels, not by the waits: at most TL_WIDTH / 3 bars and
- * TL_WIDTH + 1 columns (1000 px) per thread, and the page small. */
+ * TL_WIDTH + 1 columns (1000 px) per thread, about 15 000 in all, and the
+ * page small. */
 Test(timeline, a_hundred_thousand_waits_stay_within_the_pixels)
 {
 	const char *trace = an_shared_trace("bulk", record_bulk);
@@ -170,6 +171,7 @@ Test(timeline, a_hundred_thousand_waits_stay_within_the_pixels)
 	size_t threads = count(svg, "<g class=\"thread\">"), rects = count(svg, "<rect");
 	cr_assert_geq(threads, 1);
 	cr_assert_leq(rects, threads * (1000 / 3 + 1001), "%zu bars for %zu threads", rects, threads);
+	cr_assert_leq(rects, 15000 + 2 * threads, "%zu bars for %zu threads", rects, threads);
 	*end = '<';
 	cr_assert_lt(strlen(html), 2u << 20, "%.0f waits made a %zu-byte page", waits, strlen(html));
 	free(html);

@@ -161,6 +161,12 @@ void wc_timeline_destroy(struct wc_timeline *tl)
 #define TL_ROW 16
 #define TL_MIN_BAR 3      /* narrower bars are summed per column */
 #define TL_MAX_THREADS 300
+/* What a browser draws at once, whatever the threads: bars have at least
+ * width * threads / TL_BAR_BUDGET px, columns width * threads /
+ * TL_COLUMN_BUDGET px, so the whole timeline has at most about 15 000
+ * elements. */
+#define TL_BAR_BUDGET 5000
+#define TL_COLUMN_BUDGET 10000
 
 static void esc(FILE *out, const char *s)
 {
@@ -233,6 +239,12 @@ void wc_timeline_svg(const struct wc_timeline *tl, FILE *out)
 		"xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
 		TL_LABEL + TL_WIDTH + 10, height, TL_LABEL + TL_WIDTH + 10, height);
 	axis(tl, ns_per_px, height, out);
+	int min_bar = (int)((shown * TL_WIDTH + TL_BAR_BUDGET - 1) / TL_BAR_BUDGET);
+	int col_px = (int)((shown * TL_WIDTH + TL_COLUMN_BUDGET - 1) / TL_COLUMN_BUDGET);
+	if (min_bar < TL_MIN_BAR)
+		min_bar = TL_MIN_BAR;
+	if (col_px < 1)
+		col_px = 1;
 	/* Per column of one thread: waits too narrow to draw alone. */
 	static struct { uint32_t n, capped; int64_t ns; } col[TL_WIDTH + 1];
 	for (size_t i = 0; i < shown; i++) {
@@ -255,25 +267,26 @@ void wc_timeline_svg(const struct wc_timeline *tl, FILE *out)
 			int w = (int)((double)b->dur_ns / ns_per_px + 0.5);
 			if (x0 > TL_WIDTH)
 				x0 = TL_WIDTH;
-			if (w >= TL_MIN_BAR && x0 >= free_from) {
+			if (w >= min_bar && x0 >= free_from) {
 				free_from = x0 + w;
 				fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"w%s\">",
 					TL_LABEL + x0, y + 2, w - 1, TL_ROW - 4, b->capped ? " capped" : "");
 				bar_title(b, out);
 				fputs("</rect>\n", out);
 			} else {
-				col[x0].n++;
-				col[x0].capped += b->capped;
-				col[x0].ns += b->dur_ns;
+				int c = x0 / col_px * col_px;
+				col[c].n++;
+				col[c].capped += b->capped;
+				col[c].ns += b->dur_ns;
 			}
 		}
 		for (int x = 0; x <= TL_WIDTH; x++) {
 			if (!col[x].n)
 				continue;
 			char t[32];
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"1\" height=\"%d\" class=\"w%s\">"
+			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"w%s\">"
 				"<title>%u waits, %s blocked, %u capped</title></rect>\n", TL_LABEL + x, y + 2,
-				TL_ROW - 4, col[x].capped ? " capped" : "", col[x].n,
+				col_px, TL_ROW - 4, col[x].capped ? " capped" : "", col[x].n,
 				wc_fmt_ms((double)col[x].ns / 1e6, t), col[x].capped);
 		}
 		fputs("</g>\n", out);

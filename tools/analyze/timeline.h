@@ -59,8 +59,9 @@ struct wc_timeline *wc_timeline_build(const struct wc_agg *agg, struct wc_symbol
 void wc_timeline_destroy(struct wc_timeline *tl);
 
 /* The SVG (inline, no script): one row per thread, a bar per wait where it
- * is at least 3 px wide, else one bar per pixel column summing the waits
- * that fall in it; capped waits orange; <title> hovers. */
+ * is at least 3 px wide (more with many threads), else one bar per pixel
+ * column summing the waits that fall in it; capped waits orange; <title>
+ * hovers.  About 15 000 elements at most, whatever the waits. */
 void wc_timeline_svg(const struct wc_timeline *tl, FILE *out);
 
 #endif
