@@ -68,6 +68,11 @@ static void *waits_on_b(void *arg)
 	for (int i = 0; i < b->n; i++) {
 		struct timespec ts = { b->pause_ms / 1000, (b->pause_ms % 1000) * 1000000 };
 		nanosleep(&ts, NULL);
+		if (b->pause_ms) {
+			/* For a live reader's test: when B's wait begins. */
+			printf("two_peers: waiting on B\n");
+			fflush(stdout);
+		}
 		wait_on_peer_b(b->port);
 	}
 	return NULL;

@@ -155,7 +155,9 @@ void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *pro
 		    struct wc_obs *obs, uint64_t armed_ip);
 
 /* Move everything src counted into dst (src is left empty but must still
- * be freed).  Both must use the same filters.  Then wc_agg_finish(dst). */
+ * be freed; it may go on reading and be absorbed again: its binary maps
+ * stay).  Both must use the same filters.  Then wc_agg_finish(dst), which
+ * may be called again after further absorbs. */
 void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src);
 
 /* Re-key what was kept on raw addresses.  Call once, after reading. */

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "discover.h"
 #include "groups.h"
+#include "live.h"
 #include "progress.h"
 #include "read.h"
 #include "report.h"
@@ -26,6 +27,7 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_BREACHED = 3 };
 
 static const char usage[] =
 	"usage: waitcap analyze TRACE... [options]\n"
+	"       waitcap analyze --live URL [--interval DUR] [options]\n"
 	"\n"
 	"Where did the time blocked on the network go?  Reads LTTng traces recorded\n"
 	"with libwaitcap.so preloaded (waitcap run --trace, waitcap record, or any\n"
@@ -53,6 +55,15 @@ static const char usage[] =
 	"      --fail-if EXPR exit with status 3 when EXPR holds (repeatable); the\n"
 	"                     report is still printed\n"
 	"%s"
+	"\n"
+	"Live (a session recorded with waitcap record --relay URL --live):\n"
+	"      --live URL     read a live session from lttng-relayd, URL\n"
+	"                     net://HOST[:PORT] (default port 5344; the only live\n"
+	"                     session there, or the only waitcap one) or\n"
+	"                     net://HOST:PORT/host/HOSTNAME/SESSION, and redraw the\n"
+	"                     table with everything read so far until Ctrl-C or the\n"
+	"                     session ends\n"
+	"      --interval DUR between redraws (default 5s)\n"
 	"\n"
 	"Selection:\n"
 	"  -p, --pid PID          only this process (its pid inside its namespace)\n"
@@ -106,6 +117,8 @@ struct options {
 	char debug_dirs[4096];
 	struct wc_filters filters;
 	int by[WC_BY_MAX], nby;
+	const char *live;
+	int64_t interval_ns;
 	char **traces;
 	size_t ntraces;
 };
@@ -137,7 +150,8 @@ static int parse_ms_duration(const char *s, int64_t *ns)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR, O_BY };
+	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR, O_BY,
+	       O_LIVE, O_INTERVAL };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -152,6 +166,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "min", required_argument, NULL, O_MIN },
 		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
 		{ "by", required_argument, NULL, O_BY },
+		{ "live", required_argument, NULL, O_LIVE },
+		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -202,6 +218,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("too many --skip (%s)", "64 at most");
 			o->skip[o->nskip++] = optarg;
 			break;
+		case O_LIVE:
+			o->live = optarg;
+			if (strncmp(optarg, "net://", 6) && strncmp(optarg, "net6://", 7))
+				return usage_error("--live needs a relay URL net://HOST[:PORT], not '%s'", optarg);
+			break;
+		case O_INTERVAL:
+			if (parse_ms_duration(optarg, &o->interval_ns) < 0 || o->interval_ns < 100000000)
+				return usage_error("--interval needs a duration of at least 100ms (5s, 1m), not '%s'",
+						   optarg);
+			break;
 		case O_BY:
 			if (wc_by_parse(optarg, o->by, &o->nby, err, sizeof(err)) < 0)
 				return usage_error("%s", err);
@@ -233,6 +259,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->traces = argv + optind;
 	o->ntraces = (size_t)(argc - optind);
+	if (o->interval_ns && !o->live)
+		return usage_error("%s", "--interval goes with --live URL");
+	if (o->live) {
+		if (o->ntraces)
+			return usage_error("--live reads a relay, not trace directories ('%s')", o->traces[0]);
+		if (strcmp(o->format, "table") || o->output || o->baseline || o->nchecks)
+			return usage_error("%s", "--live draws the table on the terminal: no --format, "
+					   "--output, --baseline or --fail-if");
+		if (!o->interval_ns)
+			o->interval_ns = 5000000000LL;
+		if (o->top < 0)
+			o->top = 20;
+		return EXIT_OK;
+	}
 	if (!o->ntraces)
 		return usage_error("%s", "no trace given: waitcap analyze TRACE_DIR...");
 	if (o->top < 0)
@@ -385,7 +425,28 @@ out:
 	return status;
 }
 
+/* Live: a long-running reader of a network source; no trace file can be
+ * damaged under it, and idle stretches are normal (no watchdog). */
+static int analyze_live(int argc, char **argv)
+{
+	static struct options o;
+	int status = parse_options(argc, argv, &o);
+	if (status != EXIT_OK)
+		return status;
+	o.skip[o.nskip] = NULL;
+	struct wc_live_options lo = {
+		.url = o.live, .interval_ns = o.interval_ns, .filters = &o.filters,
+		.skip = o.skip, .debug_dirs = o.debug_dirs[0] ? o.debug_dirs : NULL,
+		.nby = o.nby, .top = (size_t)o.top,
+	};
+	memcpy(lo.by, o.by, sizeof(lo.by));
+	return wc_live_run(&lo);
+}
+
 int cmd_analyze(int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--live") == 0 || strncmp(argv[i], "--live=", 7) == 0)
+			return analyze_live(argc, argv);
 	return wc_supervised(analyze, argc, argv);
 }

@@ -43,6 +43,7 @@ void wc_timeline_absorb(struct wc_agg *dst, struct wc_agg *src)
 {
 	struct wc_tl_waits *d = &dst->tl, *s = &src->tl;
 	d->dropped += s->dropped;
+	s->dropped = 0;
 	if (!s->count)
 		return;
 	if (d->count + s->count > d->cap) {
@@ -60,6 +61,7 @@ void wc_timeline_absorb(struct wc_agg *dst, struct wc_agg *src)
 		*t = s->v[i];
 		t->host = wc_agg_host(dst, src->hosts[s->v[i].host]);
 	}
+	s->count = 0;
 }
 
 void wc_timeline_free(struct wc_tl_waits *w)
