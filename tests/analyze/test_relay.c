@@ -6,6 +6,8 @@
  * with the library preloaded.  `waitcap analyze RELAY_OUTPUT` must know
  * each trace's host and count each host's waits exactly. */
 #include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,4 +165,55 @@ Test(relay, the_relay_tree_is_host_then_session)
 	cr_assert_eq(an_num(group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B, "%s", cJSON_Print(r));
 	cJSON_Delete(r);
 	(void)beta;
+}
+
+/* Blank the trace environment's hostname (same length: the metadata
+ * packets keep their sizes) in every metadata file under a tree. */
+static int blanked;
+
+static int blank_hostname(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	const char *base = strrchr(path, '/');
+	if (flag != FTW_F || strcmp(base ? base + 1 : path, "metadata"))
+		return 0;
+	FILE *f = fopen(path, "r+b");
+	cr_assert(f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	char *buf = malloc((size_t)size);
+	fseek(f, 0, SEEK_SET);
+	cr_assert(fread(buf, 1, (size_t)size, f) == (size_t)size);
+	for (long i = 0; i + 9 < size; i++)
+		if (memcmp(buf + i, "hostname ", 9) == 0) {
+			long j = i;
+			while (j < size && buf[j] != ';')
+				buf[j++] = ' ';
+			if (j < size)
+				buf[j] = ' ';
+			blanked++;
+		}
+	fseek(f, 0, SEEK_SET);
+	cr_assert(fwrite(buf, 1, (size_t)size, f) == (size_t)size);
+	fclose(f);
+	free(buf);
+	return 0;
+}
+
+/* The metadata's hostname is the authority; without one, the relay tree
+ * (OUTPUT/HOST/SESSION/ust/...) names the host. */
+Test(relay, without_a_hostname_the_relay_tree_names_the_host)
+{
+	char copy[300];
+	snprintf(copy, sizeof(copy), "%s/copy", relay.dir);
+	an_copy_tree(relay.output, copy);
+	cr_assert(nftw(copy, blank_hostname, 16, FTW_PHYS) == 0);
+	cr_assert_geq(blanked, 2, "no hostname found in the metadata");
+	const char *args[] = { copy, "--by", "host", NULL };
+	cJSON *r = an_analyze_json(args);
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "groups");
+	cr_assert_eq(cJSON_GetArraySize(groups), 2, "%s", cJSON_Print(groups));
+	cr_assert_eq(an_num(group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B);
+	cr_assert_eq(an_num(group(groups, "beta"), "count"), BETA_A + BETA_B);
+	cJSON_Delete(r);
 }
