@@ -240,6 +240,11 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "waitcap run: --live needs --trace --relay URL\n");
 		return 2;
 	}
+	if (relay && (out || strcmp(format, "table"))) {
+		fprintf(stderr, "waitcap run: --relay makes no report here (-o, --format): analyze "
+			"the relay's output where it runs\n");
+		return 2;
+	}
 	if (relay && !wc_relay_url_valid(relay, err, sizeof(err))) {
 		fprintf(stderr, "waitcap run: %s\n", err);
 		return 2;
