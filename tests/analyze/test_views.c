@@ -179,3 +179,23 @@ Test(views, baseline_matches_groups_by_key)
 	cr_assert(strstr(res.err, "not a report by host"), "%s", res.err);
 	an_result_free(&res);
 }
+
+/* The call site as a level: each function's waits, split by peer, named
+ * after symbolization ("function (file:line) op"). */
+Test(views, callsite_then_peer)
+{
+	const char *args[] = { trace(), "--by", "callsite,peer", NULL };
+	cJSON *r = an_analyze_json(args);
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "groups");
+	cr_assert_eq(cJSON_GetArraySize(groups), 2, "%s", cJSON_Print(groups));
+	char a[32], site_a[128];
+	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
+	snprintf(site_a, sizeof(site_a), "wait_on_peer_a (two_peers.c:%d) recv",
+		 an_marker_line("two_peers.c", "wait_on_peer_a"));
+	const cJSON *ga = group(groups, site_a);
+	cr_assert_eq(an_num(ga, "count"), WAITS_A);
+	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(ga, "groups");
+	cr_assert_eq(cJSON_GetArraySize(inner), 1);
+	cr_assert_eq(an_num(group(inner, a), "count"), WAITS_A);
+	cJSON_Delete(r);
+}

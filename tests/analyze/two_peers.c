@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Marks the line of a wait, for the tests (an_marker_line). */
+#define CALLSITE(name)
+
 static int connect_to(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -39,7 +42,7 @@ static void wait_on_peer_a(int port)
 {
 	char c;
 	int fd = connect_to(port);
-	if (recv(fd, &c, 1, 0) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != ETIMEDOUT)) {
+	if (recv(fd, &c, 1, 0) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != ETIMEDOUT)) { CALLSITE(wait_on_peer_a)
 		perror("two_peers: recv from A did not time out");
 		exit(1);
 	}
@@ -50,7 +53,7 @@ static void wait_on_peer_b(int port)
 {
 	char c;
 	int fd = connect_to(port);
-	if (recv(fd, &c, 1, 0) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != ETIMEDOUT)) {
+	if (recv(fd, &c, 1, 0) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != ETIMEDOUT)) { CALLSITE(wait_on_peer_b)
 		perror("two_peers: recv from B did not time out");
 		exit(1);
 	}

@@ -355,7 +355,7 @@ static void observe(struct wc_agg *agg, struct wc_process *proc, const char *pro
 	if (procname && proc->waits + proc->expired == 1)
 		copy_name(proc->procname, procname);
 	if (agg->nby)
-		wc_groups_add(agg, proc, procname, obs);
+		wc_groups_add(agg, proc, procname, obs, raw, n);
 	if (agg->timeline && !obs->expired)
 		wc_timeline_add(agg, proc, obs, raw, n);
 

@@ -47,7 +47,7 @@ static const char usage[] =
 	"      --by VIEW      group by callsite (default), peer (the address waited\n"
 	"                     on), rule (the profile rule that set the cap), process,\n"
 	"                     host or thread; two levels with a comma: --by host,peer\n"
-	"                     (callsite only on its own; folded output ignores it)\n"
+	"                     (folded output ignores it)\n"
 	"  -n, --top N        call sites shown (default 20 for table, markdown, html;\n"
 	"                     all for json)\n"
 	"      --baseline OLD.json  compare with an earlier 'waitcap analyze -f json':\n"

@@ -1,4 +1,5 @@
 #include "groups.h"
+#include "aggregate_internal.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -50,25 +51,39 @@ int wc_by_parse(const char *spec, int by[WC_BY_MAX], int *nby, char *err, size_t
 	}
 	if (n == 1 && by[0] == WC_BY_CALLSITE)
 		return 0;
-	for (int i = 0; i < n; i++)
-		if (by[i] == WC_BY_CALLSITE) {
-			/* Call sites are known only after symbolization. */
-			snprintf(err, errlen, "--by '%s': callsite is a view on its own, it does not "
-				 "combine with %s", spec, dim_names[by[1 - i]]);
-			return -1;
-		}
 	*nby = n;
 	return 0;
 }
 
+/* A call site is known only after symbolization: while reading, its
+ * level's key is where the wait came from (host, pid, op, raw frames),
+ * turned into "function (file:line) op" by wc_report_groups. */
+#define CALLSITE_MARK '\x01'
+#define CALLSITE_FRAMES 8
+
+static size_t callsite_key(const struct wc_agg *agg, const struct wc_process *proc,
+			   const struct wc_obs *obs, const uint64_t *raw, uint32_t n,
+			   char *out, size_t len)
+{
+	const char *host = agg->hosts && proc->host < agg->nhosts ? agg->hosts[proc->host] : "?";
+	size_t at = (size_t)snprintf(out, len, "%c%s\x1f%lld\x1f%d", CALLSITE_MARK, host,
+				     (long long)proc->pid, obs->op);
+	for (uint32_t i = 0; i < n && i < CALLSITE_FRAMES && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "\x1f%llx", (unsigned long long)raw[i]);
+	return at < len ? at : len - 1;
+}
+
 /* One level's key text into out; returns its length (without the NUL). */
 static size_t level_key(const struct wc_agg *agg, int dim, const struct wc_process *proc,
-			const char *procname, const struct wc_obs *obs, char *out, size_t len)
+			const char *procname, const struct wc_obs *obs, const uint64_t *raw,
+			uint32_t nraw, char *out, size_t len)
 {
 	const char *host = agg->hosts && proc->host < agg->nhosts ? agg->hosts[proc->host] : "?";
 	const char *name = procname ? procname : proc->procname;
 	int n = 0;
 	switch (dim) {
+	case WC_BY_CALLSITE:
+		return callsite_key(agg, proc, obs, raw, nraw, out, len);
 	case WC_BY_PEER:
 		n = snprintf(out, len, "%s", obs->peer && obs->peer[0] ? obs->peer : "-");
 		break;
@@ -93,12 +108,13 @@ static size_t level_key(const struct wc_agg *agg, int dim, const struct wc_proce
 }
 
 void wc_groups_add(struct wc_agg *agg, const struct wc_process *proc, const char *procname,
-		   const struct wc_obs *obs)
+		   const struct wc_obs *obs, const uint64_t *raw, uint32_t nraw)
 {
 	char key[1024];
 	size_t len = 0;
 	for (int i = 0; i < agg->nby; i++) {
-		len += level_key(agg, agg->by[i], proc, procname, obs, key + len, sizeof(key) / 2);
+		len += level_key(agg, agg->by[i], proc, procname, obs, raw, nraw, key + len,
+				 sizeof(key) / 2);
 		key[len++] = 0;
 	}
 	struct wc_table_entry *e = wc_table_upsert(&agg->groups, key, len);
@@ -112,6 +128,8 @@ void wc_groups_add(struct wc_agg *agg, const struct wc_process *proc, const char
 void wc_groups_absorb(struct wc_agg *dst, struct wc_agg *src)
 {
 	WC_TABLE_FOREACH(&src->groups, e) {
+		if (!e->value)
+			continue; /* moved by an earlier absorb (live) */
 		struct wc_table_entry *d = wc_table_upsert(&dst->groups, e->key, e->keylen);
 		if (!d) {
 			dst->out_of_memory = true;
@@ -182,7 +200,65 @@ static void fill_group(struct wc_group_row *g, const char *key, const struct wc_
 	g->avoided_ms = (double)c->avoided_ns / 1e6;
 }
 
-int wc_report_groups(struct wc_report *r, const struct wc_agg *agg)
+/* "function (file:line) op" for a call-site level's reading key; NULL when
+ * out of memory. */
+static char *callsite_label(const struct wc_agg *agg, struct wc_symbolizer *sym, const char *key)
+{
+	char host[256];
+	long long pid = 0;
+	int op = WC_OP_OTHER;
+	uint64_t raw[CALLSITE_FRAMES];
+	uint32_t n = 0;
+	const char *p = key + 1, *sep = strchr(p, '\x1f');
+	size_t hl = sep ? (size_t)(sep - p) : 0;
+	if (!sep || hl >= sizeof(host))
+		return strdup("?");
+	memcpy(host, p, hl);
+	host[hl] = 0;
+	p = sep + 1;
+	pid = strtoll(p, (char **)&p, 10);
+	if (*p == '\x1f')
+		op = (int)strtol(p + 1, (char **)&p, 10);
+	while (*p == '\x1f' && n < CALLSITE_FRAMES)
+		raw[n++] = strtoull(p + 1, (char **)&p, 16);
+	const struct wc_process *proc = NULL;
+	for (uint32_t h = 0; h < agg->nhosts && !proc; h++)
+		if (strcmp(agg->hosts[h], host) == 0) {
+			struct { uint64_t host; int64_t pid; } pk = { h, pid };
+			proc = wc_table_get(&agg->processes, &pk, sizeof(pk));
+		}
+	struct wc_frame f[CALLSITE_FRAMES];
+	const struct wc_sym *where = NULL;
+	if (n && proc) {
+		wc_agg_resolve(&proc->map, raw, n, f);
+		where = wc_symbolize(sym, &f[wc_agg_callsite_index(agg, f, n)]);
+	}
+	char buf[512], loc[256];
+	if (where)
+		snprintf(buf, sizeof(buf), "%s (%s) %s", where->function,
+			 wc_fmt_where(where, loc, sizeof(loc)), wc_analyze_op_name(op));
+	else
+		snprintf(buf, sizeof(buf), "? %s", wc_analyze_op_name(op));
+	return strdup(buf);
+}
+
+/* A level's key as the report shows it. */
+static const char *shown_key(struct wc_report *r, const struct wc_agg *agg,
+			     struct wc_symbolizer *sym, const char *key)
+{
+	if (key[0] != CALLSITE_MARK)
+		return key;
+	char **labels = realloc(r->group_labels, (r->ngroup_labels + 1) * sizeof(*labels));
+	if (!labels)
+		return NULL;
+	r->group_labels = labels;
+	char *label = callsite_label(agg, sym, key);
+	if (label)
+		r->group_labels[r->ngroup_labels++] = label;
+	return label;
+}
+
+int wc_report_groups(struct wc_report *r, const struct wc_agg *agg, struct wc_symbolizer *sym)
 {
 	r->nby = agg->nby;
 	memcpy(r->by, agg->by, sizeof(r->by));
@@ -196,11 +272,22 @@ int wc_report_groups(struct wc_report *r, const struct wc_agg *agg)
 		return -1;
 	}
 	WC_TABLE_FOREACH(&agg->groups, e) {
-		entries[k].key[0] = e->key;
-		entries[k].key[1] = agg->nby > 1 ? (const char *)e->key + strlen(e->key) + 1 : NULL;
+		if (!e->value)
+			continue;
+		const char *k0 = e->key;
+		const char *k1 = agg->nby > 1 ? k0 + strlen(k0) + 1 : NULL;
+		entries[k].key[0] = shown_key(r, agg, sym, k0);
+		entries[k].key[1] = k1 ? shown_key(r, agg, sym, k1) : NULL;
 		entries[k].cell = e->value;
+		if (!entries[k].key[0] || (k1 && !entries[k].key[1])) {
+			free(entries);
+			return -1;
+		}
 		k++;
 	}
+	n = k;
+	/* Equal keys after naming (one call site in two processes) are one
+	 * group: runs of equal keys are merged. */
 	qsort(entries, n, sizeof(*entries), by_keys);
 	int rc = 0;
 	for (size_t i = 0; i < n;) {
@@ -220,9 +307,16 @@ int wc_report_groups(struct wc_report *r, const struct wc_agg *agg)
 				rc = -1;
 				break;
 			}
-			for (size_t j = i; j < end; j++)
-				fill_group(&g->sub[g->nsub++], entries[j].key[1], entries[j].cell,
-					   agg->all.total_ns);
+			for (size_t j = i; j < end;) {
+				size_t jend = j;
+				struct wc_cell inner = { 0 };
+				while (jend < end && strcmp(entries[jend].key[1], entries[j].key[1]) == 0)
+					if (!wc_cell_merge(&inner, entries[jend++].cell))
+						rc = -1;
+				fill_group(&g->sub[g->nsub++], entries[j].key[1], &inner, agg->all.total_ns);
+				wc_cell_free(&inner);
+				j = jend;
+			}
 			qsort(g->sub, g->nsub, sizeof(*g->sub), by_total_desc);
 		}
 		i = end;

@@ -223,7 +223,7 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 	}
 	qsort(r->procs, r->nprocs, sizeof(*r->procs), by_blocked);
 	if (build_rows(r, agg, sym) < 0 || build_folded(r, agg, sym) < 0 ||
-	    wc_report_groups(r, agg) < 0)
+	    wc_report_groups(r, agg, sym) < 0)
 		goto fail;
 	if (agg->timeline)
 		r->timeline = wc_timeline_build(agg, sym);
@@ -249,6 +249,9 @@ void wc_report_free(struct wc_report *r)
 	for (size_t i = 0; i < r->ngroups; i++)
 		free(r->groups[i].sub);
 	free(r->groups);
+	for (size_t i = 0; i < r->ngroup_labels; i++)
+		free(r->group_labels[i]);
+	free(r->group_labels);
 	wc_timeline_destroy(r->timeline);
 	for (size_t i = 0; i < r->nfolded; i++)
 		free(r->folded[i].stack);

@@ -86,6 +86,8 @@ struct wc_report {
 	struct wc_timeline *timeline;        /* html: every wait per thread; NULL none */
 	struct wc_group_row *groups;         /* largest total first */
 	size_t ngroups;
+	char **group_labels;                 /* call-site keys, named (owned) */
+	size_t ngroup_labels;
 	struct wc_before *baseline;          /* NULL without --baseline */
 	size_t nbaseline;
 	const char *baseline_path;
@@ -98,7 +100,7 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 void wc_report_free(struct wc_report *report);
 
 /* The view's groups into r (groups.c); -1 when out of memory. */
-int wc_report_groups(struct wc_report *r, const struct wc_agg *agg);
+int wc_report_groups(struct wc_report *r, const struct wc_agg *agg, struct wc_symbolizer *sym);
 
 /* The shown rows: min(top, nrows). */
 size_t wc_report_shown(const struct wc_report *report);

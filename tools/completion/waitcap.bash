@@ -35,7 +35,7 @@ _waitcap()
 		return
 		;;
 	--by)
-		COMPREPLY=($(compgen -W "callsite peer rule process host thread host,peer host,process process,peer" -- "$cur"))
+		COMPREPLY=($(compgen -W "callsite peer rule process host thread host,peer host,callsite callsite,peer" -- "$cur"))
 		return
 		;;
 	--op)
