@@ -69,11 +69,6 @@ static void record_on_beta(struct lt_env *env, struct lt_proc *rec)
 	kill(rec->pid, SIGINT);
 }
 
-static void record_fleet(const char *unused)
-{
-	(void)unused;
-}
-
 static void setup(void)
 {
 	relay_start(&relay);
@@ -97,7 +92,6 @@ static void setup(void)
 	peer_stop(&peer_b);
 	/* Stopped: everything it received is written. */
 	relay_stop(&relay);
-	(void)record_fleet;
 }
 
 static void teardown(void)
@@ -157,16 +151,14 @@ Test(relay, by_host_and_peer_splits_hosts_by_destination)
 
 Test(relay, the_relay_tree_is_host_then_session)
 {
-	char alpha[300], beta[300];
+	char alpha[300];
 	snprintf(alpha, sizeof(alpha), "%s/alpha", relay.output);
-	snprintf(beta, sizeof(beta), "%s/beta", relay.output);
 	const char *args[] = { alpha, "--by", "host", NULL };
 	cJSON *r = an_analyze_json(args);
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "groups");
 	cr_assert_eq(cJSON_GetArraySize(groups), 1, "%s", cJSON_Print(r));
 	cr_assert_eq(an_num(group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B, "%s", cJSON_Print(r));
 	cJSON_Delete(r);
-	(void)beta;
 }
 
 /* Blank the trace environment's hostname (same length: the metadata
