@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,8 @@ void relay_start(struct relay *r)
 		dup2(fd, 2);
 		setenv("LTTNG_HOME", home, 1);
 		unsetenv("LD_PRELOAD");
+		/* Gone with the test, even one that ends on a failed assertion. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execlp("lttng-relayd", "lttng-relayd", "-C", c, "-D", d, "-L", l, "-o", r->output,
 		       (char *)NULL);
 		_exit(127);

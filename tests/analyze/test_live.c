@@ -63,12 +63,26 @@ static double until_shown(const char *text, double limit_s)
 	return -1;
 }
 
-TestSuite(live, .timeout = 200);
+/* Stopped by pid in fini, also when an assertion ended the test. */
+static struct relay relay;
+static struct lt_env env;
+static pid_t tmux_server, recorder;
+
+static void teardown(void)
+{
+	if (tmux_server > 0)
+		kill(tmux_server, SIGTERM);
+	if (recorder > 0)
+		kill(recorder, SIGKILL);
+	if (env.sessiond)
+		lt_cleanup(&env);
+	relay_cleanup(&relay);
+}
+
+TestSuite(live, .fini = teardown, .timeout = 200);
 
 Test(live, a_new_call_site_is_on_screen_within_10_s_of_its_first_wait)
 {
-	struct relay relay;
-	struct lt_env env;
 	struct peer a, b;
 	relay_start(&relay);
 	lt_init(&env);
@@ -79,6 +93,7 @@ Test(live, a_new_call_site_is_on_screen_within_10_s_of_its_first_wait)
 	struct lt_proc rec;
 	const char *record[] = { lt_getenv("WAITCAP_BIN"), "record", "--relay", relay.url, "--live", NULL };
 	lt_spawn(&env, &rec, record, NULL);
+	recorder = rec.pid;
 	cr_assert(lt_wait_output(&rec, "streaming to", 20000), "%s\n%s", rec.out, rec.err);
 
 	snprintf(tmux_sock, sizeof(tmux_sock), "%s/tmux.sock", env.dir);
@@ -89,9 +104,9 @@ Test(live, a_new_call_site_is_on_screen_within_10_s_of_its_first_wait)
 					   command, NULL }, NULL), 0);
 	char *pid_text = NULL;
 	tmux((const char *[]){ "display-message", "-p", "-t", "live", "#{pid}", NULL }, &pid_text);
-	pid_t server = pid_text ? (pid_t)atol(pid_text) : 0;
+	tmux_server = pid_text ? (pid_t)atol(pid_text) : 0;
 	free(pid_text);
-	cr_assert_gt(server, 0);
+	cr_assert_gt(tmux_server, 0);
 	cr_assert_geq(until_shown("waitcap analyze --live", 20), 0, "no live view:\n%s", pane());
 
 	/* Peer A at once, then 3 s later peer B from another call site. */
@@ -116,9 +131,7 @@ Test(live, a_new_call_site_is_on_screen_within_10_s_of_its_first_wait)
 
 	kill(rec.pid, SIGINT);
 	cr_assert_eq(lt_finish(&rec, 30000), 0, "%s", rec.err);
-	kill(server, SIGTERM);
+	recorder = 0;
 	peer_stop(&a);
 	peer_stop(&b);
-	lt_cleanup(&env);
-	relay_cleanup(&relay);
 }
