@@ -2,6 +2,7 @@
  * with the library — the investigation of a live service.  They loaded the
  * provider at start, so they join the session as soon as it exists. */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ static void request_stop(int sig)
 
 static void usage(FILE *out)
 {
-	fputs("usage: waitcap record [--duration DUR] [-o DIR]\n"
+	fputs("usage: waitcap record [--duration DUR] [-o DIR | --relay URL [--live]]\n"
 	      "\n"
 	      "Record waitcap events from every process running with libwaitcap.so\n"
 	      "(started with LD_PRELOAD=$(waitcap lib)) until Ctrl-C, or for DUR.\n"
@@ -29,9 +30,14 @@ static void usage(FILE *out)
 	      "  -d, --duration DUR  stop after DUR (\"30s\", \"5m\")\n"
 	      "  -o, --output DIR    write the trace to DIR\n"
 	      "                      (default ./waitcap-trace-DATE-TIME-PID)\n"
+	      "      --relay URL     stream to an lttng-relayd instead, URL in LTTng's form\n"
+	      "                      net://HOST[:CTRL_PORT[:DATA_PORT]] (default ports 5342,\n"
+	      "                      5343); the relay writes OUTPUT/HOSTNAME/SESSION/\n"
+	      "      --live          with --relay: a live session, readable while it\n"
+	      "                      records (waitcap analyze --live net://HOST:5344)\n"
 	      "  -h, --help          show this help\n"
 	      "\n"
-	      "Then: waitcap analyze DIR\n",
+	      "Then: waitcap analyze DIR (or the relay's output directory)\n",
 	      out);
 }
 
@@ -63,10 +69,13 @@ int cmd_record(int argc, char **argv)
 	static const struct option options[] = {
 		{"duration", required_argument, NULL, 'd'},
 		{"output", required_argument, NULL, 'o'},
+		{"relay", required_argument, NULL, 'r'},
+		{"live", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL;
+	const char *dir = NULL, *relay = NULL;
+	bool live = false;
 	int64_t duration_ns = 0;
 	int opt;
 	optind = 0;
@@ -82,6 +91,12 @@ int cmd_record(int argc, char **argv)
 		case 'o':
 			dir = optarg;
 			break;
+		case 'r':
+			relay = optarg;
+			break;
+		case 'l':
+			live = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -96,6 +111,22 @@ int cmd_record(int argc, char **argv)
 		return 2;
 	}
 
+	if (relay && dir) {
+		fprintf(stderr, "waitcap record: --relay and --output: one or the other (the relay "
+			"chooses where traces go)\n");
+		return 2;
+	}
+	if (live && !relay) {
+		fprintf(stderr, "waitcap record: --live needs --relay URL (live sessions are "
+			"served by an lttng-relayd)\n");
+		return 2;
+	}
+	char err[512] = "";
+	if (relay && !wc_relay_url_valid(relay, err, sizeof err)) {
+		fprintf(stderr, "waitcap record: %s\n", err);
+		return 2;
+	}
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = request_stop;
@@ -103,23 +134,32 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	char err[512] = "";
-	struct wc_session *session = wc_session_start(dir, err, sizeof err);
+	struct wc_session *session = relay ? wc_session_start_relay(relay, live, err, sizeof err)
+					   : wc_session_start(dir, err, sizeof err);
 	if (!session) {
 		fprintf(stderr, "waitcap record: %s\n", err);
 		return 1;
 	}
-	fprintf(stderr, "waitcap record: recording to %s (%s)\n", wc_session_path(session),
+	fprintf(stderr, "waitcap record: %s %s%s (%s)\n", relay ? "streaming to" : "recording to",
+		wc_session_path(session), live ? ", live" : "",
 		duration_ns > 0 ? "until the duration ends or Ctrl-C" : "Ctrl-C to stop");
+	fflush(stderr);
 
 	wait_for_end(duration_ns);
 
-	char path[4096];
+	char path[4096], name[128];
 	snprintf(path, sizeof path, "%s", wc_session_path(session));
+	snprintf(name, sizeof name, "%s", wc_session_name(session));
 	if (wc_session_stop(session, err, sizeof err) != 0) {
 		fprintf(stderr, "waitcap record: %s\n", err);
 		fprintf(stderr, "waitcap record: what was recorded is in %s\n", path);
 		return 1;
+	}
+	if (relay) {
+		printf("session: %s streamed to %s\n", name, path);
+		fprintf(stderr, "waitcap record: on the relay host: waitcap analyze "
+			"RELAY_OUTPUT/$(hostname)/%s*\n", name);
+		return 0;
 	}
 	printf("trace: %s\n", path);
 	fprintf(stderr, "waitcap record: analyze it with: waitcap analyze %s\n", path);

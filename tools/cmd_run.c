@@ -35,6 +35,10 @@ static void run_usage(FILE *out)
 		"  --trace [DIR]      record an LTTng trace of the run into DIR (default\n"
 		"                     ./waitcap-trace-DATE-PID; starts a session daemon\n"
 		"                     if none runs) and print the per-callsite report at the end\n"
+		"  --relay URL        with --trace: stream to an lttng-relayd instead of a\n"
+		"                     directory, URL net://HOST[:CTRL_PORT[:DATA_PORT]]; no\n"
+		"                     report at the end (analyze the relay's output there)\n"
+		"  --live             with --relay: a live session (waitcap analyze --live)\n"
 		"  --min-block DUR    trace waits that blocked at least DUR (default 1ms)\n"
 		"  --format F         report format with --trace: table, json, markdown, html,\n"
 		"                     folded (default table)\n"
@@ -96,10 +100,12 @@ static int exit_status(int status)
 	return 1;
 }
 
-static int run_traced(char **cmd, const char *dir, const char *format, const char *out)
+static int run_traced(char **cmd, const char *dir, const char *relay, bool live,
+		      const char *format, const char *out)
 {
 	char err[512];
-	struct wc_session *s = wc_session_start(dir, err, sizeof(err));
+	struct wc_session *s = relay ? wc_session_start_relay(relay, live, err, sizeof(err))
+				     : wc_session_start(dir, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "waitcap run: cannot start tracing: %s\n", err);
 		return 1;
@@ -121,11 +127,18 @@ static int run_traced(char **cmd, const char *dir, const char *format, const cha
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	char path[4096];
+	char path[4096], name[128];
 	snprintf(path, sizeof(path), "%s", wc_session_path(s));
+	snprintf(name, sizeof(name), "%s", wc_session_name(s));
 	if (wc_session_stop(s, err, sizeof(err)) != 0)
 		fprintf(stderr, "waitcap run: stopping the session: %s\n", err);
 	fflush(stdout);
+	if (relay) {
+		/* The trace is on the relay's machine: the report is made there. */
+		fprintf(stderr, "waitcap: session %s streamed to %s; on the relay host: "
+			"waitcap analyze RELAY_OUTPUT/$(hostname)/%s*\n", name, path, name);
+		return exit_status(status);
+	}
 	fprintf(stderr, "waitcap: trace written to %s\n", path);
 	/* A root session daemon records every process running with the
 	 * library; the report is about this command. */
@@ -145,7 +158,7 @@ static int run_traced(char **cmd, const char *dir, const char *format, const cha
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_PROFILE = 256, OPT_CONFIG, OPT_LEGACY, OPT_CAP, OPT_TRACE, OPT_MIN_BLOCK,
-	       OPT_FORMAT };
+	       OPT_FORMAT, OPT_RELAY, OPT_LIVE };
 	static const struct option options[] = {
 		{"profile", required_argument, NULL, OPT_PROFILE},
 		{"config", required_argument, NULL, OPT_CONFIG},
@@ -154,12 +167,15 @@ int cmd_run(int argc, char **argv)
 		{"trace", optional_argument, NULL, OPT_TRACE},
 		{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 		{"format", required_argument, NULL, OPT_FORMAT},
+		{"relay", required_argument, NULL, OPT_RELAY},
+		{"live", no_argument, NULL, OPT_LIVE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	char caps[1024] = "";
 	bool trace = false;
-	const char *trace_dir = NULL, *format = "table", *out = NULL;
+	const char *trace_dir = NULL, *format = "table", *out = NULL, *relay = NULL;
+	bool live = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+ho:", options, NULL)) != -1) {
@@ -197,6 +213,12 @@ int cmd_run(int argc, char **argv)
 		case OPT_FORMAT:
 			format = optarg;
 			break;
+		case OPT_RELAY:
+			relay = optarg;
+			break;
+		case OPT_LIVE:
+			live = true;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -207,6 +229,25 @@ int cmd_run(int argc, char **argv)
 			run_usage(stderr);
 			return 2;
 		}
+	}
+	char err[512];
+	if (relay && (!trace || trace_dir)) {
+		fprintf(stderr, "waitcap run: --relay goes with --trace and no directory (the relay "
+			"chooses where traces go)\n");
+		return 2;
+	}
+	if (live && !relay) {
+		fprintf(stderr, "waitcap run: --live needs --trace --relay URL\n");
+		return 2;
+	}
+	if (relay && (out || strcmp(format, "table"))) {
+		fprintf(stderr, "waitcap run: --relay makes no report here (-o, --format): analyze "
+			"the relay's output where it runs\n");
+		return 2;
+	}
+	if (relay && !wc_relay_url_valid(relay, err, sizeof(err))) {
+		fprintf(stderr, "waitcap run: %s\n", err);
+		return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "waitcap run: no command given (waitcap run [OPTIONS] -- CMD [ARG...])\n");
@@ -223,7 +264,7 @@ int cmd_run(int argc, char **argv)
 	if (trace) {
 		if (preload(DL_LIB) != 0 || preload(FORK_LIB) != 0 || preload(lib) != 0)
 			return 1;
-		return run_traced(argv + optind, trace_dir, format, out);
+		return run_traced(argv + optind, trace_dir, relay, live, format, out);
 	}
 	setenv("WAITCAP_TRACE", getenv("WAITCAP_TRACE") ? getenv("WAITCAP_TRACE") : "0", 1);
 	if (preload(lib) != 0)

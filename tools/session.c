@@ -157,14 +157,14 @@ static int configure(struct wc_session *s, char *err, size_t errlen)
 	return ret < 0 ? -1 : 0;
 }
 
-struct wc_session *wc_session_start(const char *dir, char *err, size_t errlen)
+/* The session's unique name, from the time and our pid. */
+static struct wc_session *new_session(char *stamp, size_t stamplen, char *err, size_t errlen)
 {
-	char stamp[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
-	size_t len = strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(stamp + len, sizeof stamp - len, "-%d", (int)getpid());
+	size_t len = strftime(stamp, stamplen, "%Y%m%d-%H%M%S", &tm);
+	snprintf(stamp + len, stamplen - len, "-%d", (int)getpid());
 
 	struct wc_session *s = calloc(1, sizeof *s);
 	if (!s) {
@@ -177,6 +177,33 @@ struct wc_session *wc_session_start(const char *dir, char *err, size_t errlen)
 		snprintf(s->name, sizeof s->name, "waitcap-%s-%d", stamp, started);
 	else
 		snprintf(s->name, sizeof s->name, "waitcap-%s", stamp);
+	return s;
+}
+
+/* Events, contexts, start; on error the session is destroyed. */
+static struct wc_session *configure_and_start(struct wc_session *s, char *err, size_t errlen)
+{
+	if (configure(s, err, errlen) != 0)
+		goto destroy;
+	int ret = lttng_start_tracing(s->name);
+	if (ret < 0) {
+		say(err, errlen, "lttng: cannot start session %s writing to %s: %s", s->name,
+		    s->path, lttng_strerror(ret));
+		goto destroy;
+	}
+	return s;
+destroy:
+	lttng_destroy_session(s->name);
+	free(s);
+	return NULL;
+}
+
+struct wc_session *wc_session_start(const char *dir, char *err, size_t errlen)
+{
+	char stamp[64];
+	struct wc_session *s = new_session(stamp, sizeof stamp, err, errlen);
+	if (!s)
+		return NULL;
 	if (absolute_dir(dir, stamp, s->path, sizeof s->path, err, errlen) != 0)
 		goto fail;
 	if (ensure_session_daemon(err, errlen) != 0)
@@ -190,18 +217,80 @@ struct wc_session *wc_session_start(const char *dir, char *err, size_t errlen)
 		    lttng_strerror(ret));
 		goto fail;
 	}
-	if (configure(s, err, errlen) != 0)
-		goto destroy;
-	ret = lttng_start_tracing(s->name);
-	if (ret < 0) {
-		say(err, errlen, "lttng: cannot start session %s writing to %s: %s", s->name,
-		    s->path, lttng_strerror(ret));
-		goto destroy;
-	}
-	return s;
+	return configure_and_start(s, err, errlen);
+fail:
+	free(s);
+	return NULL;
+}
 
-destroy:
-	lttng_destroy_session(s->name);
+bool wc_relay_url_valid(const char *url, char *err, size_t errlen)
+{
+	const char *rest = NULL;
+	if (strncmp(url, "net://", 6) == 0)
+		rest = url + 6;
+	else if (strncmp(url, "net6://", 7) == 0)
+		rest = url + 7;
+	if (!rest || !*rest || *rest == ':') {
+		say(err, errlen, "relay URL '%s': expected net://HOST[:CTRL_PORT[:DATA_PORT]] "
+		    "(an lttng-relayd; default ports 5342 and 5343)", url);
+		return false;
+	}
+	/* HOST, or [IPv6]; then up to two ports. */
+	const char *ports = rest;
+	if (*rest == '[') {
+		ports = strchr(rest, ']');
+		if (!ports) {
+			say(err, errlen, "relay URL '%s': no ']' after the IPv6 address", url);
+			return false;
+		}
+		ports++;
+	} else {
+		ports = strchr(rest, ':');
+		if (!ports)
+			ports = rest + strlen(rest);
+		if (strchr(rest, '/')) {
+			say(err, errlen, "relay URL '%s': no path allowed, the relay chooses where "
+			    "traces go (its --output)", url);
+			return false;
+		}
+	}
+	for (int i = 0; *ports && i < 3; i++) {
+		char *end;
+		long port = *ports == ':' ? strtol(ports + 1, &end, 10) : -1;
+		if (*ports != ':' || i == 2 || end == ports + 1 || port < 1 || port > 65535 ||
+		    (*end && *end != ':')) {
+			say(err, errlen, "relay URL '%s': expected net://HOST[:CTRL_PORT[:DATA_PORT]], "
+			    "ports 1-65535", url);
+			return false;
+		}
+		ports = end;
+	}
+	return true;
+}
+
+/* LTTng's URL form for lttng_create_session: "net://HOST:CTRL:DATA" is
+ * accepted as is. */
+struct wc_session *wc_session_start_relay(const char *url, bool live, char *err, size_t errlen)
+{
+	if (!wc_relay_url_valid(url, err, errlen))
+		return NULL;
+	char stamp[64];
+	struct wc_session *s = new_session(stamp, sizeof stamp, err, errlen);
+	if (!s)
+		return NULL;
+	snprintf(s->path, sizeof s->path, "%s", url);
+	if (ensure_session_daemon(err, errlen) != 0)
+		goto fail;
+	/* Live: the relay gets what is recorded at least every second. */
+	int ret = live ? lttng_create_session_live(s->name, url, 1000000)
+		       : lttng_create_session(s->name, url);
+	if (ret < 0) {
+		say(err, errlen, "lttng: cannot create session %s streaming to %s: %s%s", s->name,
+		    url, lttng_strerror(ret),
+		    ret == -LTTNG_ERR_RELAYD_CONNECT_FAIL ? " (is lttng-relayd running there?)" : "");
+		goto fail;
+	}
+	return configure_and_start(s, err, errlen);
 fail:
 	free(s);
 	return NULL;
@@ -230,4 +319,9 @@ int wc_session_stop(struct wc_session *s, char *err, size_t errlen)
 const char *wc_session_path(const struct wc_session *s)
 {
 	return s ? s->path : "";
+}
+
+const char *wc_session_name(const struct wc_session *s)
+{
+	return s ? s->name : "";
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""png_colors.py FILE.png: print how many distinct colours the image has
-(1 means blank).  Standard library only: zlib and the PNG row filters."""
+"""png_colors.py FILE.png [RRGGBB]: print how many distinct colours the
+image has (1 means blank), or how many pixels have colour RRGGBB.
+Standard library only: zlib and the PNG row filters."""
 import struct
 import sys
 import zlib
@@ -44,4 +45,8 @@ def pixels(path):
         yield from (bytes(row[i:i + 3]) for i in range(0, stride, bpp))
 
 
-print(len(set(pixels(sys.argv[1]))))
+if len(sys.argv) > 2:
+    want = bytes.fromhex(sys.argv[2])
+    print(sum(1 for p in pixels(sys.argv[1]) if p == want))
+else:
+    print(len(set(pixels(sys.argv[1]))))

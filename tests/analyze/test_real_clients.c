@@ -46,7 +46,7 @@ Test(real_clients, curl_connect_deadline_is_a_capped_unbounded_connect_in_libcur
 		  an_str(found, "binary"), text);
 	/* curl's own 20 s limit lives in curl, not on the socket. */
 	cr_assert_eq(an_num(found, "unbounded"), an_num(found, "capped"));
-	cr_assert_capped((int64_t)an_num(found, "max_ms"), 300, "the longest capped connect");
+	cr_assert_capped((int64_t)an_num(found, "expired_max_ms"), 300, "the longest capped connect");
 	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(r, "processes");
 	cr_assert_str_eq(an_str(cJSON_GetArrayItem(procs, 0), "procname"), "curl");
 	free(text);

@@ -43,7 +43,7 @@ Test(completion, commands)
 Test(completion, options_come_from_help)
 {
 	cr_assert_str_eq(complete("waitcap run --"),
-			 "--profile --config --legacy --cap --trace --min-block --format\n");
+			 "--profile --config --legacy --cap --trace --relay --live --min-block --format\n");
 	cr_assert_str_eq(complete("waitcap analyze --f"), "--format --fail-if\n");
 	cr_assert_str_eq(complete("waitcap explain -"), "-d --dest -c --config -p --profile -h --help\n");
 }
@@ -52,6 +52,7 @@ Test(completion, option_values)
 {
 	cr_assert_str_eq(complete("waitcap analyze --format "), "table json markdown html folded\n");
 	cr_assert_str_eq(complete("waitcap analyze --op re"), "recv\n");
+	cr_assert_str_eq(complete("waitcap analyze --by pe"), "peer\n");
 }
 
 Test(completion, after_run_dashdash_a_command)

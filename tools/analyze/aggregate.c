@@ -1,5 +1,7 @@
 #include "aggregate.h"
 #include "aggregate_internal.h"
+#include "groups.h"
+#include "timeline.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -45,20 +47,22 @@ int wc_outcome_parse(const char *name)
 
 void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs)
 {
-	cell->count++;
-	wc_hist_add(&cell->hist, obs->dur_ns);
 	if (obs->outcome == WC_OUT_CAPPED && obs->cap_ms > cell->cap_ms)
 		cell->cap_ms = obs->cap_ms;
 	if (obs->expired) {
 		/* The connection waited waited_ns for its answer; the thread
 		 * may have been blocked in a wait recorded on its own (poll,
-		 * epoll) or busy elsewhere: counted, never added to the time
+		 * epoll) or busy elsewhere: neither a blocking wait nor time
 		 * blocked, so that nothing is counted twice. */
 		cell->expired++;
 		cell->capped++;
 		cell->unbounded++;
+		if (obs->dur_ns > cell->expired_max_ns)
+			cell->expired_max_ns = obs->dur_ns;
 		return;
 	}
+	cell->count++;
+	wc_hist_add(&cell->hist, obs->dur_ns);
 	cell->total_ns += obs->dur_ns;
 	switch (obs->outcome) {
 	case WC_OUT_CAPPED:
@@ -86,6 +90,8 @@ bool wc_cell_merge(struct wc_cell *into, const struct wc_cell *from)
 	into->count += from->count;
 	into->capped += from->capped;
 	into->expired += from->expired;
+	if (from->expired_max_ns > into->expired_max_ns)
+		into->expired_max_ns = from->expired_max_ns;
 	if (from->cap_ms > into->cap_ms)
 		into->cap_ms = from->cap_ms;
 	into->app_timeouts += from->app_timeouts;
@@ -214,7 +220,7 @@ bool wc_agg_frame_is_code(const struct wc_agg *agg, const struct wc_frame *frame
 /* Which frame is the call site: the innermost one in code that is neither
  * libc nor libwaitcap nor --skip; failing that, the innermost one outside
  * libc and libwaitcap; failing that, the innermost. */
-static uint32_t callsite_index(const struct wc_agg *agg, const struct wc_frame *f, uint32_t n)
+uint32_t wc_agg_callsite_index(const struct wc_agg *agg, const struct wc_frame *f, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (wc_agg_frame_is_code(agg, &f[i]))
@@ -247,7 +253,7 @@ void wc_agg_add_resolved(struct wc_agg *agg, const char *procname, int op,
 			 const struct wc_frame *f, uint32_t n, const struct wc_cell *cell,
 			 const struct wc_obs *obs)
 {
-	uint32_t at = callsite_index(agg, f, n);
+	uint32_t at = wc_agg_callsite_index(agg, f, n);
 	struct { uint64_t op; struct wc_frame where; } key = { (uint64_t)op, f[at] };
 	struct wc_table_entry *e = wc_table_upsert(&agg->sites, &key, sizeof(key));
 	if (!e) {
@@ -340,11 +346,18 @@ static void observe(struct wc_agg *agg, struct wc_process *proc, const char *pro
 		return;
 	if (n > MAX_FRAMES)
 		n = MAX_FRAMES;
-	proc->waits++;
-	if (!obs->expired)
+	if (obs->expired) {
+		proc->expired++;
+	} else {
+		proc->waits++;
 		proc->blocked_ns += obs->dur_ns;
-	if (procname && proc->waits == 1)
+	}
+	if (procname && proc->waits + proc->expired == 1)
 		copy_name(proc->procname, procname);
+	if (agg->nby)
+		wc_groups_add(agg, proc, procname, obs, raw, n);
+	if (agg->timeline && !obs->expired)
+		wc_timeline_add(agg, proc, obs, raw, n);
 
 	struct wc_frame f[MAX_FRAMES];
 	if (!agg->defer_all && wc_agg_resolve(&proc->map, raw, n, f))
@@ -367,14 +380,16 @@ void wc_agg_wait(struct wc_agg *agg, struct wc_process *proc, const char *procna
 }
 
 void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *procname,
-		    int op, int64_t cap_ms, int64_t waited_ns, uint64_t armed_ip)
+		    struct wc_obs *obs, uint64_t armed_ip)
 {
 	if (!proc || (agg->filters.pid >= 0 && proc->pid != agg->filters.pid))
 		return;
 	/* Nothing records what timeout the program meant to apply to a socket
 	 * it waits on in an event loop: it counts as unbounded. */
-	struct wc_obs obs = { op, WC_OUT_CAPPED, waited_ns, -1, cap_ms, true };
-	observe(agg, proc, procname, &obs, &armed_ip, 1);
+	obs->outcome = WC_OUT_CAPPED;
+	obs->timeout_ms = -1;
+	obs->expired = true;
+	observe(agg, proc, procname, obs, &armed_ip, 1);
 }
 
 void wc_agg_free(struct wc_agg *agg)
@@ -405,6 +420,8 @@ void wc_agg_free(struct wc_agg *agg)
 	for (int i = 0; i < WC_OP_COUNT; i++)
 		wc_cell_free(&agg->ops[i]);
 	wc_cell_free(&agg->all);
+	wc_groups_free(agg);
+	wc_timeline_free(&agg->tl);
 	for (uint32_t i = 0; i < agg->nhosts; i++)
 		free(agg->hosts[i]);
 	free(agg->hosts);

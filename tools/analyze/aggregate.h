@@ -11,11 +11,18 @@
 #define WC_ANALYZE_AGGREGATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "binmap.h"
 #include "hist.h"
 #include "table.h"
+
+struct wc_tl_waits {
+	struct wc_tl_wait *v;
+	size_t count, cap;
+	uint64_t dropped;     /* beyond WC_TIMELINE_MAX (timeline.h) */
+};
 
 enum wc_op { WC_OP_CONNECT, WC_OP_ACCEPT, WC_OP_RECV, WC_OP_SEND, WC_OP_POLL,
 	     WC_OP_SELECT, WC_OP_EPOLL, WC_OP_OTHER, WC_OP_COUNT };
@@ -34,15 +41,25 @@ struct wc_obs {
 	int64_t cap_ms;       /* -1 none */
 	bool expired;         /* a waitcap:expired: a connection waited, not
 			       * necessarily a thread (event loops) */
+	/* Decoded only for views (--by): */
+	const char *peer, *rule;  /* as the event has them, NULL if absent */
+	int64_t tid;              /* vtid, -1 unknown */
+	int64_t ts_ns;            /* when the wait ended (ns from origin), for the timeline */
 };
 
-/* Everything counted for one key. */
+/* Everything counted for one key.  Two populations, never mixed: blocking
+ * waits (waitcap:wait: a thread was blocked) are count, hist and total;
+ * expired deadlines (waitcap:expired: a connection waited, no thread did)
+ * are expired and expired_max_ns.  capped counts the caps that fired, on
+ * both. */
 struct wc_cell {
-	struct wc_hist hist;
-	uint64_t count, capped, app_timeouts, errors, unbounded;
+	struct wc_hist hist;  /* blocking waits only */
+	uint64_t count;       /* blocking waits */
+	uint64_t capped, app_timeouts, errors, unbounded;
 	uint64_t expired;     /* deadlines that fired outside a blocking call */
+	int64_t expired_max_ns; /* the longest a connection waited for one */
 	int64_t cap_ms;       /* the largest cap that ended a wait here, 0 none */
-	int64_t total_ns;     /* time threads were blocked (expiries not included) */
+	int64_t total_ns;     /* time threads were blocked */
 	int64_t requested_ns; /* program timeouts of capped finite waits */
 	int64_t avoided_ns;   /* requested minus waited, same waits */
 };
@@ -67,7 +84,8 @@ struct wc_process {
 	int64_t pid;
 	char procname[32];
 	struct wc_procmap map;
-	uint64_t waits;
+	uint64_t waits;           /* blocking waits */
+	uint64_t expired;         /* expired deadlines */
 	int64_t blocked_ns;
 	struct wc_table pending;  /* raw key -> struct wc_pending * */
 	struct wc_orphan *orphans; /* build ids seen before their mapping */
@@ -96,6 +114,10 @@ struct wc_agg {
 	struct wc_table processes;     /* (host, pid) -> struct wc_process * */
 	struct wc_table sites;         /* (op, frame) -> struct wc_site * */
 	struct wc_table stacks;        /* procname + frames -> int64_t * ns */
+	int by[2], nby;                /* views (groups.h); nby 0: call sites only */
+	bool timeline;                 /* keep every wait for the HTML timeline */
+	struct wc_tl_waits tl;         /* timeline.h */
+	struct wc_table groups;        /* level keys, '\0'-separated -> struct wc_cell * */
 	struct wc_cell ops[WC_OP_COUNT];  /* filled by wc_agg_finish */
 	struct wc_cell all;               /* filled by wc_agg_finish */
 	char **hosts;
@@ -127,12 +149,15 @@ void wc_agg_unload(struct wc_agg *agg, struct wc_process *proc, uint64_t baddr);
 void wc_agg_wait(struct wc_agg *agg, struct wc_process *proc, const char *procname,
 		 const struct wc_obs *obs, const uint64_t *frames, uint32_t nframes,
 		 uint64_t ip);
-/* A waitcap:expired: a capped wait of waited_ns at the call that armed it. */
+/* A waitcap:expired at the call that armed it: obs has op, cap_ms,
+ * dur_ns = waited_ns and what views need; the rest is set here. */
 void wc_agg_expired(struct wc_agg *agg, struct wc_process *proc, const char *procname,
-		    int op, int64_t cap_ms, int64_t waited_ns, uint64_t armed_ip);
+		    struct wc_obs *obs, uint64_t armed_ip);
 
 /* Move everything src counted into dst (src is left empty but must still
- * be freed).  Both must use the same filters.  Then wc_agg_finish(dst). */
+ * be freed; it may go on reading and be absorbed again: its binary maps
+ * stay).  Both must use the same filters.  Then wc_agg_finish(dst), which
+ * may be called again after further absorbs. */
 void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src);
 
 /* Re-key what was kept on raw addresses.  Call once, after reading. */
@@ -142,6 +167,9 @@ void wc_agg_free(struct wc_agg *agg);
 /* Is this frame where a call site can be (not libc, not libwaitcap, not
  * --skip)?  Unknown binaries count as code. */
 bool wc_agg_frame_is_code(const struct wc_agg *agg, const struct wc_frame *frame);
+
+/* Which of resolved frames f[0..n) is the call site. */
+uint32_t wc_agg_callsite_index(const struct wc_agg *agg, const struct wc_frame *f, uint32_t n);
 
 void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs);
 bool wc_cell_merge(struct wc_cell *into, const struct wc_cell *from);

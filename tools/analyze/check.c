@@ -24,8 +24,9 @@ const char wc_check_help[] =
 	"  EXPR is [OP.]METRIC CMP VALUE, CMP one of > >= < <= ==\n"
 	"    OP:     connect accept recv send poll select epoll (omit for all waits)\n"
 	"    METRIC: count, capped (numbers); total, avg, p95 (durations: 250ms, 5s, 1.5m);\n"
-	"            timeout_rate (3% or 0.03: capped + app timeouts over count);\n"
+	"            timeout_rate (3% or 0.03: (capped + app timeouts) / (count + expired));\n"
 	"            avoided, lost_events (all waits only)\n"
+	"    with --by, an EXPR without OP is checked per group (both levels)\n"
 	"    e.g. --fail-if 'connect.p95>5s' --fail-if 'connect.timeout_rate>3%' --fail-if 'total>10s'\n";
 
 static int parse_value(const char *s, enum kind kind, double *out)
@@ -130,7 +131,8 @@ static double measure(const struct wc_check *c, const struct wc_report *r)
 		case M_TOTAL: return r->total_ms;
 		case M_AVG: return r->count ? r->total_ms / (double)r->count : 0;
 		case M_P95: return (double)wc_hist_quantile(r->latency, 0.95) / 1e6;
-		case M_TIMEOUT_RATE: return r->count ? (double)(capped + timeouts) / (double)r->count : 0;
+		case M_TIMEOUT_RATE: return r->count + r->expired ?
+			(double)(capped + timeouts) / (double)(r->count + r->expired) : 0;
 		case M_CAPPED: return (double)capped;
 		case M_AVOIDED: return r->avoided_ms;
 		case M_LOST: return (double)r->lost_events;
@@ -160,10 +162,8 @@ static double measure(const struct wc_check *c, const struct wc_report *r)
 	return 0;
 }
 
-bool wc_check_breached(const struct wc_check *c, const struct wc_report *r,
-		       double *actual, const char **unit)
+static bool compare(const struct wc_check *c, double v, double *actual, const char **unit)
 {
-	double v = measure(c, r);
 	enum kind kind = metrics[c->metric].kind;
 	*actual = kind == RATE ? v * 100 : v;
 	*unit = kind == DURATION ? "ms" : kind == RATE ? "%" : "";
@@ -175,4 +175,34 @@ bool wc_check_breached(const struct wc_check *c, const struct wc_report *r,
 	case EQ: return v == c->threshold;
 	}
 	return false;
+}
+
+bool wc_check_breached(const struct wc_check *c, const struct wc_report *r,
+		       double *actual, const char **unit)
+{
+	return compare(c, measure(c, r), actual, unit);
+}
+
+bool wc_check_per_group(const struct wc_check *c)
+{
+	return c->op < 0 && c->metric != M_LOST;
+}
+
+bool wc_check_breached_group(const struct wc_check *c, const struct wc_group_row *g,
+			     double *actual, const char **unit)
+{
+	double v = 0;
+	switch (c->metric) {
+	case M_COUNT: v = (double)g->count; break;
+	case M_TOTAL: v = g->total_ms; break;
+	case M_AVG: v = g->count ? g->total_ms / (double)g->count : 0; break;
+	case M_P95: v = g->p95_ms; break;
+	case M_TIMEOUT_RATE:
+		v = g->count + g->expired ?
+			(double)(g->capped + g->app_timeouts) / (double)(g->count + g->expired) : 0;
+		break;
+	case M_CAPPED: v = (double)g->capped; break;
+	case M_AVOIDED: v = g->avoided_ms; break;
+	}
+	return compare(c, v, actual, unit);
 }

@@ -24,6 +24,12 @@ int wc_check_parse(const char *expr, struct wc_check *check, char *err, size_t e
 bool wc_check_breached(const struct wc_check *check, const struct wc_report *r,
 		       double *actual, const char **unit);
 
+/* With a view (--by), a threshold without OP (other than lost_events) is
+ * checked against every group, at both levels, instead of all waits. */
+bool wc_check_per_group(const struct wc_check *check);
+bool wc_check_breached_group(const struct wc_check *check, const struct wc_group_row *group,
+			     double *actual, const char **unit);
+
 /* The accepted metrics, for --help. */
 extern const char wc_check_help[];
 

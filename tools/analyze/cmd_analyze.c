@@ -13,6 +13,8 @@
 #include "baseline.h"
 #include "check.h"
 #include "discover.h"
+#include "groups.h"
+#include "live.h"
 #include "progress.h"
 #include "read.h"
 #include "report.h"
@@ -25,6 +27,7 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_BREACHED = 3 };
 
 static const char usage[] =
 	"usage: waitcap analyze TRACE... [options]\n"
+	"       waitcap analyze --live URL [--interval DUR] [options]\n"
 	"\n"
 	"Where did the time blocked on the network go?  Reads LTTng traces recorded\n"
 	"with libwaitcap.so preloaded (waitcap run --trace, waitcap record, or any\n"
@@ -41,6 +44,10 @@ static const char usage[] =
 	"                     tools), markdown, html (one self-contained page with\n"
 	"                     charts), folded (flame graph input: proc;outer;...;inner us)\n"
 	"  -o, --output FILE  write there instead of stdout\n"
+	"      --by VIEW      group by callsite (default), peer (the address waited\n"
+	"                     on), rule (the profile rule that set the cap), process,\n"
+	"                     host or thread; two levels with a comma: --by host,peer\n"
+	"                     (folded output ignores it)\n"
 	"  -n, --top N        call sites shown (default 20 for table, markdown, html;\n"
 	"                     all for json)\n"
 	"      --baseline OLD.json  compare with an earlier 'waitcap analyze -f json':\n"
@@ -48,6 +55,15 @@ static const char usage[] =
 	"      --fail-if EXPR exit with status 3 when EXPR holds (repeatable); the\n"
 	"                     report is still printed\n"
 	"%s"
+	"\n"
+	"Live (a session recorded with waitcap record --relay URL --live):\n"
+	"      --live URL     read a live session from lttng-relayd, URL\n"
+	"                     net://HOST[:PORT] (default port 5344; the only live\n"
+	"                     session there, or the only waitcap one) or\n"
+	"                     net://HOST:PORT/host/HOSTNAME/SESSION, and redraw the\n"
+	"                     table with everything read so far until Ctrl-C or the\n"
+	"                     session ends\n"
+	"      --interval DUR between redraws (default 5s)\n"
 	"\n"
 	"Selection:\n"
 	"  -p, --pid PID          only this process (its pid inside its namespace)\n"
@@ -62,13 +78,15 @@ static const char usage[] =
 	"      --debug-dir DIR    look for separate debug files under DIR too\n"
 	"                         (DIR/.build-id/xx/yyyy.debug); repeatable\n"
 	"\n"
-	"Columns: count = waits; total = time blocked; share = of all blocked time;\n"
-	"p50/p95/max = wait durations (within 0.4 %%); capped = waits a cap cut\n"
-	"short, including sockets timed out in event loops (waitcap:expired);\n"
+	"Columns (docs/analyzer.md defines each once): count = waits, calls in which\n"
+	"a thread blocked; total = their blocked time; share = of all blocked time;\n"
+	"p50/p95/max = their durations (within 0.4 %%); expired = socket deadlines\n"
+	"that fired while no call waited (event loops), not waits: not in count,\n"
+	"total or percentiles; capped = caps that fired (capped waits + expired);\n"
 	"avoided = for capped waits, what the program asked to wait minus what it\n"
 	"waited; unbounded (json) = capped waits that asked for no timeout at all.\n"
-	"Per op: count, avg, p95, timeout rate = (capped + the program's own\n"
-	"timeouts) / count.\n"
+	"Per op: count, total, avg = total / count, p95, expired, timeout rate =\n"
+	"(capped + the program's own timeouts) / (count + expired).\n"
 	"\n"
 	"If LTTng discarded events (buffers full), the count is shown first and\n"
 	"every total is a lower bound.\n"
@@ -98,6 +116,9 @@ struct options {
 	size_t nskip;
 	char debug_dirs[4096];
 	struct wc_filters filters;
+	int by[WC_BY_MAX], nby;
+	const char *live;
+	int64_t interval_ns;
 	char **traces;
 	size_t ntraces;
 };
@@ -129,7 +150,8 @@ static int parse_ms_duration(const char *s, int64_t *ns)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR };
+	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR, O_BY,
+	       O_LIVE, O_INTERVAL };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -143,6 +165,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "op", required_argument, NULL, O_OP },
 		{ "min", required_argument, NULL, O_MIN },
 		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
+		{ "by", required_argument, NULL, O_BY },
+		{ "live", required_argument, NULL, O_LIVE },
+		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -193,6 +218,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("too many --skip (%s)", "64 at most");
 			o->skip[o->nskip++] = optarg;
 			break;
+		case O_LIVE:
+			o->live = optarg;
+			if (strncmp(optarg, "net://", 6) && strncmp(optarg, "net6://", 7))
+				return usage_error("--live needs a relay URL net://HOST[:PORT], not '%s'", optarg);
+			break;
+		case O_INTERVAL:
+			if (parse_ms_duration(optarg, &o->interval_ns) < 0 || o->interval_ns < 100000000)
+				return usage_error("--interval needs a duration of at least 100ms (5s, 1m), not '%s'",
+						   optarg);
+			break;
+		case O_BY:
+			if (wc_by_parse(optarg, o->by, &o->nby, err, sizeof(err)) < 0)
+				return usage_error("%s", err);
+			break;
 		case O_PROCNAME:
 			o->filters.procname = optarg;
 			break;
@@ -220,6 +259,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->traces = argv + optind;
 	o->ntraces = (size_t)(argc - optind);
+	if (o->interval_ns && !o->live)
+		return usage_error("%s", "--interval goes with --live URL");
+	if (o->live) {
+		if (o->ntraces)
+			return usage_error("--live reads a relay, not trace directories ('%s')", o->traces[0]);
+		if (strcmp(o->format, "table") || o->output || o->baseline || o->nchecks)
+			return usage_error("%s", "--live draws the table on the terminal: no --format, "
+					   "--output, --baseline or --fail-if");
+		if (!o->interval_ns)
+			o->interval_ns = 5000000000LL;
+		if (o->top < 0)
+			o->top = 20;
+		return EXIT_OK;
+	}
 	if (!o->ntraces)
 		return usage_error("%s", "no trace given: waitcap analyze TRACE_DIR...");
 	if (o->top < 0)
@@ -273,12 +326,40 @@ static int write_report(const struct options *o, struct wc_report *r)
 }
 
 /* Each breached threshold on its own line; the exit status says 3. */
+static int check_group(const struct wc_check *c, const struct wc_report *r,
+		       const struct wc_group_row *g, const char *outer)
+{
+	double actual;
+	const char *unit;
+	int status = EXIT_OK;
+	if (wc_check_breached_group(c, g, &actual, &unit)) {
+		if (outer)
+			fprintf(stderr, "waitcap analyze: threshold breached: %s for %s %s, %s %s "
+				"(measured %.6g%s)\n", c->text, wc_by_name(r->by[0]), outer,
+				wc_by_name(r->by[1]), g->key, actual, unit);
+		else
+			fprintf(stderr, "waitcap analyze: threshold breached: %s for %s %s (measured %.6g%s)\n",
+				c->text, wc_by_name(r->by[0]), g->key, actual, unit);
+		status = EXIT_BREACHED;
+	}
+	for (size_t k = 0; k < g->nsub; k++)
+		if (check_group(c, r, &g->sub[k], g->key) != EXIT_OK)
+			status = EXIT_BREACHED;
+	return status;
+}
+
 static int run_checks(const struct options *o, const struct wc_report *r)
 {
 	int status = EXIT_OK;
 	for (size_t i = 0; i < o->nchecks; i++) {
 		double actual;
 		const char *unit;
+		if (r->nby && wc_check_per_group(&o->checks[i])) {
+			for (size_t g = 0; g < r->ngroups; g++)
+				if (check_group(&o->checks[i], r, &r->groups[g], NULL) != EXIT_OK)
+					status = EXIT_BREACHED;
+			continue;
+		}
 		if (wc_check_breached(&o->checks[i], r, &actual, &unit)) {
 			fprintf(stderr, "waitcap analyze: threshold breached: %s (measured %.6g%s)\n",
 				o->checks[i].text, actual, unit);
@@ -304,6 +385,9 @@ static int analyze(int argc, char **argv, int progress_fd)
 	}
 	struct wc_agg agg;
 	wc_agg_init(&agg, &o.filters, o.skip);
+	agg.nby = o.nby;
+	agg.timeline = strcmp(o.format, "html") == 0;
+	memcpy(agg.by, o.by, sizeof(agg.by));
 	struct wc_symbolizer *sym = NULL;
 	struct wc_report *report = NULL;
 	status = EXIT_INPUT;
@@ -341,7 +425,28 @@ out:
 	return status;
 }
 
+/* Live: a long-running reader of a network source; no trace file can be
+ * damaged under it, and idle stretches are normal (no watchdog). */
+static int analyze_live(int argc, char **argv)
+{
+	static struct options o;
+	int status = parse_options(argc, argv, &o);
+	if (status != EXIT_OK)
+		return status;
+	o.skip[o.nskip] = NULL;
+	struct wc_live_options lo = {
+		.url = o.live, .interval_ns = o.interval_ns, .filters = &o.filters,
+		.skip = o.skip, .debug_dirs = o.debug_dirs[0] ? o.debug_dirs : NULL,
+		.nby = o.nby, .top = (size_t)o.top,
+	};
+	memcpy(lo.by, o.by, sizeof(lo.by));
+	return wc_live_run(&lo);
+}
+
 int cmd_analyze(int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--live") == 0 || strncmp(argv[i], "--live=", 7) == 0)
+			return analyze_live(argc, argv);
 	return wc_supervised(analyze, argc, argv);
 }

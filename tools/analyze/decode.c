@@ -12,12 +12,13 @@ enum wc_kind {
 /* Payload fields the analyzer reads, in one enum across all kinds. */
 enum wc_field {
 	F_OP, F_DUR_NS, F_OUTCOME, F_TIMEOUT_MS, F_CAP_MS, F_FRAMES,   /* wait */
+	F_PEER, F_RULE,                                                 /* wait, expired */
 	F_WAITED_NS, F_ARMED_IP,                                        /* expired */
 	F_BADDR, F_MEMSZ, F_PATH, F_IS_PIC, F_BUILD_ID, F_FILENAME,     /* binary map */
 	F_COUNT
 };
 
-enum wc_ctx { C_VPID, C_PROCNAME, C_IP, C_COUNT };
+enum wc_ctx { C_VPID, C_VTID, C_PROCNAME, C_IP, C_COUNT };
 
 struct wc_class {
 	enum wc_kind kind;
@@ -35,11 +36,13 @@ struct field_spec {
 static const struct field_spec wait_fields[] = {
 	{ F_OP, "op", 's', true }, { F_DUR_NS, "dur_ns", 'i', true },
 	{ F_OUTCOME, "outcome", 's', true }, { F_TIMEOUT_MS, "timeout_ms", 'i', true },
-	{ F_CAP_MS, "cap_ms", 'i', true }, { F_FRAMES, "frames", 'a', false }, { 0 }
+	{ F_CAP_MS, "cap_ms", 'i', true }, { F_FRAMES, "frames", 'a', false },
+	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false }, { 0 }
 };
 static const struct field_spec expired_fields[] = {
 	{ F_OP, "op", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
-	{ F_WAITED_NS, "waited_ns", 'i', true }, { F_ARMED_IP, "armed_ip", 'i', true }, { 0 }
+	{ F_WAITED_NS, "waited_ns", 'i', true }, { F_ARMED_IP, "armed_ip", 'i', true },
+	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false }, { 0 }
 };
 static const struct field_spec bin_info_fields[] = {
 	{ F_BADDR, "baddr", 'i', true }, { F_MEMSZ, "memsz", 'i', true },
@@ -138,6 +141,7 @@ static struct wc_class *class_info(struct wc_decoder *dec, const bt_event_class 
 		const bt_field_class *ctx = bt_stream_class_borrow_event_common_context_field_class_const(
 			bt_event_class_borrow_stream_class_const(ec));
 		c->ctx[C_VPID] = member_index(ctx, "vpid", 'i');
+		c->ctx[C_VTID] = member_index(ctx, "vtid", 'i');
 		c->ctx[C_PROCNAME] = member_index(ctx, "procname", 's');
 		c->ctx[C_IP] = member_index(ctx, "ip", 'i');
 		e->value = c;
@@ -189,13 +193,45 @@ static uint32_t get_array(const bt_field *sf, int64_t index, void *out, size_t e
 	return (uint32_t)n;
 }
 
+/* A relay daemon writes OUTPUT/HOST/SESSION/ust/...: HOST is the
+ * component two above the domain directory (ust or kernel). */
+static bool host_from_relay_path(const char *path, char *host, size_t len)
+{
+	if (!path)
+		return false;
+	const char *dom = strstr(path, "/ust/");
+	if (!dom)
+		dom = strstr(path, "/kernel");
+	if (!dom)
+		return false;
+	const char *session = dom, *start;
+	while (session > path && session[-1] != '/')
+		session--;
+	if (session <= path + 1)
+		return false;
+	start = session - 1;
+	while (start > path && start[-1] != '/')
+		start--;
+	size_t n = (size_t)(session - 1 - start);
+	if (!n || n >= len)
+		return false;
+	memcpy(host, start, n);
+	host[n] = 0;
+	return true;
+}
+
+/* The trace environment's hostname (the session daemon's) is the
+ * authority; the relay tree's path a fallback. */
 static uint32_t host_of(struct wc_decoder *dec, const bt_event *ev)
 {
 	const bt_trace *trace = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(ev));
 	if (trace == dec->last_trace)
 		return dec->last_host;
 	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
-	const char *host = v && bt_value_is_string(v) ? bt_value_string_get(v) : "unknown";
+	char from_path[256];
+	const char *host = v && bt_value_is_string(v) ? bt_value_string_get(v) :
+			   host_from_relay_path(bt_trace_get_name(trace), from_path, sizeof(from_path))
+			   ? from_path : "unknown";
 	dec->last_trace = trace;
 	dec->last_host = wc_agg_host(dec->agg, host);
 	return dec->last_host;
@@ -215,6 +251,24 @@ static struct wc_process *process_of(struct wc_decoder *dec, uint32_t host, int6
 	dec->last_proc.pid = pid;
 	dec->last_proc.proc = p;
 	return p;
+}
+
+/* What only views and the timeline need: read only when asked for, so
+ * that the default report decodes no more than it uses. */
+static void decode_details(const struct wc_decoder *dec, const bt_message *msg,
+			   const struct wc_class *c, const bt_field *payload,
+			   const bt_field *ctx, struct wc_obs *obs)
+{
+	obs->tid = -1;
+	if (!dec->details)
+		return;
+	obs->peer = get_str(payload, c->field[F_PEER]);
+	obs->rule = get_str(payload, c->field[F_RULE]);
+	obs->tid = ctx ? get_int(ctx, c->ctx[C_VTID], -1) : -1;
+	const bt_clock_snapshot *cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
+	if (cs && bt_clock_snapshot_get_ns_from_origin(cs, &obs->ts_ns) !=
+		  BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+		obs->ts_ns = 0;
 }
 
 static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct wc_class *c)
@@ -240,6 +294,7 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 			.timeout_ms = get_int(payload, c->field[F_TIMEOUT_MS], -1),
 			.cap_ms = get_int(payload, c->field[F_CAP_MS], -1),
 		};
+		decode_details(dec, msg, c, payload, ctx, &obs);
 		uint32_t n = get_array(payload, c->field[F_FRAMES], frames, 8, 128);
 		uint64_t ip = ctx ? (uint64_t)get_int(ctx, c->ctx[C_IP], 0) : 0;
 		wc_agg_wait(dec->agg, proc, procname, &obs, frames, n, ip);
@@ -247,9 +302,13 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 	}
 	case K_EXPIRED: {
 		const char *op = get_str(payload, c->field[F_OP]);
-		wc_agg_expired(dec->agg, proc, procname, wc_analyze_op_parse(op ? op : ""),
-			       get_int(payload, c->field[F_CAP_MS], -1),
-			       get_int(payload, c->field[F_WAITED_NS], 0),
+		struct wc_obs obs = {
+			.op = wc_analyze_op_parse(op ? op : ""),
+			.dur_ns = get_int(payload, c->field[F_WAITED_NS], 0),
+			.cap_ms = get_int(payload, c->field[F_CAP_MS], -1),
+		};
+		decode_details(dec, msg, c, payload, ctx, &obs);
+		wc_agg_expired(dec->agg, proc, procname, &obs,
 			       (uint64_t)get_int(payload, c->field[F_ARMED_IP], 0));
 		break;
 	}
@@ -286,6 +345,7 @@ void wc_decoder_init(struct wc_decoder *dec, struct wc_agg *agg)
 {
 	memset(dec, 0, sizeof(*dec));
 	dec->agg = agg;
+	dec->details = agg->nby > 0 || agg->timeline;
 }
 
 bool wc_decode_message(struct wc_decoder *dec, const bt_message *msg)

@@ -21,6 +21,7 @@ struct wc_decoder {
 	uint32_t last_host;
 	struct { uint32_t host; int64_t pid; struct wc_process *proc; } last_proc;
 	int64_t last_ns;                 /* time of the latest event, for progress */
+	bool details;                    /* decode peer, rule, tid, time (views, timeline) */
 	char error[512];                 /* set when decoding must stop */
 };
 

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups.h"
 #include "report.h"
+#include "timeline.h"
 
 #define CHART_BARS 15
 
@@ -122,18 +124,20 @@ static void latency_histogram(const struct wc_report *r, FILE *out)
 static void tables(const struct wc_report *r, FILE *out)
 {
 	char a[32], b[32], c[32];
-	fputs("<h2>Per operation</h2>\n<table><tr><th>op</th><th>count</th><th>avg</th><th>p95</th>"
-	      "<th>timeout rate</th></tr>\n", out);
+	fputs("<h2>Per operation</h2>\n<table><tr><th>op</th><th>count</th><th>total</th><th>avg</th>"
+	      "<th>p95</th><th>expired</th><th>timeout rate</th></tr>\n", out);
 	for (size_t i = 0; i < r->nops; i++)
-		fprintf(out, "<tr><td>%s</td><td>%llu</td><td>%s</td><td>%s</td><td>%.1f%%</td></tr>\n",
+		fprintf(out, "<tr><td>%s</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td><td>%llu</td>"
+			"<td>%.1f%%</td></tr>\n",
 			wc_analyze_op_name(r->ops[i].op), (unsigned long long)r->ops[i].count,
-			wc_fmt_ms(r->ops[i].avg_ms, a), wc_fmt_ms(r->ops[i].p95_ms, b),
+			wc_fmt_ms(r->ops[i].total_ms, c), wc_fmt_ms(r->ops[i].avg_ms, a),
+			wc_fmt_ms(r->ops[i].p95_ms, b), (unsigned long long)r->ops[i].expired,
 			r->ops[i].timeout_rate * 100);
 	fputs("</table>\n<h2>Call sites</h2>\n<table><tr><th>#</th><th>call site</th><th>op</th>"
 	      "<th>count</th><th>total</th>", out);
 	if (r->baseline)
 		fputs("<th>before</th><th>delta</th>", out);
-	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>cap</th><th>asked</th><th>avoided</th></tr>\n", out);
+	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>expired</th><th>cap</th><th>asked</th><th>avoided</th></tr>\n", out);
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
 		const struct wc_row *row = &r->rows[i];
@@ -160,13 +164,53 @@ static void tables(const struct wc_report *r, FILE *out)
 		}
 		fprintf(out, "<td>%.1f%%</td><td>%s</td>", row->share * 100, wc_fmt_ms(row->p50_ms, a));
 		fprintf(out, "<td>%s</td><td>%s</td>", wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c));
-		fprintf(out, "<td>%llu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			(unsigned long long)row->capped, wc_fmt_cap(row, a), wc_fmt_asked(row, b),
+		fprintf(out, "<td>%llu</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+			(unsigned long long)row->capped, (unsigned long long)row->expired, wc_fmt_cap(row, a), wc_fmt_asked(row, b),
 			wc_fmt_ms(row->avoided_ms, c));
 	}
 	fputs("</table>\n", out);
 	if (shown < r->nrows)
 		fprintf(out, "<p>%zu more call sites not shown (--top N).</p>\n", r->nrows - shown);
+}
+
+static void html_group(const struct wc_report *r, const struct wc_group_row *g, const char *rank,
+		       bool inner, FILE *out)
+{
+	char t[6][32];
+	fprintf(out, "<tr%s><td>%s</td><td class=\"site\">", inner ? " class=\"inner\"" : "", rank);
+	esc(out, g->key);
+	fprintf(out, "</td><td>%llu</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%s</td><td>%s</td>"
+		"<td>%llu</td><td>%llu</td><td>%s</td>", (unsigned long long)g->count,
+		wc_fmt_ms(g->total_ms, t[0]), g->share * 100, wc_fmt_ms(g->p50_ms, t[1]),
+		wc_fmt_ms(g->p95_ms, t[2]), wc_fmt_ms(g->max_ms, t[3]), (unsigned long long)g->capped,
+		(unsigned long long)g->expired, wc_fmt_ms(g->avoided_ms, t[4]));
+	if (r->baseline && g->before) {
+		double d = g->total_ms - g->before->total_ms;
+		fprintf(out, "<td>%s</td><td>%s%s</td>", wc_fmt_ms(g->before->total_ms, t[4]),
+			d < 0 ? "-" : "+", wc_fmt_ms(d < 0 ? -d : d, t[5]));
+	} else if (r->baseline) {
+		fputs("<td>-</td><td>new</td>", out);
+	}
+	fputs("</tr>\n", out);
+}
+
+static void html_groups(const struct wc_report *r, FILE *out)
+{
+	fprintf(out, "<h2>By %s%s%s</h2>\n<table><tr><th>#</th><th>%s%s%s</th><th>count</th><th>total</th>"
+		"<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>expired</th>"
+		"<th>avoided</th>%s</tr>\n",
+		wc_by_name(r->by[0]), r->nby > 1 ? ", then " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
+		wc_by_name(r->by[0]), r->nby > 1 ? " / " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
+		r->baseline ? "<th>before</th><th>delta</th>" : "");
+	size_t shown = r->top && r->top < r->ngroups ? r->top : r->ngroups;
+	for (size_t i = 0; i < shown; i++) {
+		char rank[24];
+		snprintf(rank, sizeof(rank), "%zu", i + 1);
+		html_group(r, &r->groups[i], rank, false, out);
+		for (size_t k = 0; k < r->groups[i].nsub; k++)
+			html_group(r, &r->groups[i].sub[k], "", true, out);
+	}
+	fputs("</table>\n", out);
 }
 
 int wc_format_html(const struct wc_report *r, FILE *out)
@@ -176,10 +220,12 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 	      "<title>waitcap: blocking waits per call site</title>\n<style>\n"
 	      "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\n"
 	      "table{border-collapse:collapse;margin:1em 0}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}\n"
-	      "td.site,th:nth-child(2){text-align:left}\n"
+	      "td.site,th:nth-child(2){text-align:left}tr.inner td.site{padding-left:2em}\n"
 	      ".lost{background:#fde2e1;border:1px solid #c0392b;padding:.6em 1em;font-weight:bold}\n"
 	      ".bar-plain{fill:#3c78b4}.bar-capped{fill:#d9822b}\n"
 	      "svg text{font:12px system-ui,sans-serif;fill:#222}.axis{fill:#555}\n"
+	      "#timeline rect.w{fill:#3c78b4}#timeline rect.capped{fill:#d9822b}"
+	      "#timeline .tick{stroke:#ddd}#timeline text.label{font-size:11px}\n"
 	      "</style></head><body>\n<h1>Blocking waits per call site</h1>\n", out);
 	if (r->lost_events || r->lost_packets)
 		fprintf(out, "<p class=\"lost\">Lost events: %llu%s. LTTng discarded events; every total "
@@ -187,8 +233,8 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 			r->lost_packets ? " (and whole packets)" : "");
 	else
 		fputs("<p>Lost events: 0.</p>\n", out);
-	fprintf(out, "<p>%llu waits, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.</p>\n",
-		(unsigned long long)r->count, wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
+	fprintf(out, "<p>%llu waits, %llu expired deadlines, %s blocked in total, %s avoided by caps; %zu process%s on %zu host%s.</p>\n",
+		(unsigned long long)r->count, (unsigned long long)r->expired, wc_fmt_ms(r->total_ms, a), wc_fmt_ms(r->avoided_ms, b),
 		r->nprocs, r->nprocs == 1 ? "" : "es", r->nhosts, r->nhosts == 1 ? "" : "s");
 	if (r->baseline) {
 		fputs("<p>Compared with baseline ", out);
@@ -201,6 +247,14 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 		fputs("<h2>Wait durations (all call sites)</h2>\n", out);
 		latency_histogram(r, out);
 	}
+	if (r->timeline) {
+		fputs("<h2>Timeline</h2>\n<p>Each thread's waits on one time axis (orange: capped; "
+		      "hover a bar for the call site, peer, what it asked and the cap; waits too short "
+		      "to draw are summed per pixel).</p>\n", out);
+		wc_timeline_svg(r->timeline, out);
+	}
+	if (r->nby)
+		html_groups(r, out);
 	tables(r, out);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? -1 : 0;

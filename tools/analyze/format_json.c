@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "groups.h"
 #include "report.h"
 
 static double round3(double v)
@@ -53,6 +54,7 @@ static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
 	cJSON_AddNumberToObject(o, "avoided_ms", round3(row->avoided_ms));
 	cJSON_AddNumberToObject(o, "unbounded", (double)row->unbounded);
 	cJSON_AddNumberToObject(o, "expired", (double)row->expired);
+	cJSON_AddNumberToObject(o, "expired_max_ms", round3(row->expired_max_ms));
 	if (row->cap_ms > 0)
 		cJSON_AddNumberToObject(o, "cap_ms", row->cap_ms);
 	else
@@ -75,6 +77,41 @@ static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
 	return o;
 }
 
+static cJSON *group_json(const struct wc_report *r, const struct wc_group_row *g)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "key", g->key);
+	cJSON_AddNumberToObject(o, "count", (double)g->count);
+	cJSON_AddNumberToObject(o, "total_ms", round3(g->total_ms));
+	cJSON_AddNumberToObject(o, "share", round(g->share * 1e4) / 1e4);
+	cJSON_AddNumberToObject(o, "p50_ms", round3(g->p50_ms));
+	cJSON_AddNumberToObject(o, "p95_ms", round3(g->p95_ms));
+	cJSON_AddNumberToObject(o, "max_ms", round3(g->max_ms));
+	cJSON_AddNumberToObject(o, "capped", (double)g->capped);
+	cJSON_AddNumberToObject(o, "app_timeouts", (double)g->app_timeouts);
+	cJSON_AddNumberToObject(o, "errors", (double)g->errors);
+	cJSON_AddNumberToObject(o, "expired", (double)g->expired);
+	cJSON_AddNumberToObject(o, "avoided_ms", round3(g->avoided_ms));
+	if (r->baseline) {
+		if (g->before) {
+			cJSON_AddItemToObject(o, "before", before_json(g->before));
+			cJSON *d = cJSON_AddObjectToObject(o, "delta");
+			cJSON_AddNumberToObject(d, "count", (double)g->count - g->before->count);
+			cJSON_AddNumberToObject(d, "total_ms", round3(g->total_ms - g->before->total_ms));
+			cJSON_AddNumberToObject(d, "p95_ms", round3(g->p95_ms - g->before->p95_ms));
+		} else {
+			cJSON_AddNullToObject(o, "before");
+			cJSON_AddNullToObject(o, "delta");
+		}
+	}
+	if (g->sub) {
+		cJSON *sub = cJSON_AddArrayToObject(o, "groups");
+		for (size_t i = 0; i < g->nsub; i++)
+			cJSON_AddItemToArray(sub, group_json(r, &g->sub[i]));
+	}
+	return o;
+}
+
 int wc_format_json(const struct wc_report *r, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -92,6 +129,7 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 		cJSON_AddNumberToObject(p, "pid", (double)r->procs[i].pid);
 		cJSON_AddStringToObject(p, "procname", r->procs[i].procname);
 		cJSON_AddNumberToObject(p, "waits", (double)r->procs[i].waits);
+		cJSON_AddNumberToObject(p, "expired", (double)r->procs[i].expired);
 		cJSON_AddNumberToObject(p, "blocked_ms", round3(r->procs[i].blocked_ms));
 		cJSON_AddItemToArray(procs, p);
 	}
@@ -99,6 +137,8 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 	for (size_t i = 0; i < r->nops; i++) {
 		cJSON *o = cJSON_AddObjectToObject(ops, wc_analyze_op_name(r->ops[i].op));
 		cJSON_AddNumberToObject(o, "count", (double)r->ops[i].count);
+		cJSON_AddNumberToObject(o, "total_ms", round3(r->ops[i].total_ms));
+		cJSON_AddNumberToObject(o, "expired", (double)r->ops[i].expired);
 		cJSON_AddNumberToObject(o, "avg_ms", round3(r->ops[i].avg_ms));
 		cJSON_AddNumberToObject(o, "p95_ms", round3(r->ops[i].p95_ms));
 		cJSON_AddNumberToObject(o, "timeout_rate", round(r->ops[i].timeout_rate * 1e4) / 1e4);
@@ -107,12 +147,20 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 	size_t shown = r->top ? wc_report_shown(r) : r->nrows;
 	for (size_t i = 0; i < shown; i++)
 		cJSON_AddItemToArray(sites, row_json(r, &r->rows[i]));
+	if (r->nby) {
+		cJSON *by = cJSON_AddArrayToObject(root, "by");
+		for (int i = 0; i < r->nby; i++)
+			cJSON_AddItemToArray(by, cJSON_CreateString(wc_by_name(r->by[i])));
+		cJSON *groups = cJSON_AddArrayToObject(root, "groups");
+		for (size_t i = 0; i < r->ngroups; i++)
+			cJSON_AddItemToArray(groups, group_json(r, &r->groups[i]));
+	}
 	if (r->baseline) {
 		/* Call sites of the baseline that no longer block at all. */
 		cJSON *gone = cJSON_AddArrayToObject(root, "baseline_only");
 		for (size_t i = 0; i < r->nbaseline; i++) {
 			const struct wc_before *b = &r->baseline[i];
-			if (b->matched)
+			if (b->matched || b->group)
 				continue;
 			cJSON *o = before_json(b);
 			cJSON_AddStringToObject(o, "function", b->function);

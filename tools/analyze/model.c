@@ -1,6 +1,7 @@
 /* From aggregation to report: call sites sorted by blocked time, their
  * stacks symbolized, per-op and per-process summaries, folded stacks. */
 #include "report.h"
+#include "timeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ static void fill_row(struct wc_row *row, const struct wc_cell *cell, int64_t all
 	row->errors = cell->errors;
 	row->unbounded = cell->unbounded;
 	row->expired = cell->expired;
+	row->expired_max_ms = ms(cell->expired_max_ns);
 	row->cap_ms = (double)cell->cap_ms;
 	row->total_ms = ms(cell->total_ns);
 	row->share = all_ns ? (double)cell->total_ns / (double)all_ns : 0;
@@ -183,41 +185,48 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 	r->lost_packets = agg->lost_packets;
 	r->top = top;
 	r->count = agg->all.count;
+	r->expired = agg->all.expired;
 	r->total_ms = ms(agg->all.total_ns);
 	r->avoided_ms = ms(agg->all.avoided_ns);
 	r->requested_ms = ms(agg->all.requested_ns);
 	r->latency = &agg->all.hist;
 	for (int op = 0; op < WC_OP_COUNT; op++) {
 		const struct wc_cell *c = &agg->ops[op];
-		if (!c->count)
+		if (!c->count && !c->expired)
 			continue;
 		struct wc_op_row *o = &r->ops[r->nops++];
 		o->op = op;
 		o->count = c->count;
+		o->expired = c->expired;
 		o->total_ms = ms(c->total_ns);
-		/* Expiries count as capped waits but add no blocked time. */
-		uint64_t blocking = c->count - c->expired;
-		o->avg_ms = blocking ? o->total_ms / (double)blocking : 0;
+		/* count, total, avg and p95 are the blocking waits; expired
+		 * deadlines are outcomes too, so the rate covers both. */
+		o->avg_ms = c->count ? o->total_ms / (double)c->count : 0;
 		o->p95_ms = ms(wc_hist_quantile(&c->hist, 0.95));
-		o->timeout_rate = (double)(c->capped + c->app_timeouts) / (double)c->count;
+		o->timeout_rate = (double)(c->capped + c->app_timeouts) /
+				  (double)(c->count + c->expired);
 	}
 	r->procs = calloc(agg->processes.count + 1, sizeof(*r->procs));
 	if (!r->procs)
 		goto fail;
 	WC_TABLE_FOREACH(&agg->processes, e) {
 		const struct wc_process *p = e->value;
-		if (!p->waits)
+		if (!p->waits && !p->expired)
 			continue; /* only processes the report is about */
 		struct wc_proc_row *row = &r->procs[r->nprocs++];
 		row->host = agg->hosts[p->host];
 		row->pid = p->pid;
 		row->procname = p->procname;
 		row->waits = p->waits;
+		row->expired = p->expired;
 		row->blocked_ms = ms(p->blocked_ns);
 	}
 	qsort(r->procs, r->nprocs, sizeof(*r->procs), by_blocked);
-	if (build_rows(r, agg, sym) < 0 || build_folded(r, agg, sym) < 0)
+	if (build_rows(r, agg, sym) < 0 || build_folded(r, agg, sym) < 0 ||
+	    wc_report_groups(r, agg, sym) < 0)
 		goto fail;
+	if (agg->timeline)
+		r->timeline = wc_timeline_build(agg, sym);
 	return r;
 fail:
 	wc_report_free(r);
@@ -237,6 +246,13 @@ void wc_report_free(struct wc_report *r)
 		free(r->rows[i].stack);
 	free(r->rows);
 	free(r->procs);
+	for (size_t i = 0; i < r->ngroups; i++)
+		free(r->groups[i].sub);
+	free(r->groups);
+	for (size_t i = 0; i < r->ngroup_labels; i++)
+		free(r->group_labels[i]);
+	free(r->group_labels);
+	wc_timeline_destroy(r->timeline);
 	for (size_t i = 0; i < r->nfolded; i++)
 		free(r->folded[i].stack);
 	free(r->folded);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "progress.h"
@@ -99,12 +100,27 @@ void wc_plugins_put(struct wc_plugins *p)
 	p->ctf = p->utils = NULL;
 }
 
+/* The trace is named after its directory (the real one, for a parallel
+ * reader's directory of symlinks): the host of a trace without a hostname
+ * comes from its place in a relay's output tree (decode.c). */
 static bt_value *fs_params(const char *dir)
 {
 	bt_value *params = bt_value_map_create();
 	bt_value *inputs = NULL;
+	char meta[4096], real[4096];
+	snprintf(meta, sizeof(meta), "%s/metadata", dir);
+	ssize_t n = readlink(meta, real, sizeof(real) - 1);
+	if (n > 0) {
+		real[n] = 0;
+		char *slash = strrchr(real, '/');
+		if (slash)
+			*slash = 0;
+	} else {
+		snprintf(real, sizeof(real), "%s", dir);
+	}
 	if (!params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
-	    bt_value_array_append_string_element(inputs, dir)) {
+	    bt_value_array_append_string_element(inputs, dir) ||
+	    bt_value_map_insert_string_entry(params, "trace-name", real)) {
 		bt_value_put_ref(params);
 		return NULL;
 	}

@@ -221,6 +221,9 @@ int wc_read_all(struct wc_agg *agg, const struct wc_trace_list *traces, int nthr
 	for (int k = 0; k < nthreads; k++) {
 		wc_agg_init(&w[k].agg, &agg->filters, agg->bins.skip);
 		w[k].agg.defer_all = true;
+		w[k].agg.nby = agg->nby;
+		w[k].agg.timeline = agg->timeline;
+		memcpy(w[k].agg.by, agg->by, sizeof(agg->by));
 		w[k].progress = progress && k == 0;
 		if (wc_plugins_load(&w[k].plugins, err, errlen) < 0)
 			goto out;

@@ -13,6 +13,7 @@
 /* A call site as an earlier report (--baseline) described it. */
 struct wc_before {
 	char *op, *function, *file, *binary;
+	char *group;          /* a view's group (--by): its keys, '/'-joined */
 	long line;
 	double count, total_ms, p95_ms, capped, avoided_ms;
 	bool matched;
@@ -24,14 +25,16 @@ struct wc_row {
 	uint64_t count, capped, app_timeouts, errors, unbounded, expired;
 	double total_ms, share, p50_ms, p95_ms, max_ms, requested_ms, avoided_ms;
 	double cap_ms; /* the largest cap that ended a wait here, 0 none */
+	double expired_max_ms; /* the longest wait of a connection whose deadline expired */
 	const struct wc_sym **stack;   /* the call site first, outermost last */
 	uint32_t depth;
 	const struct wc_before *before; /* with --baseline; NULL: new call site */
 };
 
+/* Every column is defined once, in docs/analyzer.md (Columns). */
 struct wc_op_row {
 	int op;
-	uint64_t count;
+	uint64_t count, expired;
 	double total_ms, avg_ms, p95_ms, timeout_rate;
 };
 
@@ -39,8 +42,19 @@ struct wc_proc_row {
 	const char *host;
 	int64_t pid;
 	const char *procname;
-	uint64_t waits;
+	uint64_t waits, expired;
 	double blocked_ms;
+};
+
+/* A group of a view (--by): one level's key, the same columns as a call
+ * site, and with two levels the groups inside it. */
+struct wc_group_row {
+	const char *key;
+	uint64_t count, capped, app_timeouts, errors, expired;
+	double total_ms, share, p50_ms, p95_ms, max_ms, avoided_ms;
+	struct wc_group_row *sub;  /* second level, largest total first */
+	size_t nsub;
+	const struct wc_before *before; /* with --baseline; NULL: new group */
 };
 
 struct wc_folded {
@@ -61,12 +75,19 @@ struct wc_report {
 	struct wc_row *rows;                 /* by total blocked time, largest first */
 	size_t nrows;
 	size_t top;                          /* rows shown by human formats; 0: all */
-	uint64_t count;
+	uint64_t count;                      /* blocking waits */
+	uint64_t expired;                    /* expired deadlines */
 	double total_ms, avoided_ms;
 	double requested_ms; /* what the capped waits with a finite timeout asked for */
 	const struct wc_hist *latency;       /* every wait */
 	struct wc_folded *folded;
 	size_t nfolded;
+	int by[2], nby;                      /* the view; nby 0: call sites */
+	struct wc_timeline *timeline;        /* html: every wait per thread; NULL none */
+	struct wc_group_row *groups;         /* largest total first */
+	size_t ngroups;
+	char **group_labels;                 /* call-site keys, named (owned) */
+	size_t ngroup_labels;
 	struct wc_before *baseline;          /* NULL without --baseline */
 	size_t nbaseline;
 	const char *baseline_path;
@@ -77,6 +98,9 @@ struct wc_report {
 struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer *sym,
 				  size_t top);
 void wc_report_free(struct wc_report *report);
+
+/* The view's groups into r (groups.c); -1 when out of memory. */
+int wc_report_groups(struct wc_report *r, const struct wc_agg *agg, struct wc_symbolizer *sym);
 
 /* The shown rows: min(top, nrows). */
 size_t wc_report_shown(const struct wc_report *report);

@@ -34,6 +34,10 @@ _waitcap()
 		COMPREPLY=($(compgen -W "table json markdown html folded" -- "$cur"))
 		return
 		;;
+	--by)
+		COMPREPLY=($(compgen -W "callsite peer rule process host thread host,peer host,callsite callsite,peer" -- "$cur"))
+		return
+		;;
 	--op)
 		COMPREPLY=($(compgen -W "connect accept recv send poll select epoll" -- "$cur"))
 		return
