@@ -75,6 +75,12 @@ int wc_connect_failed(int fd, struct wc_fd *e);
  * program back its own TCP_USER_TIMEOUT. */
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok);
 
+/* The TCP_SYNCNT whose SYN timeout comes at or after at_least_ms. */
+int wc_backstop_syncnt(int64_t at_least_ms);
+
+/* TCP_SYNCNT of a socket nobody set it on (net.ipv4.tcp_syn_retries). */
+int wc_default_syncnt(void);
+
 /* How much longer than the connect cap the kernel backstop
  * (TCP_USER_TIMEOUT while connecting) is: see set_backstop(). */
 #define WC_BACKSTOP_MARGIN_MS 1000
