@@ -6,6 +6,8 @@
 #define LTTNG_UST_TRACEPOINT_DEFINE
 #include "waitcap_tp.h"
 
+#include <lttng/ust-fork.h>
+
 #define WAITCAP_EXPORT __attribute__((visibility("default")))
 
 static const char *or_empty(const char *s)
@@ -81,6 +83,9 @@ WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
 		.emit_wait = waitcap_tp_emit_wait,
 		.emit_expired = waitcap_tp_emit_expired,
 		.emit_config = waitcap_tp_emit_config,
+		.before_fork = lttng_ust_before_fork,
+		.after_fork_parent = lttng_ust_after_fork_parent,
+		.after_fork_child = lttng_ust_after_fork_child,
 	};
 	return &api;
 }

@@ -11,6 +11,7 @@
 #ifndef WAITCAP_EMIT_H
 #define WAITCAP_EMIT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -77,7 +78,7 @@ const volatile int *waitcap_tp_expired_state(void);
 const volatile int *waitcap_tp_config_state(void);
 
 /* Everything above in one table, for dlsym() users. */
-#define WAITCAP_TP_API_VERSION 1
+#define WAITCAP_TP_API_VERSION 2
 
 struct waitcap_tp_api {
 	uint32_t version;            /* WAITCAP_TP_API_VERSION */
@@ -87,6 +88,13 @@ struct waitcap_tp_api {
 	void (*emit_wait)(const struct waitcap_tp_wait *, const uint64_t *, uint32_t, void *);
 	void (*emit_expired)(const struct waitcap_tp_expired *);
 	void (*emit_config)(const struct waitcap_tp_config *, void *);
+	/* liblttng-ust's own fork hooks (what liblttng-ust-fork calls around
+	 * fork()): before, then one of the two afters with the same set.
+	 * Without them a forked child never registers with the session
+	 * daemon.  Calling before twice deadlocks: one caller per fork. */
+	void (*before_fork)(sigset_t *saved);
+	void (*after_fork_parent)(sigset_t *saved);
+	void (*after_fork_child)(sigset_t *saved);
 };
 
 #define WAITCAP_TP_GET_API "waitcap_tp_get_api"

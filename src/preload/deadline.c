@@ -1,6 +1,9 @@
 /* Deadline arithmetic and expiry. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <netinet/in.h>
@@ -95,12 +98,42 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op)
 	return (int64_t)(best + 1);
 }
 
+/* Whether fd still names the socket the slot describes, asked only when a
+ * deadline fires (an fstat per connection was the price of asking at
+ * connect).  A close the library did not see (fclose of an fdopen()ed
+ * socket, a raw syscall) may have given the number to something else: a
+ * file, a pipe, or a socket that did not come through a wrapper (those
+ * that did reset the slot).  It is ours when it is a socket of the same
+ * family and type and, once connected, has the same peer.  A foreign
+ * socket of the same kind to the same peer cannot be told apart (the
+ * inode could, but it needed that fstat at every connect). */
+static bool still_the_socket(int fd, struct wc_fd *e)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	int domain = 0, type = 0;
+	socklen_t len = sizeof domain;
+	if (real_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+	    domain != LD(e->family))
+		return false;
+	len = sizeof type;
+	if (real_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    (type == SOCK_STREAM) != !!(LD(e->flags) & WC_F_STREAM))
+		return false;
+	if (LD(e->role) == WC_ROLE_CONNECTING || !LD(e->peer_port))
+		return true;
+	struct sockaddr_storage peer;
+	len = sizeof peer;
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0)
+		return errno == ENOTCONN; /* ours, after a reset: still ours to expire */
+	return wc_fd_same_peer(e, (const struct sockaddr *)&peer, len);
+}
+
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 {
 	int saved = errno;
-	struct stat st;
-	uint64_t ino = LD(e->ino);
-	if (ino && (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != ino)) {
+	if (!still_the_socket(fd, e)) {
 		/* Closed behind our back (fclose, a raw syscall) and reused. */
 		wc_fd_reset(fd);
 		errno = saved;
@@ -147,17 +180,46 @@ int wc_connect_failed(int fd, struct wc_fd *e)
 
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 {
-	/* Either way the program's own TCP_USER_TIMEOUT comes back. */
+	/* The backstop (TCP_SYNCNT) stays: it means nothing once connected. */
+	(void)fd;
 	if (LD(e->role) != WC_ROLE_CONNECTING)
 		return;
 	int saved = errno;
 	wc_stats_connected(e, ok);
 	ST(e->role, WC_ROLE_OUTBOUND);
 	wc_deadline_disarm(e, WC_OP_CONNECT);
-	if (LD(e->flags) & WC_F_BACKSTOP) {
-		wc_fd_set_flag(e, WC_F_BACKSTOP, false);
-		int own = LD(e->own_user_timeout_ms);
-		real_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &own, sizeof(own));
-	}
 	errno = saved;
+}
+
+int wc_backstop_syncnt(int64_t at_least_ms)
+{
+	/* The kernel gives up after SYNCNT retransmissions, the first one
+	 * after 1 s (TCP_TIMEOUT_INIT), each timeout twice the last: at
+	 * (2^(SYNCNT+1) - 1) s. */
+	int syncnt = 1;
+	while (syncnt < 127 && ((INT64_C(2) << syncnt) - 1) * 1000 < at_least_ms)
+		syncnt++;
+	return syncnt;
+}
+
+int wc_default_syncnt(void)
+{
+	/* The network namespace's net.ipv4.tcp_syn_retries, read when first
+	 * needed (a program asking for TCP_SYNCNT of a backstopped socket). */
+	static int value;
+	int v = LD(value);
+	if (v)
+		return v;
+	v = 6; /* the kernel's own default */
+	int fd = open("/proc/sys/net/ipv4/tcp_syn_retries", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char text[16] = "";
+		ssize_t n = read(fd, text, sizeof text - 1);
+		real_close(fd);
+		int parsed = n > 0 ? atoi(text) : 0;
+		if (parsed > 0 && parsed <= 127)
+			v = parsed;
+	}
+	ST(value, v);
+	return v;
 }

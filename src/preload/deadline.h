@@ -71,12 +71,18 @@ static inline bool wc_take_pending(struct wc_fd *e)
  * errno to report. */
 int wc_connect_failed(int fd, struct wc_fd *e);
 
-/* connect() finished (ok or not): disarm the connect deadline, give the
- * program back its own TCP_USER_TIMEOUT. */
+/* connect() finished (ok or not): disarm the connect deadline (the
+ * backstop, TCP_SYNCNT, stays: it means nothing once connected). */
 void wc_connect_settled(int fd, struct wc_fd *e, bool ok);
 
-/* How much longer than the connect cap the kernel backstop
- * (TCP_USER_TIMEOUT while connecting) is: see set_backstop(). */
+/* The TCP_SYNCNT whose SYN timeout comes at or after at_least_ms. */
+int wc_backstop_syncnt(int64_t at_least_ms);
+
+/* TCP_SYNCNT of a socket nobody set it on (net.ipv4.tcp_syn_retries). */
+int wc_default_syncnt(void);
+
+/* How much longer than the connect cap the kernel backstop (TCP_SYNCNT's
+ * SYN timeout) is at least: see set_backstop(). */
 #define WC_BACKSTOP_MARGIN_MS 1000
 
 /* Milliseconds from now to deadline, rounded up (poll's unit). */

@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include "epoll_reg.h"
 #include "real.h"
@@ -167,18 +166,12 @@ static uint32_t node_for_fd(int fd, struct wc_fd *e, bool create)
 	uint32_t ni = wc_ep_node_of_ref(LD(e->epoll_ref));
 	if (ni || !create || LD(e->epoll_ref))
 		return ni;
-	uint64_t ino = LD(e->ino);
-	if (!ino) {
-		struct stat st;
-		if (fstat(fd, &st) != 0)
-			return 0;
-		ino = (uint64_t)st.st_ino;
-	}
+	uint64_t ident = LD(e->ident);
 	ni = POOL_ALLOC(wc_ep_nodes, free_nodes, node_high, WC_EP_MAX_NODES);
 	if (!ni)
 		return 0;
 	struct wc_ep_node *node = &wc_ep_nodes[ni];
-	ST(node->ino, ino);
+	ST(node->ident, ident);
 	ST(node->head, 0);
 	ST(node->fds[0], fd);
 	ST(node->nfds, 1);

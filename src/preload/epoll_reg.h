@@ -48,7 +48,7 @@ struct wc_ep_reg {
 };
 
 struct wc_ep_node {
-	uint64_t ino;       /* socket inode: the description's identity */
+	uint64_t ident;     /* the description's identity (struct wc_fd), 0 unknown */
 	uint32_t head;      /* first registration */
 	int32_t nfds;
 	int32_t fds[WC_EP_NODE_FDS];
@@ -151,8 +151,8 @@ static inline struct wc_fd *wc_ep_node_slot(const struct wc_ep_node *node, uint3
 	struct wc_fd *slot = wc_fd_slot(f);
 	if (!slot || LD(slot->epoll_ref) != ni || LD(slot->kind) != WC_KIND_NET)
 		return NULL;
-	uint64_t ino = LD(slot->ino);
-	if (ino && ino != LD(node->ino))
+	uint64_t ident = LD(slot->ident);
+	if (ident && ident != LD(node->ident))
 		return NULL;
 	*fd = f;
 	return slot;

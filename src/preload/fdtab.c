@@ -115,6 +115,8 @@ void wc_fd_new_socket(int fd, int domain, int type)
 		flags |= WC_F_NONBLOCK;
 	if ((type & 0xf) == SOCK_STREAM)
 		flags |= WC_F_STREAM;
+	static uint64_t last_ident;
+	ST(e->ident, __atomic_add_fetch(&last_ident, 1, __ATOMIC_RELAXED));
 	ST(e->family, (uint8_t)domain);
 	ST(e->role, WC_ROLE_NONE);
 	ST(e->rule, -1);
@@ -167,6 +169,25 @@ void wc_fd_set_peer(struct wc_fd *e, const void *addr, unsigned long len, uint16
 	ST(e->peer_addr[0], raw[0]);
 	ST(e->peer_addr[1], raw[1]);
 	ST(e->peer_port, port);
+}
+
+bool wc_fd_same_peer(const struct wc_fd *e, const struct sockaddr *addr, unsigned long len)
+{
+	uint64_t raw[2] = {0, 0};
+	uint16_t port;
+	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)addr;
+		memcpy(raw, &in->sin_addr, 4);
+		port = ntohs(in->sin_port);
+	} else if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+		memcpy(raw, &in6->sin6_addr, 16);
+		port = ntohs(in6->sin6_port);
+	} else {
+		return false;
+	}
+	return port == LD(e->peer_port) && raw[0] == LD(e->peer_addr[0]) &&
+	       raw[1] == LD(e->peer_addr[1]);
 }
 
 const char *wc_fd_rule_name(const struct wc_fd *e)

@@ -36,7 +36,9 @@ enum {
 	WC_F_NONBLOCK = 1 << 0, /* O_NONBLOCK, as last set through us */
 	WC_F_CAPPED = 1 << 1,   /* caps apply (outbound TCP, not legacy) */
 	WC_F_PENDING = 1 << 2,  /* a deadline fired: next op gets ETIMEDOUT */
-	WC_F_BACKSTOP = 1 << 3, /* our TCP_USER_TIMEOUT is set while connecting */
+	/* our TCP_SYNCNT is set (from the capped connect on): getsockopt
+	 * answers the program's own value */
+	WC_F_BACKSTOP = 1 << 3,
 	WC_F_LOWAT = 1 << 4,    /* the program set SO_RCVLOWAT */
 	WC_F_STREAM = 1 << 5,   /* SOCK_STREAM */
 	/* A connect the library timed out, not yet reported by connect():
@@ -56,13 +58,18 @@ struct wc_fd {
 	uint16_t peer_port;    /* host order */
 	uint64_t peer_addr[2]; /* network byte order; words, copied atomically */
 	int32_t cap_ms[WC_OP_COUNT];
-	int32_t own_user_timeout_ms;
+	int32_t own_syncnt;    /* the program's TCP_SYNCNT, 0: the kernel default */
 	int64_t own_rcvtimeo_ns; /* the program's SO_RCVTIMEO, 0 none */
 	int64_t own_sndtimeo_ns;
 	int64_t deadline[WC_OP_COUNT]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
 	int64_t armed_at[WC_OP_COUNT];
 	void *armed_ip[WC_OP_COUNT];
-	uint64_t ino;          /* socket inode, to spot a reused fd number */
+	/* The socket description's identity: a number given when a wrapped
+	 * call created the socket, copied by dup (0: unknown).  Tells an
+	 * epoll registration's fd apart from a later socket on the same
+	 * number without a system call (the inode cost an fstat per
+	 * connection). */
+	uint64_t ident;
 	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
 	/* Upload progress while the response deadline is armed, one word so
 	 * that disarming clears it with one store: the low half counts sends,
@@ -140,6 +147,9 @@ void wc_fd_reset(int fd);                  /* closed: back to unknown */
 void wc_fd_copy(int from, int to);         /* dup: same socket, same state */
 void wc_fd_new_socket(int fd, int domain, int type);
 void wc_fd_set_nonblock(int fd, bool on);
+
+/* Whether addr (from getpeername) is the remembered peer. */
+bool wc_fd_same_peer(const struct wc_fd *e, const struct sockaddr *addr, unsigned long len);
 
 /* Remember the peer's address and port (host order). */
 void wc_fd_set_peer(struct wc_fd *e, const void *addr, unsigned long len, uint16_t port);

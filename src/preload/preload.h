@@ -38,6 +38,9 @@ static inline bool wc_active(void)
  * handler.  A vfork() child (Python's subprocess) runs no atfork handler
  * and shares its parent's memory: getpid() != wc_pid tells it apart. */
 extern int wc_pid;
+/* Set once the process called vfork() (wrap_vfork.c): until then no
+ * close can be a vfork child's. */
+extern int wc_vforked;
 
 /* The active policy, resolved once at start. */
 extern struct wc_policy wc_policy;

@@ -17,6 +17,7 @@
 	X(int, socket, (int, int, int)) \
 	X(int, socketpair, (int, int, int, int *)) \
 	X(int, close, (int)) \
+	X(pid_t, vfork, (void)) \
 	X(int, close_range, (unsigned int, unsigned int, int)) \
 	X(void, closefrom, (int)) \
 	X(int, dup, (int)) \

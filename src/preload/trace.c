@@ -227,10 +227,27 @@ static void *open_provider(void)
 	return dlopen(WC_TP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
 }
 
+/* liblttng-ust keeps pointers to the values of the variables it reads
+ * (LTTNG_HOME, HOME: where the per-user session daemon listens) and reads
+ * them again in a forked child.  Programs that set their process title
+ * (nginx, postgres) overwrite the start-up environment strings in place,
+ * so the child's tracer looked for a daemon in "/.lttng".  setenv() gives
+ * the values a copy of their own that no title overwrites. */
+static void stable_tracer_environment(void)
+{
+	static const char *const names[] = {"LTTNG_HOME", "HOME"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const char *value = getenv(names[i]);
+		if (value)
+			setenv(names[i], value, 1);
+	}
+}
+
 static int load_provider(void)
 {
 	pid_t before[256], after[256];
 	int nbefore = list_threads(before, 256);
+	stable_tracer_environment();
 
 	void *handle = open_provider();
 	if (!handle)
@@ -249,15 +266,64 @@ static int load_provider(void)
 	return 0;
 }
 
-/* After fork() the child's tracer threads are new ones (liblttng-ust-fork
- * restarts them); we know them only by the name liblttng-ust gives its
- * threads, "PROCNAME-ust". */
+/* After fork() the child's tracer threads are new ones (the fork hooks
+ * below restart them); we know them only by the name liblttng-ust gives
+ * its threads, "PROCNAME-ust". */
 static bool forked;
 
 static void after_fork_in_child(void)
 {
 	tracer_thread_count = 0;
 	forked = true;
+}
+
+/* ---- fork: the tracer's own hooks ------------------------------------
+ *
+ * A child of fork() inherits liblttng-ust but not its listener threads:
+ * without liblttng-ust's before/after-fork hooks it never registers with
+ * the session daemon, and a service's forked workers (nginx, gunicorn,
+ * postgres) stay invisible to `waitcap record`.  liblttng-ust-fork calls
+ * the hooks from its fork() wrapper; a plain LD_PRELOAD of this library
+ * has no such wrapper, so the hooks run from pthread_atfork handlers,
+ * which glibc's fork() and daemon() run and vfork()/posix_spawn() do not
+ * (a child that only execs needs none).  The hooks take locks that are not
+ * recursive: when liblttng-ust-fork is there too (`waitcap run --trace`
+ * preloads it) it alone calls them.  The signal mask saved by "before" is
+ * per thread: two threads may fork at once. */
+static __thread sigset_t fork_sigset __attribute__((tls_model("initial-exec")));
+
+static void tracer_before_fork(void)
+{
+	tp->before_fork(&fork_sigset);
+}
+
+static void tracer_after_fork_parent(void)
+{
+	tp->after_fork_parent(&fork_sigset);
+}
+
+static void tracer_after_fork_child(void)
+{
+	tp->after_fork_child(&fork_sigset);
+	after_fork_in_child();
+}
+
+/* True when fork() resolves to liblttng-ust-fork's wrapper. */
+static bool ust_fork_wrapper_loaded(void)
+{
+	Dl_info where;
+	void *fork_symbol = dlsym(RTLD_DEFAULT, "fork");
+	return fork_symbol && dladdr(fork_symbol, &where) && where.dli_fname &&
+	       strstr(where.dli_fname, "liblttng-ust-fork");
+}
+
+static void handle_fork(void)
+{
+	if (ust_fork_wrapper_loaded())
+		pthread_atfork(NULL, NULL, after_fork_in_child);
+	else
+		pthread_atfork(tracer_before_fork, tracer_after_fork_parent,
+			       tracer_after_fork_child);
 }
 
 static bool on_tracer_thread(void)
@@ -292,7 +358,7 @@ int wc_trace_init(const struct wc_policy *policy)
 	if (callsite_init() != 0) {
 		warn("cannot walk the stack here (libunwind); waits are traced without frames");
 	}
-	pthread_atfork(NULL, NULL, after_fork_in_child);
+	handle_fork();
 	wait_state = tp->wait_state;
 	expired_state = tp->expired_state;
 	config_state = tp->config_state;

@@ -36,25 +36,39 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
 			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
 	wc_fd_set_flag(e, WC_F_CAPPED, capped);
-	if (capped) {
-		struct stat st;
-		if (fstat(fd, &st) == 0)
-			ST(e->ino, (uint64_t)st.st_ino);
-	}
 }
 
-/* The kernel backstop while connecting: TCP_USER_TIMEOUT = connect cap
- * plus a margin, for the paths the library cannot see (raw syscalls,
- * io_uring).  The margin lets the library's own deadline fire first where
- * it can see the wait: the kernel checks TCP_USER_TIMEOUT only when a SYN
- * is due for retransmission, so at an equal value the two race. */
+/* The kernel backstop while connecting, for the paths the library cannot
+ * see (raw syscalls, io_uring): TCP_SYNCNT, the number of SYN
+ * retransmissions, so that the kernel gives up on the first SYN timeout at
+ * or after connect cap + margin (3 s, 7 s, 15 s ...: wc_backstop_syncnt).
+ * One system call per capped connect and none after: TCP_SYNCNT means
+ * nothing to an established connection, where TCP_USER_TIMEOUT (the
+ * backstop before) bounded unacknowledged data and had to be put back,
+ * a second call per connection.  The margin lets the library's own
+ * deadline fire first where it can see the wait. */
 static void set_backstop(int fd, struct wc_fd *e)
 {
-	int cap = LD(e->cap_ms[WC_OP_CONNECT]) + WC_BACKSTOP_MARGIN_MS;
-	int own = LD(e->own_user_timeout_ms);
-	int eff = own > 0 && own < cap ? own : cap;
-	if (real_setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &eff, sizeof(eff)) == 0)
+	int syncnt = wc_backstop_syncnt(LD(e->cap_ms[WC_OP_CONNECT]) + WC_BACKSTOP_MARGIN_MS);
+	int own = LD(e->own_syncnt);
+	if (own > 0 && own < syncnt)
+		syncnt = own;
+	if (real_setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt)) == 0)
 		wc_fd_set_flag(e, WC_F_BACKSTOP, true);
+}
+
+/* An uncapped attempt on a socket an earlier capped one backstopped (a
+ * reconnect elsewhere): the program's own SYN retries again. */
+static void drop_backstop(int fd, struct wc_fd *e)
+{
+	if (!(LD(e->flags) & WC_F_BACKSTOP))
+		return;
+	int own = LD(e->own_syncnt);
+	int syncnt = own > 0 ? own : wc_default_syncnt();
+	int saved = errno;
+	if (real_setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt)) == 0)
+		wc_fd_set_flag(e, WC_F_BACKSTOP, false);
+	errno = saved;
 }
 
 /* What a finished connect() call means for the slot, and its event.
@@ -214,8 +228,10 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP;
 	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
 		      nonblock ? 0 : own ? own / WC_MS : -1, nonblock ? -1 : 0);
-	if (!capped)
+	if (!capped) {
+		drop_backstop(fd, e);
 		return plain_connect(fd, e, addr, len, saved, &w);
+	}
 
 	set_backstop(fd, e);
 	int64_t now = wc_now_ns();

@@ -48,11 +48,12 @@ static bool slot_has_state(int fd)
 
 /* A vfork() child shares its parent's memory, fd table included, until it
  * execs: its closes and dups (Python's subprocess closes every fd) are its
- * own, and must not erase the parent's sockets.  Only fds that hold state
- * pay the getpid(). */
+ * own, and must not erase the parent's sockets.  Only fds that hold state,
+ * in a process that ever vforked (wrap_vfork.c), pay the getpid(). */
 static bool in_vfork_child(int a, int b)
 {
-	return (slot_has_state(a) || (b >= 0 && slot_has_state(b))) && getpid() != wc_pid;
+	return LD(wc_vforked) && (slot_has_state(a) || (b >= 0 && slot_has_state(b))) &&
+	       getpid() != wc_pid;
 }
 
 /* The slot is cleared before the real close: once the fd number is free,
@@ -69,7 +70,7 @@ WC_EXPORT int close(int fd)
 
 static void reset_range(unsigned int first, unsigned int last)
 {
-	if (!wc_active() || getpid() != wc_pid)
+	if (!wc_active() || (LD(wc_vforked) && getpid() != wc_pid))
 		return;
 	if (last >= wc_fdtab_size)
 		last = wc_fdtab_size - 1;
@@ -209,19 +210,19 @@ WC_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 	struct wc_fd *e = wc_fd_net(fd);
 	if (!e)
 		return real_setsockopt(fd, level, name, val, len);
-	if (level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && val && len >= sizeof(int)
-	    && (LD(e->flags) & WC_F_BACKSTOP)) {
+	if (level == IPPROTO_TCP && name == TCP_SYNCNT && val && len >= sizeof(int)
+	    && (LD(e->flags) & WC_F_BACKSTOP) && LD(e->role) == WC_ROLE_CONNECTING) {
 		/* Connecting under our backstop: remember the program's value,
-		 * keep the shorter one in the kernel until connected. */
+		 * keep the smaller one in the kernel. */
 		int own = *(const int *)val;
-		if (own < 0) {
-			errno = EINVAL;
-			return -1;
-		}
-		ST(e->own_user_timeout_ms, own);
-		int cap = LD(e->cap_ms[WC_OP_CONNECT]) + WC_BACKSTOP_MARGIN_MS;
-		int eff = own > 0 && own < cap ? own : cap;
-		return real_setsockopt(fd, level, name, &eff, sizeof(eff));
+		if (own < 1 || own > 127) /* the kernel's EINVAL */
+			return real_setsockopt(fd, level, name, val, len);
+		int ours = wc_backstop_syncnt(LD(e->cap_ms[WC_OP_CONNECT]) + WC_BACKSTOP_MARGIN_MS);
+		int eff = own < ours ? own : ours;
+		int r = real_setsockopt(fd, level, name, &eff, sizeof(eff));
+		if (r == 0)
+			ST(e->own_syncnt, own);
+		return r;
 	}
 	int r = real_setsockopt(fd, level, name, val, len);
 	if (r != 0)
@@ -233,8 +234,8 @@ WC_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 			ST(e->own_sndtimeo_ns, timeval_ns(val, len));
 		else if (name == SO_RCVLOWAT && len >= sizeof(int))
 			wc_fd_set_flag(e, WC_F_LOWAT, *(const int *)val > 1);
-	} else if (level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && len >= sizeof(int)) {
-		ST(e->own_user_timeout_ms, *(const int *)val);
+	} else if (level == IPPROTO_TCP && name == TCP_SYNCNT && len >= sizeof(int)) {
+		ST(e->own_syncnt, *(const int *)val);
 	}
 	return r;
 }
@@ -261,11 +262,15 @@ WC_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 			wc_connect_settled(fd, e, false);
 		return r;
 	}
-	if (level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && val && len && *len >= sizeof(int)
+	if (level == IPPROTO_TCP && name == TCP_SYNCNT && val && len && *len >= sizeof(int)
 	    && (LD(e->flags) & WC_F_BACKSTOP)) {
-		*(int *)val = LD(e->own_user_timeout_ms);
-		*len = sizeof(int);
-		return 0;
+		/* The kernel's answer for the program's own setting. */
+		int r = real_getsockopt(fd, level, name, val, len);
+		if (r == 0) {
+			int own = LD(e->own_syncnt);
+			*(int *)val = own > 0 ? own : wc_default_syncnt();
+		}
+		return r;
 	}
 	return real_getsockopt(fd, level, name, val, len);
 }
