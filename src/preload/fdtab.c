@@ -17,6 +17,7 @@ unsigned int wc_fdtab_size;
 #define WC_FDTAB_MAX (1u << 20) /* fds above this pass through */
 
 _Static_assert(sizeof(struct wc_fd) % sizeof(uint64_t) == 0, "slots copy word by word");
+_Static_assert(sizeof(struct wc_fd) == 160, "fd * 160 is lea+shl on every wrapped call: re-pad a new field (fdtab.h)");
 #define WC_FD_WORDS (sizeof(struct wc_fd) / sizeof(uint64_t))
 
 int wc_fdtab_init(void)
