@@ -379,7 +379,7 @@ static bool candidate(int fd, struct wc_fd *e)
 {
 	if (wc_policy.legacy || !(LD(e->flags) & WC_F_STREAM))
 		return false;
-	if (wc_fd_capped(e))
+	if (LD(e->flags) & WC_F_CAPPED) /* capped by the profile, lifted or not */
 		return true;
 	if (LD(e->role) != WC_ROLE_NONE)
 		return false;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "control.h"
 #include "policy.h"
 #include "preload.h"
 
@@ -70,9 +71,12 @@ struct wc_fd {
 	 * expiry either pushes the deadline forward instead of firing it
 	 * (wc_deadline_progressed). */
 	uint64_t tx_progress;
-	/* Pads the slot to 160 bytes: fd * 160 is two instructions (lea,
+	/* The socket's row in the stats destination table plus one (0:
+	 * none), set at connect when the profile has automatic rollback: the
+	 * row counts its responses and says whether its caps are lifted.
+	 * Also pads the slot to 160 bytes: fd * 160 is two instructions (lea,
 	 * shl), as 144 was; 152 takes three, on every wrapped call. */
-	uint64_t pad;
+	uint64_t dest;
 };
 
 extern struct wc_fd *wc_fdtab;
@@ -119,9 +123,14 @@ static inline struct wc_fd *wc_fd_slot(int fd)
 	return &wc_fdtab[fd];
 }
 
+/* Caps apply to e now: the profile capped it at connect, and no rollback
+ * lifts them (control.h).  Every capping path asks this first, so a
+ * rollback stops arming, scanning and firing deadlines at once. */
 static inline bool wc_fd_capped(const struct wc_fd *e)
 {
-	return LD(e->flags) & WC_F_CAPPED;
+	if (!(LD(e->flags) & WC_F_CAPPED))
+		return false;
+	return WC_LIKELY(wc_control_quiet()) || !wc_control_lifts(e);
 }
 
 static inline void wc_fd_set_flag(struct wc_fd *e, uint8_t flag, bool on)

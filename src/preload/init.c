@@ -42,6 +42,7 @@ __attribute__((constructor)) static void wc_init(void)
 		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", wc_policy.error);
 	wc_trace_init(&wc_policy);
 	wc_stats_init(&wc_policy, secure);
+	wc_control_init(secure);
 	__atomic_store_n(&wc_ready, true, __ATOMIC_RELEASE);
 	wc_guard--;
 }

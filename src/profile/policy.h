@@ -46,6 +46,18 @@ enum wc_reason {
 
 #define WC_MAX_RULES 64
 
+/* Automatic rollback (the profile's "rollback" object): when a
+ * destination's capped timeouts exceed rate_ppm (parts per million) of its
+ * waits over window_ns, with at least min_waits waits, its caps lift for
+ * cooldown_ns.  on=false: no automatic rollback. */
+struct wc_rollback {
+	bool on;
+	uint32_t rate_ppm;
+	int64_t window_ns;
+	uint32_t min_waits;
+	int64_t cooldown_ns;
+};
+
 struct wc_policy {
 	char file[4096];        /* path of the profile file, or "(embedded)" */
 	char profile[64];       /* active profile name */
@@ -57,6 +69,7 @@ struct wc_policy {
 	struct wc_caps caps;    /* the profile's op caps (after WAITCAP_CAPS) */
 	int nrules;
 	struct wc_rule rules[WC_MAX_RULES];
+	struct wc_rollback rollback; /* the active profile's, else the file's */
 	char error[512];        /* non-empty: the file failed; no caps, tracing on */
 };
 

@@ -1,0 +1,251 @@
+/* Live control: rollback and restore (waitcap rollback/restore), and the
+ * profile's automatic rollback per destination. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "fdtab.h"
+#include "real.h"
+#include "stats.h"
+#include "trace.h"
+
+static const uint32_t zero_word;
+const uint32_t *wc_ctl_proc = &zero_word;
+const uint32_t *wc_ctl_host = &zero_word;
+uint32_t wc_ctl_local;
+
+static const struct wc_control *host_ctl;
+
+void wc_control_bind(struct wc_stats_file *s)
+{
+	wc_ctl_proc = s ? &s->ctl.control : &zero_word;
+}
+
+/* The host file as profile files are judged: a file anyone could write
+ * would let anyone lift every process's caps. */
+void wc_control_init(bool secure)
+{
+	const char *path = secure ? NULL : getenv("WAITCAP_CONTROL");
+	if (!path || !path[0])
+		path = WC_HOST_CONTROL_PATH;
+	if (path[0] != '/') {
+		dprintf(2, "waitcap: WAITCAP_CONTROL=%s is not an absolute path; host control "
+			   "ignored\n", path);
+		return;
+	}
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			dprintf(2, "waitcap: %s: %s; host control ignored\n", path, strerror(errno));
+		return;
+	}
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		why = "owned by another user";
+	else if (st.st_mode & 022)
+		why = "group- or world-writable";
+	else if (st.st_size < (off_t)sizeof(struct wc_control))
+		why = "too short";
+	if (why) {
+		dprintf(2, "waitcap: %s: %s; host control ignored\n", path, why);
+		real_close(fd);
+		return;
+	}
+	void *map = mmap(NULL, sizeof(struct wc_control), PROT_READ, MAP_SHARED, fd, 0);
+	real_close(fd);
+	if (map == MAP_FAILED)
+		return;
+	host_ctl = map;
+	wc_ctl_host = &host_ctl->control;
+}
+
+/* A connect under way also gives the program back its TCP_USER_TIMEOUT:
+ * the kernel backstop (cap + 1 s) would cut it otherwise. */
+static void drop_deadlines(const struct wc_fd *c)
+{
+	struct wc_fd *e = (struct wc_fd *)c;
+	for (int i = 0; i < WC_OP_COUNT; i++)
+		ST(e->deadline[i], 0);
+	ST(e->tx_progress, 0);
+	if (LD(e->flags) & WC_F_BACKSTOP) {
+		wc_fd_set_flag(e, WC_F_BACKSTOP, false);
+		int saved = errno, own = LD(e->own_user_timeout_ms);
+		real_setsockopt((int)(e - wc_fdtab), IPPROTO_TCP, TCP_USER_TIMEOUT, &own, sizeof(own));
+		errno = saved;
+	}
+}
+
+/* The reason as written by the command: copied byte by byte (relaxed),
+ * it may be torn by a concurrent change, never unterminated. */
+static void read_reason(const struct wc_control *c, char *buf, size_t len)
+{
+	size_t i = 0;
+	for (; i + 1 < len && i < sizeof(c->reason); i++) {
+		char ch = LD(c->reason[i]);
+		if (!ch)
+			break;
+		buf[i] = ch;
+	}
+	buf[i] = '\0';
+}
+
+static void announce(const char *what)
+{
+	wc_guard++;
+	int saved = errno;
+	dprintf(2, "waitcap: %s\n", what);
+	wc_trace_control(what);
+	errno = saved;
+	wc_guard--;
+}
+
+/* A rollback (or its end) seen for the first time: one thread announces
+ * it, the others go on. */
+static void note_process_state(bool lifted)
+{
+	uint32_t local = LD(wc_ctl_local);
+	if (lifted == !!(local & WC_CTL_NOTED))
+		return;
+	uint32_t want = lifted ? local | WC_CTL_NOTED : local & ~WC_CTL_NOTED;
+	if (!__atomic_compare_exchange_n(&wc_ctl_local, &local, want, false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return;
+	struct wc_stats_file *s = wc_stats;
+	char msg[160];
+	if (lifted) {
+		char reason[64];
+		bool mine = LD(*wc_ctl_proc) != 0;
+		read_reason(mine ? (const struct wc_control *)wc_ctl_proc : host_ctl, reason,
+			    sizeof(reason));
+		snprintf(msg, sizeof(msg), "rolled back (waitcap rollback%s%s%s): caps lifted",
+			 mine ? "" : " --all", reason[0] ? ": " : "", reason);
+		if (s)
+			ST(s->mode, WC_MODE_ROLLED_BACK);
+	} else {
+		snprintf(msg, sizeof(msg), "restored (waitcap restore): caps apply again");
+		if (s)
+			ST(s->mode, wc_policy.legacy ? WC_MODE_LEGACY : WC_MODE_CAPPING);
+	}
+	announce(msg);
+}
+
+static struct wc_stats_dest *dest_row(unsigned idx)
+{
+	struct wc_stats_file *s = wc_stats;
+	if (!s || idx > WC_STATS_DESTS)
+		return NULL;
+	return idx < WC_STATS_DESTS ? &s->dest[idx] : &s->other;
+}
+
+static void dest_name(const struct wc_fd *e, char *buf, size_t len)
+{
+	wc_fd_peer_string(e, buf, len);
+	if (!buf[0])
+		snprintf(buf, len, "other destinations");
+}
+
+/* Automatic rollback of e's destination: lifted until its cooldown ends;
+ * the first look after that puts the caps back. */
+static bool dest_lifted(const struct wc_fd *e)
+{
+	uint64_t ref = LD(e->dest);
+	struct wc_stats_dest *d = ref ? dest_row((unsigned)(ref - 1)) : NULL;
+	if (!d)
+		return false;
+	int64_t until = LD(d->lifted_until_ns);
+	if (!until)
+		return false;
+	if (wc_now_ns() < until)
+		return true;
+	if (!__atomic_compare_exchange_n(&d->lifted_until_ns, &until, 0, false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return false;
+	__atomic_fetch_sub(&wc_ctl_local, WC_CTL_ONE_DEST, __ATOMIC_RELAXED);
+	char peer[64], msg[160];
+	dest_name(e, peer, sizeof(peer));
+	snprintf(msg, sizeof(msg), "automatic rollback of %s ended (cooldown over): caps apply again",
+		 peer);
+	announce(msg);
+	return false;
+}
+
+bool wc_control_lifts(const struct wc_fd *e)
+{
+	bool all = LD(*wc_ctl_proc) || LD(*wc_ctl_host);
+	note_process_state(all);
+	bool lifted = all || (LD(wc_ctl_local) >= WC_CTL_ONE_DEST && dest_lifted(e));
+	if (lifted)
+		drop_deadlines(e);
+	return lifted;
+}
+
+/* Counters of a destination at the start of its current window.  Process
+ * memory, not the shared file: readers need not know about windows. */
+static struct window {
+	int64_t start;
+	uint64_t connects, connect_timeouts, responses, response_timeouts;
+} windows[WC_STATS_DESTS + 1];
+
+static bool over(uint64_t timeouts, uint64_t waits, const struct wc_rollback *rb)
+{
+	return waits >= rb->min_waits && waits > 0
+	       && timeouts * 1000000u > (uint64_t)rb->rate_ppm * waits;
+}
+
+void wc_rollback_evaluate(struct wc_stats_dest *d, unsigned idx, int64_t now)
+{
+	const struct wc_rollback *rb = &wc_policy.rollback;
+	if (!rb->on || idx > WC_STATS_DESTS || LD(d->lifted_until_ns))
+		return;
+	struct window *w = &windows[idx];
+	int64_t start = LD(w->start);
+	if (start && now - start > rb->window_ns) {
+		/* A new window: counted from here on. */
+		ST(w->start, now);
+		ST(w->connects, LD(d->connects));
+		ST(w->connect_timeouts, LD(d->connect_timeouts));
+		ST(w->responses, LD(d->responses));
+		ST(w->response_timeouts, LD(d->response_timeouts));
+		return;
+	}
+	if (!start)
+		ST(w->start, now); /* the first window counts from zero */
+	uint64_t ct = LD(d->connect_timeouts) - LD(w->connect_timeouts);
+	uint64_t cw = LD(d->connects) - LD(w->connects);
+	uint64_t rt = LD(d->response_timeouts) - LD(w->response_timeouts);
+	uint64_t rw = LD(d->responses) - LD(w->responses) + rt;
+	bool conn = over(ct, cw, rb);
+	if (!conn && !over(rt, rw, rb))
+		return;
+	int64_t zero = 0;
+	if (!__atomic_compare_exchange_n(&d->lifted_until_ns, &zero, now + rb->cooldown_ns, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	__atomic_fetch_add(&wc_ctl_local, WC_CTL_ONE_DEST, __ATOMIC_RELAXED);
+	ST(w->start, 0); /* after the cooldown, a fresh window */
+	ST(w->connects, LD(d->connects));
+	ST(w->connect_timeouts, LD(d->connect_timeouts));
+	ST(w->responses, LD(d->responses));
+	ST(w->response_timeouts, LD(d->response_timeouts));
+	char peer[64], msg[256];
+	wc_stats_dest_name(d, peer, sizeof(peer));
+	snprintf(msg, sizeof(msg),
+		 "automatic rollback of %s: %s timeouts %llu of %llu in %llds > %u.%u%%; caps "
+		 "lifted for %llds",
+		 peer, conn ? "connect" : "response",
+		 (unsigned long long)(conn ? ct : rt), (unsigned long long)(conn ? cw : rw),
+		 (long long)(rb->window_ns / 1000000000), rb->rate_ppm / 10000,
+		 rb->rate_ppm / 1000 % 10, (long long)(rb->cooldown_ns / 1000000000));
+	announce(msg);
+}
