@@ -184,6 +184,8 @@ bool wc_control_lifts(const struct wc_fd *e)
 {
 	bool all = LD(*wc_ctl_proc) || LD(*wc_ctl_host);
 	note_process_state(all);
+	if (LD(e->flags) & WC_F_PENDING)
+		return false; /* timed out before: it reports its ETIMEDOUT, once */
 	bool lifted = all || (LD(wc_ctl_local) >= WC_CTL_ONE_DEST && dest_lifted(e));
 	if (lifted)
 		drop_deadlines(e);
@@ -203,9 +205,10 @@ static bool over(uint64_t timeouts, uint64_t waits, const struct wc_rollback *rb
 	       && timeouts * 1000000u > (uint64_t)rb->rate_ppm * waits;
 }
 
-void wc_rollback_evaluate(struct wc_stats_dest *d, unsigned idx, int64_t now)
+void wc_rollback_evaluate(const struct wc_fd *e, struct wc_stats_dest *d, unsigned idx,
+			  int64_t now)
 {
-	const struct wc_rollback *rb = &wc_policy.rollback;
+	const struct wc_rollback *rb = wc_policy_rollback_for(&wc_policy, LD(e->rule));
 	if (!rb->on || idx > WC_STATS_DESTS || LD(d->lifted_until_ns))
 		return;
 	struct window *w = &windows[idx];

@@ -46,6 +46,7 @@ void wc_control_bind(struct wc_stats_file *s);
 
 /* Automatic rollback: a deadline of d (row index idx) fired at now;
  * lift its caps if its timeout rate over the window is too high. */
-void wc_rollback_evaluate(struct wc_stats_dest *d, unsigned idx, int64_t now);
+void wc_rollback_evaluate(const struct wc_fd *e, struct wc_stats_dest *d, unsigned idx,
+			  int64_t now);
 
 #endif

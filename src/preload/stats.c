@@ -289,7 +289,7 @@ void wc_stats_expired(const struct wc_fd *e, enum wc_op op)
 		hist_add(&s->response_time, us, 1);
 		WC_STAT_ADD(d->response_timeouts, 1);
 	}
-	wc_rollback_evaluate(d, (unsigned)(d == &s->other ? WC_STATS_DESTS : d - s->dest), now);
+	wc_rollback_evaluate(e, d, (unsigned)(d == &s->other ? WC_STATS_DESTS : d - s->dest), now);
 	errno = saved;
 }
 

@@ -37,7 +37,7 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
 	wc_fd_set_flag(e, WC_F_CAPPED, capped);
 	/* Automatic rollback judges and lifts caps per destination row. */
-	ST(e->dest, capped && wc_policy.rollback.on ? wc_stats_dest_ref(e) : 0);
+	ST(e->dest, capped && wc_policy_rollback_for(&wc_policy, rule)->on ? wc_stats_dest_ref(e) : 0);
 	if (capped) {
 		struct stat st;
 		if (fstat(fd, &st) == 0)
