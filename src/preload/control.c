@@ -135,7 +135,7 @@ static void note_process_state(bool lifted)
 	} else {
 		snprintf(msg, sizeof(msg), "restored (waitcap restore): caps apply again");
 		if (s)
-			ST(s->mode, wc_policy.legacy ? WC_MODE_LEGACY : WC_MODE_CAPPING);
+			ST(s->mode, wc_policy_now()->legacy ? WC_MODE_LEGACY : WC_MODE_CAPPING);
 	}
 	announce(msg);
 }
@@ -208,7 +208,7 @@ static bool over(uint64_t timeouts, uint64_t waits, const struct wc_rollback *rb
 void wc_rollback_evaluate(const struct wc_fd *e, struct wc_stats_dest *d, unsigned idx,
 			  int64_t now)
 {
-	const struct wc_rollback *rb = wc_policy_rollback_for(&wc_policy, LD(e->rule));
+	const struct wc_rollback *rb = wc_policy_rollback_for(wc_policy_now(), LD(e->rule));
 	if (!rb->on || idx > WC_STATS_DESTS || LD(d->lifted_until_ns))
 		return;
 	struct window *w = &windows[idx];

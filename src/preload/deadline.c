@@ -8,6 +8,7 @@
 
 #include "deadline.h"
 #include "real.h"
+#include "reload.h"
 #include "stats.h"
 
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
@@ -15,6 +16,7 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 	int32_t cap = LD(e->cap_ms[op]);
 	if (cap == WC_NO_CAP || LD(e->deadline[op]))
 		return;
+	wc_reload_tick(now);
 	ST(e->armed_at[op], now);
 	ST(e->armed_ip[op], ip);
 	ST(e->deadline[op], now + (int64_t)cap * WC_MS);

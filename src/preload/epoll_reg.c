@@ -377,7 +377,7 @@ static void reg_modify(uint32_t ri, const struct epoll_event *ev)
  * unknown sockets never are. */
 static bool candidate(int fd, struct wc_fd *e)
 {
-	if (wc_policy.legacy || !(LD(e->flags) & WC_F_STREAM))
+	if (wc_policy_now()->legacy || !(LD(e->flags) & WC_F_STREAM))
 		return false;
 	if (LD(e->flags) & WC_F_CAPPED) /* capped by the profile, lifted or not */
 		return true;

@@ -53,7 +53,7 @@ struct wc_fd {
 	uint8_t family;
 	uint8_t role;
 	uint8_t flags;
-	int16_t rule;          /* index into wc_policy.rules, -1 none */
+	int16_t rule;          /* index into the policy's rules, -1 none */
 	uint16_t peer_port;    /* host order */
 	uint64_t peer_addr[2]; /* network byte order; words, copied atomically */
 	int32_t cap_ms[WC_OP_COUNT];

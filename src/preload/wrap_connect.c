@@ -10,6 +10,7 @@
 
 #include "deadline.h"
 #include "real.h"
+#include "reload.h"
 #include "wait.h"
 
 /* Decide the caps of a new outbound connection, once: the profile's,
@@ -18,7 +19,9 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 {
 	struct wc_caps caps;
 	int rule = -1;
-	wc_policy_caps_for(&wc_policy, addr, len, &caps, &rule);
+	wc_reload_tick(wc_now_ns());
+	const struct wc_policy *policy = wc_policy_now();
+	wc_policy_caps_for(policy, addr, len, &caps, &rule);
 	for (int i = 0; i < WC_OP_COUNT; i++) {
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);
@@ -32,12 +35,12 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		const struct sockaddr_in6 *in6 = (const void *)addr;
 		wc_fd_set_peer(e, &in6->sin6_addr, 16, ntohs(in6->sin6_port));
 	}
-	bool capped = (LD(e->flags) & WC_F_STREAM) && !wc_policy.legacy
+	bool capped = (LD(e->flags) & WC_F_STREAM) && !policy->legacy
 		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
 			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
 	wc_fd_set_flag(e, WC_F_CAPPED, capped);
 	/* Automatic rollback judges and lifts caps per destination row. */
-	ST(e->dest, capped && wc_policy_rollback_for(&wc_policy, rule)->on ? wc_stats_dest_ref(e) : 0);
+	ST(e->dest, capped && wc_policy_rollback_for(policy, rule)->on ? wc_stats_dest_ref(e) : 0);
 	if (capped) {
 		struct stat st;
 		if (fstat(fd, &st) == 0)

@@ -79,14 +79,17 @@ void rb_teardown(struct rb *t)
 
 void rb_profile(struct rb *t, const char *json)
 {
-	/* Rewritten in place, as an editor that keeps the inode does; a new
-	 * inode (rename) is noticed the same way (mtime, size). */
-	int fd = open(t->config, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	/* Written beside and renamed over, as editors and configuration
+	 * managers do: a process never sees half a file. */
+	char tmp[160];
+	snprintf(tmp, sizeof(tmp), "%s.new", t->config);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	cr_assert(fd >= 0);
 	size_t len = strlen(json);
 	cr_assert_eq(write(fd, json, len), (ssize_t)len);
 	close(fd);
-	chmod(t->config, 0644);
+	chmod(tmp, 0644);
+	cr_assert_eq(rename(tmp, t->config), 0);
 }
 
 int rb_waitcap(struct rb *t, struct proc_result *r, const char *const args[])
