@@ -125,11 +125,13 @@ static void note_process_state(bool lifted)
 	char msg[160];
 	if (lifted) {
 		char reason[64];
-		bool mine = LD(*wc_ctl_proc) != 0;
-		read_reason(mine ? (const struct wc_control *)wc_ctl_proc : host_ctl, reason,
+		/* --all writes the running processes' words too (value HOST),
+		 * with the same reason: read the process's word first. */
+		uint32_t own = LD(*wc_ctl_proc);
+		read_reason(own ? (const struct wc_control *)wc_ctl_proc : host_ctl, reason,
 			    sizeof(reason));
 		snprintf(msg, sizeof(msg), "rolled back (waitcap rollback%s%s%s): caps lifted",
-			 mine ? "" : " --all", reason[0] ? ": " : "", reason);
+			 own == WC_CONTROL_PROCESS ? "" : " --all", reason[0] ? ": " : "", reason);
 		if (s)
 			ST(s->mode, WC_MODE_ROLLED_BACK);
 	} else {
