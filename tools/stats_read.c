@@ -114,42 +114,16 @@ int wc_host_control_open(int flags, char *err, size_t errlen)
 	return fd;
 }
 
-int wc_host_control_read(struct wc_control *out)
-{
-	char err[256];
-	memset(out, 0, sizeof(*out));
-	int fd = wc_host_control_open(O_RDONLY, err, sizeof(err));
-	if (fd < 0)
-		return -1;
-	ssize_t n = pread(fd, out, sizeof(*out), 0);
-	close(fd);
-	if (n != (ssize_t)sizeof(*out)) {
-		memset(out, 0, sizeof(*out));
-		return -1;
-	}
-	out->reason[sizeof(out->reason) - 1] = '\0';
-	return 0;
-}
-
-/* What the process does now: its own control word, else the host's, say
- * rolled back whether or not a capped call has noticed it yet.  The host
- * reason is shown as the process's. */
+/* What the process does now: its control word (which `rollback --all`
+ * writes too, and a process started under it copies from the host file)
+ * says rolled back whether or not a capped call has noticed it yet. */
 static void effective_mode(struct wc_stats_file *s)
 {
 	s->ctl.reason[sizeof(s->ctl.reason) - 1] = '\0';
-	if (s->ctl.control == WC_CONTROL_PROCESS) {
+	if (s->ctl.control)
 		s->mode = WC_MODE_ROLLED_BACK;
-		return;
-	}
-	struct wc_control host;
-	if (wc_host_control_read(&host) == 0 && host.control) {
-		s->mode = WC_MODE_ROLLED_BACK;
-		s->ctl = host;
-	} else if (s->ctl.control) {
-		s->mode = WC_MODE_ROLLED_BACK;
-	} else if (s->mode == WC_MODE_ROLLED_BACK) {
+	else if (s->mode == WC_MODE_ROLLED_BACK)
 		s->mode = WC_MODE_CAPPING; /* restored, not noticed yet */
-	}
 }
 
 bool wc_dest_lifted(const struct wc_stats_dest *d)

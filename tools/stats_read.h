@@ -39,9 +39,6 @@ const char *wc_host_control_path(void);
  * with a one-line reason in err. */
 int wc_host_control_open(int flags, char *err, size_t errlen);
 
-/* Its contents; 0, or -1 (missing or refused: no host rollback). */
-int wc_host_control_read(struct wc_control *out);
-
 /* Automatic rollback has lifted this destination's caps now. */
 bool wc_dest_lifted(const struct wc_stats_dest *d);
 

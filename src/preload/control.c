@@ -17,20 +17,44 @@
 #include "stats.h"
 #include "trace.h"
 
-static const uint32_t zero_word;
-const uint32_t *wc_ctl_proc = &zero_word;
-const uint32_t *wc_ctl_host = &zero_word;
-uint32_t wc_ctl_local;
+static const struct wc_control quiet_block;
+static struct wc_control *proc_ctl;         /* in the stats file, or NULL */
+static const struct wc_control *host_ctl;   /* the host file, or NULL */
+static uint32_t no_flags;
+static uint32_t *flags = &no_flags;          /* proc_ctl->pad, else not in the word */
+const uint64_t *wc_ctl_word = (const uint64_t *)&quiet_block;
 
-static const struct wc_control *host_ctl;
+_Static_assert(__builtin_offsetof(struct wc_control, pad) == 4,
+	       "control and the library's flags share the first 8 bytes");
+
+static void pick_word(void)
+{
+	const struct wc_control *c = proc_ctl ? proc_ctl : host_ctl ? host_ctl : &quiet_block;
+	__atomic_store_n(&wc_ctl_word, (const uint64_t *)c, __ATOMIC_RELEASE);
+}
 
 void wc_control_bind(struct wc_stats_file *s)
 {
-	wc_ctl_proc = s ? &s->ctl.control : &zero_word;
+	proc_ctl = s ? &s->ctl : NULL;
+	flags = s ? &s->ctl.pad : &no_flags;
+	if (s)
+		ST(s->ctl.pad, 0); /* a forked child notices and counts afresh */
+	pick_word();
+}
+
+static void copy_host_rollback(void)
+{
+	if (!proc_ctl || !host_ctl || !LD(host_ctl->control))
+		return;
+	for (size_t i = 0; i < sizeof(proc_ctl->reason); i++)
+		ST(proc_ctl->reason[i], LD(host_ctl->reason[i]));
+	__atomic_store_n(&proc_ctl->control, (uint32_t)WC_CONTROL_HOST, __ATOMIC_RELEASE);
 }
 
 /* The host file as profile files are judged: a file anyone could write
- * would let anyone lift every process's caps. */
+ * would let anyone lift every process's caps.  Called after the stats
+ * file exists: a `rollback --all` that wrote the host file after this
+ * read found our stats file and wrote our word. */
 void wc_control_init(bool secure)
 {
 	const char *path = secure ? NULL : getenv("WAITCAP_CONTROL");
@@ -67,11 +91,10 @@ void wc_control_init(bool secure)
 	if (map == MAP_FAILED)
 		return;
 	host_ctl = map;
-	wc_ctl_host = &host_ctl->control;
+	copy_host_rollback();
+	pick_word();
 }
 
-/* A connect under way also gives the program back its TCP_USER_TIMEOUT:
- * the kernel backstop (cap + 1 s) would cut it otherwise. */
 static void drop_deadlines(const struct wc_fd *c)
 {
 	struct wc_fd *e = (struct wc_fd *)c;
@@ -112,26 +135,23 @@ static void announce(const char *what)
 
 /* A rollback (or its end) seen for the first time: one thread announces
  * it, the others go on. */
-static void note_process_state(bool lifted)
+static void note_process_state(const struct wc_control *c, bool lifted)
 {
-	uint32_t local = LD(wc_ctl_local);
+	uint32_t local = LD(*flags);
 	if (lifted == !!(local & WC_CTL_NOTED))
 		return;
 	uint32_t want = lifted ? local | WC_CTL_NOTED : local & ~WC_CTL_NOTED;
-	if (!__atomic_compare_exchange_n(&wc_ctl_local, &local, want, false, __ATOMIC_RELAXED,
+	if (!__atomic_compare_exchange_n(flags, &local, want, false, __ATOMIC_RELAXED,
 					 __ATOMIC_RELAXED))
 		return;
 	struct wc_stats_file *s = wc_stats;
 	char msg[160];
 	if (lifted) {
 		char reason[64];
-		/* --all writes the running processes' words too (value HOST),
-		 * with the same reason: read the process's word first. */
-		uint32_t own = LD(*wc_ctl_proc);
-		read_reason(own ? (const struct wc_control *)wc_ctl_proc : host_ctl, reason,
-			    sizeof(reason));
+		read_reason(c, reason, sizeof(reason));
 		snprintf(msg, sizeof(msg), "rolled back (waitcap rollback%s%s%s): caps lifted",
-			 own == WC_CONTROL_PROCESS ? "" : " --all", reason[0] ? ": " : "", reason);
+			 LD(c->control) == WC_CONTROL_PROCESS ? "" : " --all", reason[0] ? ": " : "",
+			 reason);
 		if (s)
 			ST(s->mode, WC_MODE_ROLLED_BACK);
 	} else {
@@ -173,7 +193,7 @@ static bool dest_lifted(const struct wc_fd *e)
 	if (!__atomic_compare_exchange_n(&d->lifted_until_ns, &until, 0, false, __ATOMIC_RELAXED,
 					 __ATOMIC_RELAXED))
 		return false;
-	__atomic_fetch_sub(&wc_ctl_local, WC_CTL_ONE_DEST, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(flags, WC_CTL_ONE_DEST, __ATOMIC_RELAXED);
 	char peer[64], msg[160];
 	dest_name(e, peer, sizeof(peer));
 	snprintf(msg, sizeof(msg), "automatic rollback of %s ended (cooldown over): caps apply again",
@@ -184,11 +204,12 @@ static bool dest_lifted(const struct wc_fd *e)
 
 bool wc_control_lifts(const struct wc_fd *e)
 {
-	bool all = LD(*wc_ctl_proc) || LD(*wc_ctl_host);
-	note_process_state(all);
+	const struct wc_control *c = (const struct wc_control *)LD(wc_ctl_word);
+	bool all = LD(c->control) != 0;
+	note_process_state(c, all);
 	if (LD(e->flags) & WC_F_PENDING)
 		return false; /* timed out before: it reports its ETIMEDOUT, once */
-	bool lifted = all || (LD(wc_ctl_local) >= WC_CTL_ONE_DEST && dest_lifted(e));
+	bool lifted = all || (LD(*flags) >= WC_CTL_ONE_DEST && dest_lifted(e));
 	if (lifted)
 		drop_deadlines(e);
 	return lifted;
@@ -237,7 +258,7 @@ void wc_rollback_evaluate(const struct wc_fd *e, struct wc_stats_dest *d, unsign
 	if (!__atomic_compare_exchange_n(&d->lifted_until_ns, &zero, now + rb->cooldown_ns, false,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
-	__atomic_fetch_add(&wc_ctl_local, WC_CTL_ONE_DEST, __ATOMIC_RELAXED);
+	__atomic_fetch_add(flags, WC_CTL_ONE_DEST, __ATOMIC_RELAXED);
 	ST(w->start, 0); /* after the cooldown, a fresh window */
 	ST(w->connects, LD(d->connects));
 	ST(w->connect_timeouts, LD(d->connect_timeouts));

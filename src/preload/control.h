@@ -1,12 +1,16 @@
 /* Live control: caps lifted and restored without a restart.
  *
- * Three words say whether anything may be lifted: this process's control
- * word (in its stats file, written by `waitcap rollback --pid`), the host
- * control file's (mapped read-only at start, written by `waitcap rollback
- * --all`), and a process-local word for automatic rollback.  Where a cap
- * is about to be applied (wc_fd_capped: connect, arming a deadline, a
- * wait's scan, expiry) the library reads them relaxed; only when one is
- * non-zero does it look further (wc_control_lifts). */
+ * One 64-bit word says whether anything may be lifted: the first 8 bytes
+ * of the control block in this process's stats file, that is the control
+ * value written by `waitcap rollback` (--pid, or --all, which writes every
+ * running process's word as well as the host file) and, beside it in the
+ * same word, the library's own flags (a rollback noticed, destinations
+ * lifted by automatic rollback).  A process started later copies the host
+ * file's value into its word at start.  Where a cap is about to be applied
+ * (wc_caps_lifted: a connect, arming a deadline or a call's bound, a
+ * deadline due) the library reads it with one relaxed load; only when it is non-zero does it
+ * look further (wc_control_lifts).  Without a stats file
+ * (WAITCAP_STATS=0) the word is the host file's, mapped read-only. */
 #ifndef WAITCAP_CONTROL_H
 #define WAITCAP_CONTROL_H
 
@@ -15,21 +19,25 @@
 
 #include "preload.h"
 
+#ifndef WC_UNLIKELY
+#define WC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#endif
+
 struct wc_fd;
 struct wc_stats_file;
 struct wc_stats_dest;
 
-extern const uint32_t *wc_ctl_proc; /* this process's ctl.control, or a zero word */
-extern const uint32_t *wc_ctl_host; /* the host file's control, or a zero word */
-/* Bit 0: a rollback was noticed (its restore will be announced); the
- * bits above: how many destinations automatic rollback lifted. */
-extern uint32_t wc_ctl_local;
+/* {control, flags} of struct wc_control, read as one word. */
+extern const uint64_t *wc_ctl_word;
+/* The library's flags (wc_control.pad): bit 0, a rollback was noticed (its
+ * restore will be announced); the bits above, how many destinations
+ * automatic rollback lifted. */
 #define WC_CTL_NOTED 1u
 #define WC_CTL_ONE_DEST 2u
 
 static inline bool wc_control_quiet(void)
 {
-	return !(LD(*wc_ctl_proc) | LD(*wc_ctl_host) | LD(wc_ctl_local));
+	return !LD(*wc_ctl_word);
 }
 
 /* True when caps are lifted for e now (a rollback, or its destination's
@@ -37,6 +45,14 @@ static inline bool wc_control_quiet(void)
  * nothing fires after the rollback, nor at once after a restore.
  * Announces changes (stderr, stats mode, waitcap:config). */
 bool wc_control_lifts(const struct wc_fd *e);
+
+/* Where a cap is about to be applied (a connect, a deadline or a call's
+ * bound being armed, a deadline due): one relaxed load while nothing is
+ * rolled back. */
+static inline bool wc_caps_lifted(const struct wc_fd *e)
+{
+	return WC_UNLIKELY(!wc_control_quiet()) && wc_control_lifts(e);
+}
 
 /* Map the host control file (constructor, after wc_stats_init). */
 void wc_control_init(bool secure);

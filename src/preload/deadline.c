@@ -8,15 +8,13 @@
 
 #include "deadline.h"
 #include "real.h"
-#include "reload.h"
 #include "stats.h"
 
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 {
 	int32_t cap = LD(e->cap_ms[op]);
-	if (cap == WC_NO_CAP || LD(e->deadline[op]))
+	if (cap == WC_NO_CAP || LD(e->deadline[op]) || wc_caps_lifted(e))
 		return;
-	wc_reload_tick(now);
 	ST(e->armed_at[op], now);
 	ST(e->armed_ip[op], ip);
 	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
@@ -68,6 +66,11 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op)
 
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 {
+	/* A rollback since it was armed: not cut (its deadlines are dropped;
+	 * the caller goes on as for a stale slot, with the program's own
+	 * timeouts). */
+	if (wc_caps_lifted(e))
+		return false;
 	int saved = errno;
 	struct stat st;
 	uint64_t ino = LD(e->ino);

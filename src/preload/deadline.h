@@ -8,6 +8,7 @@
 #ifndef WAITCAP_DEADLINE_H
 #define WAITCAP_DEADLINE_H
 
+#include "control.h"
 #include "fdtab.h"
 #include "stats.h"
 
@@ -48,8 +49,9 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
 
 /* op's deadline has passed: check the fd still is that socket, remember
  * ETIMEDOUT for its next operation, shut it down.  Returns false when the
- * slot was stale (the fd now names something else): the slot is reset and
- * the caller passes the call through.  A connecting socket is left as the
+ * slot was stale (the fd now names something else: the slot is reset), or
+ * when a rollback lifted the caps since (the deadlines are dropped): the
+ * caller passes the call through.  A connecting socket is left as the
  * kernel leaves a connect it timed out itself: state CLOSE, shut down both
  * ways, WC_F_CONNFAIL until connect() reports it (wc_connect_failed). */
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op);

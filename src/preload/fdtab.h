@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "control.h"
 #include "policy.h"
 #include "preload.h"
 
@@ -123,14 +122,11 @@ static inline struct wc_fd *wc_fd_slot(int fd)
 	return &wc_fdtab[fd];
 }
 
-/* Caps apply to e now: the profile capped it at connect, and no rollback
- * lifts them (control.h).  Every capping path asks this first, so a
- * rollback stops arming, scanning and firing deadlines at once. */
+/* The profile capped e at connect.  A rollback does not change this: it
+ * is asked where a cap is about to be applied (wc_caps_lifted). */
 static inline bool wc_fd_capped(const struct wc_fd *e)
 {
-	if (!(LD(e->flags) & WC_F_CAPPED))
-		return false;
-	return WC_LIKELY(wc_control_quiet()) || !wc_control_lifts(e);
+	return LD(e->flags) & WC_F_CAPPED;
 }
 
 static inline void wc_fd_set_flag(struct wc_fd *e, uint8_t flag, bool on)

@@ -6,6 +6,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "fdtab.h"
 #include "real.h"
 #include "reload.h"

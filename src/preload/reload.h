@@ -1,12 +1,13 @@
 /* Profile reload: a changed profile file is applied by the running
  * process within a second or two, without a restart.
  *
- * The capping paths that already hold a clock reading (a deadline being
- * armed, a connect's caps being decided) compare it with wc_reload_due:
- * one load and a compare.  At most once a second one of them looks at the
- * file (stat); when it changed, it is parsed into a new policy that
- * replaces the active one as a whole (wc_policy_cur).  An invalid file is
- * reported once on stderr and the last good policy stays. */
+ * A policy applies to a connection when it connects (its caps, its rule,
+ * its rollback trigger are decided then), so the connect path is where
+ * the file is looked at: the clock reading it takes anyway is compared
+ * with wc_reload_due (one load and a compare), and at most once a second
+ * the file is stat()ed; when it changed, it is parsed into a new policy
+ * that replaces the active one as a whole (wc_policy_cur).  An invalid
+ * file is reported once on stderr and the last good policy stays. */
 #ifndef WAITCAP_RELOAD_H
 #define WAITCAP_RELOAD_H
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "control.h"
 #include "real.h"
 #include "stats.h"
 

@@ -19,7 +19,7 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 {
 	struct wc_caps caps;
 	int rule = -1;
-	wc_reload_tick(wc_now_ns());
+	wc_reload_tick(wc_now_ns()); /* connect's clock reading (vDSO): the new file, if any */
 	const struct wc_policy *policy = wc_policy_now();
 	wc_policy_caps_for(policy, addr, len, &caps, &rule);
 	for (int i = 0; i < WC_OP_COUNT; i++) {
@@ -95,6 +95,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	w->cap_ms = LD(e->cap_ms[WC_OP_CONNECT]);
 	const char *outcome = NULL;
 	int r = -1, err = 0;
+	bool lifted = false;
 	for (;;) {
 		if (LD(e->flags) & WC_F_CONNFAIL) { /* timed out by another wait */
 			err = wc_connect_failed(fd, e);
@@ -103,7 +104,18 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		}
 		int64_t now = wc_now_ns();
 		if (now >= deadline) {
+			if (lifted) { /* the kernel's blocking connect under SO_SNDTIMEO */
+				err = EINPROGRESS, outcome = "app_timeout";
+				break;
+			}
 			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
+				if (wc_caps_lifted(e)) {
+					/* Rolled back meanwhile: the program's own bound. */
+					int64_t own = LD(e->own_sndtimeo_ns);
+					lifted = true;
+					deadline = own ? LD(e->armed_at[WC_OP_CONNECT]) + own : INT64_MAX;
+					continue;
+				}
 				err = EBADF, outcome = "error";
 				break;
 			}
@@ -112,7 +124,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		}
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		struct timespec ts = wc_ns_to_timespec(deadline - now);
-		int pr = real_ppoll(&p, 1, &ts, NULL);
+		int pr = real_ppoll(&p, 1, deadline == INT64_MAX ? NULL : &ts, NULL);
 		if (pr < 0) {
 			/* EINTR: the connection goes on in the kernel, as with a
 			 * plain blocking connect; the deadline stays armed for the
@@ -216,7 +228,9 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 		return real_connect(fd, addr, len); /* EISCONN and the like: the kernel's word */
 	ST(e->role, WC_ROLE_CONNECTING);
 	assign_caps(fd, e, addr, len);
-	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP;
+	/* Rolled back: no backstop, no deadline; later phases ask again. */
+	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP
+		      && !wc_caps_lifted(e);
 	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
 		      nonblock ? 0 : own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (!capped)
