@@ -157,7 +157,7 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
 int wc_policy_from_config(struct wc_policy *policy, struct wc_config *config,
 			  wc_getenv_fn getenv_fn);
 
-/* "timeout rate > 5.00% over 1m (at least 20 waits): caps lifted for 10m",
+/* "timeout rate > 5.00% over 60s (at least 20 waits): caps lifted for 10m",
  * or "none" (config_rollback.c). */
 void wc_rollback_text(const struct wc_rollback *rb, char *buf, size_t size);
 
