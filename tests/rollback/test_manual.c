@@ -3,7 +3,12 @@
  * Each client connects in a loop to a listener whose accept queue is full,
  * with its own 2 s timeout, under a 300 ms connect cap: capped, each
  * attempt takes 300 ms; rolled back, 2 s. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,6 +212,58 @@ Test(rollback, a_world_writable_host_control_is_refused)
 	snprintf(want, sizeof(want), "waitcap rollback: %s: group- or world-writable; refused\n",
 		 t.control);
 	cr_expect_str_eq(r->err, want);
+	prog_stop(&p);
+	free(r);
+}
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* The exporter's series of a rolled-back process carry mode="rolled_back"
+ * (and "capping" again after the restore). */
+Test(rollback, the_exporter_labels_the_process_mode)
+{
+	struct prog p;
+	client(&p, "8");
+	struct attempt a;
+	cr_assert(prog_next(&p, &a, 5000));
+	char pid_s[16], listen[32], url[64], series[64];
+	snprintf(pid_s, sizeof(pid_s), "%d", p.pid);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	snprintf(url, sizeof(url), "http://%s/metrics", listen);
+	snprintf(series, sizeof(series), "waitcap_process_info{pid=\"%d\",", p.pid);
+	const char *argv[] = {getenv("WAITCAP_BIN"), "exporter", "--listen", listen, NULL};
+	pid_t exporter = proc_start(argv, t.env, false, -1, -1);
+	struct proc_result *r = calloc(1, sizeof(*r));
+	const char *curl[] = {"curl", "-sf", "--max-time", "2", url, NULL};
+	const char *modes[] = {"capping", "rolled_back", "capping"};
+	for (int step = 0; step < 3; step++) {
+		if (step) {
+			const char *args[] = {step == 1 ? "rollback" : "restore", "--pid", pid_s, NULL};
+			cr_assert_eq(rb_waitcap(&t, r, args), 0, "%s", r->err);
+		}
+		bool up = false;
+		for (int64_t end = now_ms() + 10000; !up && now_ms() < end; usleep(100000))
+			up = proc_run(r, curl, NULL, false, 5000) == 0 && r->exit_code == 0;
+		cr_assert(up, "the exporter did not answer on %s", listen);
+		const char *line = strstr(r->out, series);
+		cr_assert_not_null(line, "no %s in:\n%.3000s", series, r->out);
+		char want[64];
+		snprintf(want, sizeof(want), "mode=\"%s\"", modes[step]);
+		const char *eol = strchr(line, '\n');
+		cr_expect(strstr(line, want) && strstr(line, want) < eol, "step %d: %.*s", step,
+			  (int)(eol - line), line);
+	}
+	kill(exporter, SIGTERM);
+	proc_wait(exporter, 5000);
 	prog_stop(&p);
 	free(r);
 }
