@@ -10,14 +10,32 @@
 #include "real.h"
 #include "stats.h"
 
-void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
+static inline void arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip, int32_t cap)
 {
-	int32_t cap = LD(e->cap_ms[op]);
-	if (cap == WC_NO_CAP || LD(e->deadline[op]) || wc_caps_lifted(e))
-		return;
 	ST(e->armed_at[op], now);
 	ST(e->armed_ip[op], ip);
 	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
+}
+
+/* Something may be rolled back: ask, then arm.  Out of line and reached
+ * by a tail call, so that the common path needs no stack frame. */
+__attribute__((noinline, cold)) static void arm_unless_lifted(struct wc_fd *e, enum wc_op op,
+							      int64_t now, void *ip, int32_t cap)
+{
+	if (!wc_control_lifts(e))
+		arm(e, op, now, ip, cap);
+}
+
+void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
+{
+	int32_t cap = LD(e->cap_ms[op]);
+	if (cap == WC_NO_CAP || LD(e->deadline[op]))
+		return;
+	if (WC_UNLIKELY(!wc_control_quiet())) {
+		arm_unless_lifted(e, op, now, ip, cap);
+		return;
+	}
+	arm(e, op, now, ip, cap);
 }
 
 bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
