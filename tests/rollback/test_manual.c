@@ -41,6 +41,14 @@ static void teardown(void)
 
 TestSuite(rollback, .init = setup, .fini = teardown, .timeout = 90);
 
+static void client_script(struct prog *p, const char *name, const char *seconds)
+{
+	char script[512];
+	snprintf(script, sizeof(script), "%s/tests/rollback/%s", getenv("WAITCAP_SRC"), name);
+	const char *argv[] = {"/usr/bin/python3", script, port_s, seconds, NULL};
+	prog_start(&t, p, argv);
+}
+
 static void client(struct prog *p, const char *seconds)
 {
 	char script[512];
@@ -122,6 +130,20 @@ Test(rollback, pid_lifts_caps_within_a_second_and_restore_puts_them_back)
 	cr_expect(strstr(prog_stderr(&p), "waitcap: rolled back (waitcap rollback: cloud run race)"),
 		  "stderr: %s", prog_stderr(&p));
 	cr_expect(strstr(prog_stderr(&p), "waitcap: restored"), "stderr: %s", prog_stderr(&p));
+	prog_stop(&p);
+}
+
+/* asyncio waits in epoll_wait: the connect deadline lives in the epoll
+ * set's bookkeeping, and is dropped there when due after a rollback. */
+Test(rollback, pid_lifts_caps_of_an_asyncio_client)
+{
+	struct prog p;
+	client_script(&p, "asyncio_loop.py", "12");
+	char pid_s[16];
+	snprintf(pid_s, sizeof(pid_s), "%d", p.pid);
+	const char *restore[] = {"restore", "--pid", pid_s, NULL};
+	struct prog *progs[] = {&p};
+	expect_rollback_then_restore(progs, 1, "--pid", restore);
 	prog_stop(&p);
 }
 
