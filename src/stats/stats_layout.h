@@ -3,7 +3,8 @@
  * exporter` (docs/stats.md describes every field).
  *
  * The file is a fixed-layout struct mapped MAP_SHARED by the process and
- * read-only by readers.  Every counter is a 64-bit word updated with a
+ * read-only by readers; `waitcap rollback/restore` write its control
+ * block (struct wc_control) and nothing else.  Every counter is a 64-bit word updated with a
  * relaxed atomic add: a reader may see one counter a moment ahead of
  * another, never a torn value.  The layout only grows at the end; a
  * change of meaning bumps WC_STATS_VERSION, and readers refuse versions
@@ -138,7 +139,8 @@ struct wc_stats_dest {
 /* The control word: what `waitcap rollback/restore` write, in a process's
  * stats file (ctl, for that process) and in the host control file (every
  * process, including those started later).  control is written last with
- * release order after reason and seq; the library reads it relaxed. */
+ * release order after reason and seq; the library reads control and pad
+ * together, as one relaxed 64-bit load. */
 enum wc_control_value {
 	WC_CONTROL_NONE = 0,     /* caps as the profile says */
 	WC_CONTROL_PROCESS = 1,  /* `waitcap rollback --pid`: this process */
@@ -147,7 +149,7 @@ enum wc_control_value {
 
 struct wc_control {
 	uint32_t control;  /* enum wc_control_value */
-	uint32_t pad;
+	uint32_t pad;      /* the library's flags (src/preload/control.h); 0 in the host file */
 	uint64_t seq;      /* bumped by each change */
 	char reason[48];   /* --reason, "" when none given */
 };
