@@ -35,12 +35,18 @@ static void usage(FILE *out, const char *cmd)
 			"Put caps back in processes rolled back with 'waitcap rollback'.\n"
 			"'restore --pid' ends that process's own rollback; 'restore --all' ends a\n"
 			"host-wide rollback and every process's.\n\n");
-	fprintf(out,
-		"  -p, --pid PID        one process (its owner or root only)\n"
-		"  -a, --all            every process of this host, including those started\n"
-		"                       later%s (root: the host control file %s;\n"
-		"                       WAITCAP_CONTROL names another)\n",
-		rb ? ", until 'waitcap restore --all'" : "", WC_HOST_CONTROL_PATH);
+	fprintf(out, "  -p, --pid PID        one process (its owner or root only)\n");
+	if (rb)
+		fprintf(out,
+			"  -a, --all            every process of this host, and those started later\n"
+			"                       until 'waitcap restore --all' (root only: writes\n"
+			"                       %s, or WAITCAP_CONTROL's file)\n",
+			WC_HOST_CONTROL_PATH);
+	else
+		fprintf(out,
+			"  -a, --all            every process of this host, and the host control\n"
+			"                       file %s (root only)\n",
+			WC_HOST_CONTROL_PATH);
 	if (rb)
 		fprintf(out, "  -r, --reason TEXT    why, shown by stats/top and in the trace (47 bytes)\n");
 	fprintf(out, "  -h, --help           show this help\n");
