@@ -176,6 +176,32 @@ static void print_rules(const struct wc_config *cfg)
 
 /* Every pair; a violated one lists the profiles it fails in.  Returns the
  * number of violated pairs. */
+/* Automatic rollback per profile (the file's, or the profile's own). */
+static void print_rollback(const struct wc_config *cfg)
+{
+	bool any = cfg->rollback.on;
+	for (int p = 0; p < cfg->nprofiles; p++)
+		any |= cfg->profiles[p].rollback.on;
+	for (int r = 0; r < cfg->nrules; r++)
+		any |= cfg->rules[r].rollback.on;
+	if (!any)
+		return;
+	printf("\nautomatic rollback (per destination):\n");
+	for (int p = 0; p < cfg->nprofiles; p++) {
+		char text[160];
+		wc_rollback_text(&cfg->profiles[p].rollback, text, sizeof text);
+		printf("  %-12s %s%s\n", cfg->profiles[p].name, text,
+		       cfg->profiles[p].own_rollback.on ? " (its own)" : "");
+	}
+	for (int r = 0; r < cfg->nrules; r++) {
+		if (!cfg->rules[r].rollback.on)
+			continue;
+		char text[160];
+		wc_rollback_text(&cfg->rules[r].rollback, text, sizeof text);
+		printf("  rule %-7s %s\n", cfg->rules[r].name, text);
+	}
+}
+
 static int print_hierarchy(const struct wc_config *cfg)
 {
 	int violated = 0;
@@ -254,6 +280,7 @@ int cmd_check(int argc, char **argv)
 	if (cfg->npairs)
 		printf("!: part of a violated hierarchy pair\n");
 	print_rules(cfg);
+	print_rollback(cfg);
 	int violated = print_hierarchy(cfg);
 	free(t);
 

@@ -216,6 +216,10 @@ int cmd_explain(int argc, char **argv)
 		printf("legacy:   off (the file names no legacy flags)\n");
 	}
 	print_caps(policy->caps_overridden ? "caps:     (WAITCAP_CAPS) " : "caps:     ", &policy->caps);
+	char rollback[160];
+	wc_rollback_text(&policy->rollback, rollback, sizeof rollback);
+	printf("rollback: %s\n", policy->rollback.on ? rollback
+						      : "no automatic rollback (waitcap rollback by hand)");
 	if (policy->nrules) {
 		printf("rules:    %d, first match wins\n", policy->nrules);
 		for (int r = 0; r < policy->nrules; r++) {
@@ -230,6 +234,10 @@ int cmd_explain(int argc, char **argv)
 				printf("%s %s %s", n++ ? "," : "", wc_op_name(op), v);
 			}
 			printf("\n");
+			if (policy->rules[r].rollback.on) {
+				wc_rollback_text(&policy->rules[r].rollback, rollback, sizeof rollback);
+				printf("  %-22s rollback: %s\n", "", rollback);
+			}
 		}
 	}
 	if (dest)

@@ -26,7 +26,8 @@ static void usage(FILE *out)
 		"waitcap_{waits,capped,app_timeouts,errors,timed_waits}_total and\n"
 		"waitcap_blocked_seconds_total; the histograms waitcap_connection_seconds\n"
 		"and waitcap_response_seconds; per destination\n"
-		"waitcap_destination_{connects,connect_failures,connect_timeouts,capped}_total\n"
+		"waitcap_destination_{connects,connect_failures,connect_timeouts,capped,\n"
+		"responses,response_timeouts}_total, the gauge waitcap_destination_rolled_back\n"
 		"and the histogram waitcap_destination_connection_seconds.  Labels: pid,\n"
 		"procname, profile, environment, mode (all series), op, peer, rule.\n"
 		"Cardinality per process: 6 ops, at most 65 destination rows (64 and\n"
@@ -130,6 +131,10 @@ static const struct {
 	 offsetof(struct wc_stats_dest, connect_timeouts)},
 	{"waitcap_destination_capped_total", "Deadlines that fired on the destination's sockets, any op.",
 	 offsetof(struct wc_stats_dest, capped)},
+	{"waitcap_destination_responses_total", "Response phases that ended with data.",
+	 offsetof(struct wc_stats_dest, responses)},
+	{"waitcap_destination_response_timeouts_total", "Response phases ended by the recv cap.",
+	 offsetof(struct wc_stats_dest, response_timeouts)},
 };
 
 static void dest_labels(char *buf, size_t len, const struct wc_stats_dest *d)
@@ -213,6 +218,19 @@ static char *render(size_t *len)
 				put_base(f, &procs[i].s);
 				fprintf(f, "%s} %llu\n", labels, (unsigned long long)v);
 			}
+		}
+	}
+	family(f, "waitcap_destination_rolled_back", "gauge",
+	       "1 while automatic rollback has lifted the destination's caps.");
+	for (int i = 0; i < n; i++) {
+		const struct wc_stats_dest *rows[WC_STATS_DESTS + 1];
+		int nr = wc_dest_rows(&procs[i].s, rows);
+		for (int r = 0; r < nr; r++) {
+			char labels[256];
+			dest_labels(labels, sizeof(labels), rows[r]);
+			fprintf(f, "waitcap_destination_rolled_back{");
+			put_base(f, &procs[i].s);
+			fprintf(f, "%s} %d\n", labels, wc_dest_lifted(rows[r]) ? 1 : 0);
 		}
 	}
 	family(f, "waitcap_destination_connection_seconds", "histogram",

@@ -81,6 +81,8 @@ static cJSON *proc_json(const struct wc_stats_file *s)
 	cJSON_AddStringToObject(p, "why", s->why);
 	cJSON_AddStringToObject(p, "environment", s->environment);
 	cJSON_AddStringToObject(p, "mode", wc_stats_mode_name(s->mode));
+	if (s->mode == WC_MODE_ROLLED_BACK)
+		cJSON_AddStringToObject(p, "rollback_reason", s->ctl.reason);
 	cJSON_AddNumberToObject(p, "uid", s->uid);
 	cJSON_AddNumberToObject(p, "start_time", (double)s->start_time_ns / 1e9);
 	uint64_t connects, timeouts;
@@ -117,6 +119,9 @@ static cJSON *proc_json(const struct wc_stats_file *s)
 		cJSON_AddNumberToObject(j, "connect_failures", (double)d->connect_failures);
 		cJSON_AddNumberToObject(j, "connect_timeouts", (double)d->connect_timeouts);
 		cJSON_AddNumberToObject(j, "capped", (double)d->capped);
+		cJSON_AddNumberToObject(j, "responses", (double)d->responses);
+		cJSON_AddNumberToObject(j, "response_timeouts", (double)d->response_timeouts);
+		cJSON_AddStringToObject(j, "mode", wc_dest_lifted(d) ? "rolled_back" : "capping");
 		add_num(j, "avg_connection_time_ms", wc_hist_avg_ms(&d->connect_time));
 		add_num(j, "p95_connection_time_ms", wc_hist_quantile_ms(&d->connect_time, 0.95));
 		add_num(j, "timeout_failure_rate", rate(d->connect_timeouts, d->connects));
@@ -146,6 +151,8 @@ static void proc_text(const struct wc_stats_file *s)
 	printf("pid %d %s  profile %s (%s)  environment %s  mode %s\n", s->pid, s->procname,
 	       s->profile[0] ? s->profile : "-", s->why, s->environment[0] ? s->environment : "-",
 	       wc_stats_mode_name(s->mode));
+	if (s->mode == WC_MODE_ROLLED_BACK)
+		printf("  rolled back%s%s\n", s->ctl.reason[0] ? ": " : "", s->ctl.reason);
 	printf("  %-8s %10s %8s %8s %8s %10s %10s %8s\n", "op", "waits", "capped", "own_to",
 	       "errors", "avg_ms", "p95_ms", "timeout");
 	for (int i = 0; i < WC_SOP_COUNT; i++) {
@@ -173,9 +180,10 @@ static void proc_text(const struct wc_stats_file *s)
 		fmt_ms(a, sizeof(a), wc_hist_avg_ms(&d->connect_time));
 		fmt_ms(p, sizeof(p), wc_hist_quantile_ms(&d->connect_time, 0.95));
 		fmt_rate(r, sizeof(r), rate(d->connect_timeouts, d->connects));
-		printf("  %-24s %-16s %8llu %8llu %8llu %10s %10s %8s\n", peer,
+		printf("  %-24s %-16s %8llu %8llu %8llu %10s %10s %8s%s\n", peer,
 		       d->rule[0] ? d->rule : "-", (unsigned long long)d->connects,
-		       (unsigned long long)d->connect_timeouts, (unsigned long long)d->capped, a, p, r);
+		       (unsigned long long)d->connect_timeouts, (unsigned long long)d->capped, a, p, r,
+		       wc_dest_lifted(d) ? "  rolled_back" : "");
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stats_read.h"
@@ -77,6 +78,61 @@ static int mapped_by(int pid, unsigned long ino)
 	return found;
 }
 
+const char *wc_host_control_path(void)
+{
+	const char *env = getenv("WAITCAP_CONTROL");
+	return env && env[0] ? env : WC_HOST_CONTROL_PATH;
+}
+
+/* The library's checks (src/preload/control.c), so that what we show and
+ * what the processes honour agree. */
+int wc_host_control_open(int flags, char *err, size_t errlen)
+{
+	const char *path = wc_host_control_path();
+	if (path[0] != '/') {
+		snprintf(err, errlen, "WAITCAP_CONTROL=%s is not an absolute path", path);
+		return -1;
+	}
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		why = "owned by another user";
+	else if (st.st_mode & 022)
+		why = "group- or world-writable; refused";
+	if (why) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What the process does now: its control word (which `rollback --all`
+ * writes too, and a process started under it copies from the host file)
+ * says rolled back whether or not a capped call has noticed it yet. */
+static void effective_mode(struct wc_stats_file *s)
+{
+	s->ctl.reason[sizeof(s->ctl.reason) - 1] = '\0';
+	if (s->ctl.control)
+		s->mode = WC_MODE_ROLLED_BACK;
+	else if (s->mode == WC_MODE_ROLLED_BACK)
+		s->mode = WC_MODE_CAPPING; /* restored, not noticed yet */
+}
+
+bool wc_dest_lifted(const struct wc_stats_dest *d)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return d->lifted_until_ns > (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Open, check and copy one file.  Returns 0, -1 (errno set; EPROTO for a
  * file that is not a stats file of a version we know, ESRCH for one its
  * pid no longer maps). */
@@ -113,6 +169,7 @@ static int snapshot(const char *path, int pid, struct wc_proc_stats *out)
 		 * one whole, some a moment newer than others. */
 		memcpy(&out->s, f, sizeof(out->s));
 		snprintf(out->path, sizeof(out->path), "%s", path);
+		effective_mode(&out->s);
 	}
 	munmap(map, size);
 	return rc;

@@ -31,6 +31,17 @@ int wc_stats_read_all(struct wc_proc_stats **out, char *err, size_t errlen);
 /* The file of one pid.  Returns 0, or -1 with a one-line reason in err. */
 int wc_stats_read_pid(int pid, struct wc_proc_stats *out, char *err, size_t errlen);
 
+/* The host control file: WAITCAP_CONTROL, else WC_HOST_CONTROL_PATH. */
+const char *wc_host_control_path(void);
+
+/* Open it (flags: O_RDONLY, or O_RDWR|O_CREAT) and check it as the library
+ * does (root's or ours, not group/world-writable).  Returns the fd, or -1
+ * with a one-line reason in err. */
+int wc_host_control_open(int flags, char *err, size_t errlen);
+
+/* Automatic rollback has lifted this destination's caps now. */
+bool wc_dest_lifted(const struct wc_stats_dest *d);
+
 /* Quantile q (0..1) of a histogram in milliseconds, interpolated within
  * its bucket; -1 when empty. */
 double wc_hist_quantile_ms(const struct wc_stats_hist *h, double q);

@@ -13,6 +13,8 @@ int cmd_analyze(int argc, char **argv); /* tools/analyze/cmd_analyze.c */
 int cmd_stats(int argc, char **argv);   /* tools/cmd_stats.c */
 int cmd_top(int argc, char **argv);     /* tools/cmd_top.c */
 int cmd_exporter(int argc, char **argv); /* tools/cmd_exporter.c */
+int cmd_rollback(int argc, char **argv); /* tools/cmd_rollback.c */
+int cmd_restore(int argc, char **argv);  /* tools/cmd_rollback.c */
 
 /* Absolute path of libwaitcap.so: the build tree's when this binary runs
  * from the build tree, else the installed one.  NULL if neither exists. */

@@ -17,6 +17,8 @@ static const struct {
 	{"stats", cmd_stats, "live counters of preloaded processes (per op, per destination)"},
 	{"top", cmd_top, "live view of preloaded processes, refreshed every second"},
 	{"exporter", cmd_exporter, "serve every preloaded process's counters to Prometheus"},
+	{"rollback", cmd_rollback, "lift caps in running processes now, without a restart"},
+	{"restore", cmd_restore, "put caps back after a rollback"},
 	{"lib", cmd_lib, "print the path of libwaitcap.so (for LD_PRELOAD)"},
 };
 

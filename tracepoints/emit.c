@@ -55,6 +55,7 @@ WAITCAP_EXPORT void waitcap_tp_emit_config(const struct waitcap_tp_config *c, vo
 	safe.file = or_empty(c->file);
 	safe.legacy_flag = or_empty(c->legacy_flag);
 	safe.error = or_empty(c->error);
+	safe.control = or_empty(c->control);
 	lttng_ust_do_tracepoint(waitcap, config, &safe, ip);
 }
 

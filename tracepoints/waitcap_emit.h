@@ -56,6 +56,7 @@ struct waitcap_tp_config {
 	int64_t recv_cap_ms;
 	int64_t send_cap_ms;
 	int32_t nrules;
+	const char *control;     /* the last rollback/restore, or "" */
 };
 
 /* Record waitcap:wait.  frames: return addresses, innermost first (at most

@@ -68,7 +68,8 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, expired,
 	)
 )
 
-/* waitcap:config — the active policy, at start and whenever it changes.
+/* waitcap:config — the active policy, at start and whenever it changes
+ * (control: the last rollback or restore, with its reason).
  * Strings are empty when not applicable; caps are -1 for none. */
 LTTNG_UST_TRACEPOINT_EVENT(waitcap, config,
 	LTTNG_UST_TP_ARGS(const struct waitcap_tp_config *, c, void *, ip),
@@ -83,6 +84,7 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, config,
 		lttng_ust_field_integer(int64_t, recv_cap_ms, c->recv_cap_ms)
 		lttng_ust_field_integer(int64_t, send_cap_ms, c->send_cap_ms)
 		lttng_ust_field_integer(int32_t, nrules, c->nrules)
+		lttng_ust_field_string(control, c->control)
 		lttng_ust_field_unused(ip)
 	)
 )

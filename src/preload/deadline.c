@@ -14,14 +14,32 @@
 #include "real.h"
 #include "stats.h"
 
+static inline void arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip, int32_t cap)
+{
+	ST(e->armed_at[op], now);
+	ST(e->armed_ip[op], ip);
+	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
+}
+
+/* Something may be rolled back: ask, then arm.  Out of line and reached
+ * by a tail call, so that the common path needs no stack frame. */
+__attribute__((noinline, cold)) static void arm_unless_lifted(struct wc_fd *e, enum wc_op op,
+							      int64_t now, void *ip, int32_t cap)
+{
+	if (!wc_control_lifts(e))
+		arm(e, op, now, ip, cap);
+}
+
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 {
 	int32_t cap = LD(e->cap_ms[op]);
 	if (cap == WC_NO_CAP || LD(e->deadline[op]))
 		return;
-	ST(e->armed_at[op], now);
-	ST(e->armed_ip[op], ip);
-	ST(e->deadline[op], now + (int64_t)cap * WC_MS);
+	if (WC_UNLIKELY(!wc_control_quiet())) {
+		arm_unless_lifted(e, op, now, ip, cap);
+		return;
+	}
+	arm(e, op, now, ip, cap);
 }
 
 /* How far CLOCK_MONOTONIC_COARSE may lag CLOCK_MONOTONIC: one tick. */
@@ -132,6 +150,11 @@ static bool still_the_socket(int fd, struct wc_fd *e)
 
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 {
+	/* A rollback since it was armed: not cut (its deadlines are dropped;
+	 * the caller goes on as for a stale slot, with the program's own
+	 * timeouts). */
+	if (wc_caps_lifted(e))
+		return false;
 	int saved = errno;
 	if (!still_the_socket(fd, e)) {
 		/* Closed behind our back (fclose, a raw syscall) and reused. */
@@ -188,6 +211,18 @@ void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 	wc_stats_connected(e, ok);
 	ST(e->role, WC_ROLE_OUTBOUND);
 	wc_deadline_disarm(e, WC_OP_CONNECT);
+	errno = saved;
+}
+
+void wc_backstop_drop(int fd, struct wc_fd *e)
+{
+	if (!(LD(e->flags) & WC_F_BACKSTOP))
+		return;
+	int own = LD(e->own_syncnt);
+	int syncnt = own > 0 ? own : wc_default_syncnt();
+	int saved = errno;
+	if (real_setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt)) == 0)
+		wc_fd_set_flag(e, WC_F_BACKSTOP, false);
 	errno = saved;
 }
 

@@ -8,6 +8,7 @@
 #ifndef WAITCAP_DEADLINE_H
 #define WAITCAP_DEADLINE_H
 
+#include "control.h"
 #include "fdtab.h"
 #include "stats.h"
 
@@ -50,8 +51,9 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
 
 /* op's deadline has passed: check the fd still is that socket, remember
  * ETIMEDOUT for its next operation, shut it down.  Returns false when the
- * slot was stale (the fd now names something else): the slot is reset and
- * the caller passes the call through.  A connecting socket is left as the
+ * slot was stale (the fd now names something else: the slot is reset), or
+ * when a rollback lifted the caps since (the deadlines are dropped): the
+ * caller passes the call through.  A connecting socket is left as the
  * kernel leaves a connect it timed out itself: state CLOSE, shut down both
  * ways, WC_F_CONNFAIL until connect() reports it (wc_connect_failed). */
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op);
@@ -77,6 +79,11 @@ void wc_connect_settled(int fd, struct wc_fd *e, bool ok);
 
 /* The TCP_SYNCNT whose SYN timeout comes at or after at_least_ms. */
 int wc_backstop_syncnt(int64_t at_least_ms);
+
+/* Give the program back its own TCP_SYNCNT (or the default) on a socket
+ * that will not be capped after all: an uncapped attempt on a socket an
+ * earlier capped one backstopped (a reconnect elsewhere), or a rollback. */
+void wc_backstop_drop(int fd, struct wc_fd *e);
 
 /* TCP_SYNCNT of a socket nobody set it on (net.ipv4.tcp_syn_retries). */
 int wc_default_syncnt(void);

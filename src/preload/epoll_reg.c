@@ -370,9 +370,9 @@ static void reg_modify(uint32_t ri, const struct epoll_event *ev)
  * unknown sockets never are. */
 static bool candidate(int fd, struct wc_fd *e)
 {
-	if (wc_policy.legacy || !(LD(e->flags) & WC_F_STREAM))
+	if (wc_policy_now()->legacy || !(LD(e->flags) & WC_F_STREAM))
 		return false;
-	if (wc_fd_capped(e))
+	if (LD(e->flags) & WC_F_CAPPED) /* capped by the profile, lifted or not */
 		return true;
 	if (LD(e->role) != WC_ROLE_NONE)
 		return false;

@@ -113,17 +113,20 @@ static bool ep_scan(uint32_t si, struct ep_scan *sc, int64_t now, uint32_t *seq_
  * sooner than now + this. */
 static int64_t min_cap_ns(void)
 {
+	/* Per policy: a reload (reload.c) may bring shorter caps. */
 	static int64_t cached = -1;
+	static const struct wc_policy *cached_for;
+	const struct wc_policy *p = wc_policy_now();
 	int64_t v = LD(cached);
-	if (v >= 0)
+	if (v >= 0 && LD(cached_for) == p)
 		return v;
 	int32_t m = INT32_MAX;
 	for (int op = 0; op < WC_OP_COUNT; op++) {
-		int32_t c = wc_policy.caps.ms[op];
+		int32_t c = p->caps.ms[op];
 		if (c != WC_NO_CAP && c < m)
 			m = c;
-		for (int r = 0; r < wc_policy.nrules && r < WC_MAX_RULES; r++) {
-			c = wc_policy.rules[r].caps.ms[op];
+		for (int r = 0; r < p->nrules && r < WC_MAX_RULES; r++) {
+			c = p->rules[r].caps.ms[op];
 			if (c != WC_NO_CAP && c < m)
 				m = c;
 		}
@@ -132,6 +135,7 @@ static int64_t min_cap_ns(void)
 	 * armed meanwhile is then late by what the cap is shorter. */
 	v = (int64_t)(m < 10 ? 10 : m) * WC_MS;
 	ST(cached, v);
+	ST(cached_for, p);
 	return v;
 }
 

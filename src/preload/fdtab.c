@@ -193,8 +193,11 @@ bool wc_fd_same_peer(const struct wc_fd *e, const struct sockaddr *addr, unsigne
 
 const char *wc_fd_rule_name(const struct wc_fd *e)
 {
+	/* After a reload the index may name the new policy's rule of that
+	 * number: rules keep their order unless the file reorders them. */
+	const struct wc_policy *p = wc_policy_now();
 	int rule = e ? LD(e->rule) : -1;
-	if (rule < 0 || rule >= wc_policy.nrules)
+	if (rule < 0 || rule >= p->nrules)
 		return "";
-	return wc_policy.rules[rule].name;
+	return p->rules[rule].name;
 }

@@ -54,11 +54,15 @@ struct wc_fd {
 	uint8_t family;
 	uint8_t role;
 	uint8_t flags;
-	int16_t rule;          /* index into wc_policy.rules, -1 none */
+	int16_t rule;          /* index into the policy's rules, -1 none */
 	uint16_t peer_port;    /* host order */
 	uint64_t peer_addr[2]; /* network byte order; words, copied atomically */
 	int32_t cap_ms[WC_OP_COUNT];
-	int32_t own_syncnt;    /* the program's TCP_SYNCNT, 0: the kernel default */
+	int16_t own_syncnt;    /* the program's TCP_SYNCNT (1..127), 0: the kernel default */
+	/* The socket's row in the stats destination table plus one (0:
+	 * none), set at connect when the profile has automatic rollback: the
+	 * row counts its responses and says whether its caps are lifted. */
+	uint16_t dest;
 	int64_t own_rcvtimeo_ns; /* the program's SO_RCVTIMEO, 0 none */
 	int64_t own_sndtimeo_ns;
 	int64_t deadline[WC_OP_COUNT]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
@@ -129,6 +133,8 @@ static inline struct wc_fd *wc_fd_slot(int fd)
 	return &wc_fdtab[fd];
 }
 
+/* The profile capped e at connect.  A rollback does not change this: it
+ * is asked where a cap is about to be applied (wc_caps_lifted). */
 static inline bool wc_fd_capped(const struct wc_fd *e)
 {
 	return LD(e->flags) & WC_F_CAPPED;

@@ -6,15 +6,18 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "fdtab.h"
 #include "real.h"
+#include "reload.h"
 #include "stats.h"
 #include "trace.h"
 
 bool wc_ready;
 int wc_pid;
 __thread int wc_guard __attribute__((tls_model("initial-exec")));
-struct wc_policy wc_policy;
+static struct wc_policy initial_policy;
+const struct wc_policy *wc_policy_cur = &initial_policy;
 
 static void refresh_pid(void)
 {
@@ -38,10 +41,12 @@ __attribute__((constructor)) static void wc_init(void)
 		return;
 	}
 	bool secure = getauxval(AT_SECURE) != 0;
-	if (wc_policy_load(&wc_policy, env_lookup, secure) != 0 && wc_policy.error[0])
-		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", wc_policy.error);
-	wc_trace_init(&wc_policy);
-	wc_stats_init(&wc_policy, secure);
+	if (wc_policy_load(&initial_policy, env_lookup, secure) != 0 && initial_policy.error[0])
+		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", initial_policy.error);
+	wc_trace_init(&initial_policy);
+	wc_stats_init(&initial_policy, secure);
+	wc_control_init(secure);
+	wc_reload_init(&initial_policy, env_lookup, secure);
 	__atomic_store_n(&wc_ready, true, __ATOMIC_RELEASE);
 	wc_guard--;
 }

@@ -42,8 +42,15 @@ extern int wc_pid;
  * close can be a vfork child's. */
 extern int wc_vforked;
 
-/* The active policy, resolved once at start. */
-extern struct wc_policy wc_policy;
+/* The active policy: resolved at start, replaced as a whole when the
+ * profile file changes (reload.c).  A policy is never changed nor freed
+ * once published, so a pointer read here stays valid and consistent. */
+extern const struct wc_policy *wc_policy_cur;
+
+static inline const struct wc_policy *wc_policy_now(void)
+{
+	return __atomic_load_n(&wc_policy_cur, __ATOMIC_ACQUIRE);
+}
 
 static inline int64_t wc_now_ns(void)
 {

@@ -9,7 +9,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
+#include "control.h"
 #include "real.h"
 #include "stats.h"
 
@@ -85,6 +87,7 @@ static void fill_header(struct wc_stats_file *s, const struct wc_stats_file *fro
 		memcpy(s->why, from->why, sizeof(s->why));
 		memcpy(s->environment, from->environment, sizeof(s->environment));
 		s->mode = from->mode;
+		s->ctl = from->ctl; /* a rolled-back parent's child stays rolled back */
 	} else {
 		snprintf(s->procname, sizeof(s->procname), "%s", program_invocation_short_name);
 		snprintf(s->profile, sizeof(s->profile), "%s", p->error[0] ? "" : p->profile);
@@ -117,8 +120,9 @@ static void after_fork_child(void)
 	struct wc_stats_file *s = create_file(getpid());
 	if (s)
 		fill_header(s, parent, NULL, getpid());
-	munmap(parent, sizeof(*parent));
 	wc_stats = s;
+	wc_control_bind(s);
+	munmap(parent, sizeof(*parent));
 	wc_guard--;
 }
 
@@ -145,6 +149,7 @@ void wc_stats_init(const struct wc_policy *policy, bool secure)
 		return;
 	fill_header(s, NULL, policy, pid);
 	wc_stats = s;
+	wc_control_bind(s);
 	atexit(remove_file);
 	pthread_atfork(NULL, NULL, after_fork_child);
 }
@@ -274,7 +279,8 @@ void wc_stats_expired(const struct wc_fd *e, enum wc_op op)
 	WC_STAT_ADD(s->ops[op].capped, 1);
 	struct wc_stats_dest *d = dest_of(s, e);
 	WC_STAT_ADD(d->capped, 1);
-	int64_t us = elapsed_us(LD(e->armed_at[op]));
+	int64_t now = wc_now_ns(), armed = LD(e->armed_at[op]);
+	int64_t us = now > armed ? (now - armed) / 1000 : 0;
 	if (op == WC_OP_CONNECT) {
 		hist_add(&s->connection_time, us, 1);
 		hist_add(&d->connect_time, us, 1);
@@ -282,7 +288,9 @@ void wc_stats_expired(const struct wc_fd *e, enum wc_op op)
 		WC_STAT_ADD(d->connects, 1);
 	} else if (op == WC_OP_RECV) {
 		hist_add(&s->response_time, us, 1);
+		WC_STAT_ADD(d->response_timeouts, 1);
 	}
+	wc_rollback_evaluate(e, d, (unsigned)(d == &s->other ? WC_STATS_DESTS : d - s->dest), now);
 	errno = saved;
 }
 
@@ -309,4 +317,36 @@ void wc_stats_response_sample(const struct wc_fd *e)
 	hist_add(&wc_stats->response_time, elapsed_us(LD(e->armed_at[WC_OP_RECV])),
 		 WC_STATS_RESPONSE_SAMPLE);
 	errno = saved;
+}
+
+uint64_t wc_stats_dest_ref(const struct wc_fd *e)
+{
+	struct wc_stats_file *s = wc_stats;
+	if (!s)
+		return 0;
+	int saved = errno;
+	struct wc_stats_dest *d = dest_of(s, e);
+	errno = saved;
+	return 1 + (uint64_t)(d == &s->other ? WC_STATS_DESTS : d - s->dest);
+}
+
+void wc_stats_count_response(const struct wc_fd *e, uint64_t ref)
+{
+	(void)e;
+	struct wc_stats_file *s = wc_stats;
+	if (!s || ref > WC_STATS_DESTS + 1)
+		return;
+	struct wc_stats_dest *d = ref <= WC_STATS_DESTS ? &s->dest[ref - 1] : &s->other;
+	WC_STAT_ADD(d->responses, 1);
+}
+
+void wc_stats_dest_name(const struct wc_stats_dest *d, char *buf, size_t len)
+{
+	char addr[64] = "";
+	uint8_t family = LD(d->family);
+	if (!family || !inet_ntop(family, d->addr, addr, sizeof(addr))) {
+		snprintf(buf, len, "other destinations");
+		return;
+	}
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, (unsigned)LD(d->port));
 }

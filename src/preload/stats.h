@@ -9,6 +9,8 @@
 #ifndef WAITCAP_STATS_H
 #define WAITCAP_STATS_H
 
+#include <stddef.h>
+
 #include "fdtab.h"
 #include "stats_layout.h"
 
@@ -54,10 +56,23 @@ void wc_stats_connected(const struct wc_fd *e, bool ok);
 void wc_stats_response_sample(const struct wc_fd *e);
 extern __thread unsigned wc_stats_tick __attribute__((tls_model("initial-exec")));
 
+/* Automatic rollback counts every response of its destinations (e->dest
+ * is set only then). */
+void wc_stats_count_response(const struct wc_fd *e, uint64_t ref);
+
 static inline void wc_stats_response(const struct wc_fd *e)
 {
+	uint64_t ref = LD(e->dest);
+	if (WC_UNLIKELY(ref))
+		wc_stats_count_response(e, ref);
 	if (wc_stats && (wc_stats_tick++ % WC_STATS_RESPONSE_SAMPLE) == 0)
 		wc_stats_response_sample(e);
 }
+
+/* e's destination row plus one (fdtab.h's wc_fd.dest), 0 without counters. */
+uint64_t wc_stats_dest_ref(const struct wc_fd *e);
+
+/* "127.0.0.1:8000" for a row, for messages. */
+void wc_stats_dest_name(const struct wc_stats_dest *d, char *buf, size_t len);
 
 #endif

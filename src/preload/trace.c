@@ -133,7 +133,7 @@ static int tracer_thread_count;
 static int64_t config_emitted_ns;
 static struct waitcap_tp_config config_event;
 static char config_profile[64], config_reason[160], config_file[4096];
-static char config_flag[64], config_error[512];
+static char config_flag[64], config_error[512], config_control[256];
 
 static bool env_is_off(const char *value)
 {
@@ -446,7 +446,18 @@ void wc_trace_config(const struct wc_policy *policy)
 		.recv_cap_ms = cap_or_none(policy, WC_OP_RECV),
 		.send_cap_ms = cap_or_none(policy, WC_OP_SEND),
 		.nrules = policy->nrules,
+		.control = config_control,
 	};
+	if (*config_state)
+		ST(config_emitted_ns, wc_now_ns());
+	tp->emit_config(&config_event, NULL);
+}
+
+void wc_trace_control(const char *what)
+{
+	snprintf(config_control, sizeof config_control, "%s", what);
+	if (!tp)
+		return;
 	if (*config_state)
 		ST(config_emitted_ns, wc_now_ns());
 	tp->emit_config(&config_event, NULL);

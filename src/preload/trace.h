@@ -65,4 +65,8 @@ void wc_trace_expired(const struct wc_expired_record *record);
 /* Emit waitcap:config (at start and whenever the policy changes). */
 void wc_trace_config(const struct wc_policy *policy);
 
+/* A rollback or restore happened: waitcap:config again, its control
+ * field saying what (kept for the re-emitted copies). */
+void wc_trace_control(const char *what);
+
 #endif

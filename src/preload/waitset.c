@@ -22,7 +22,8 @@ void wc_ws_scan(struct wc_ws *ws, int fd, bool alone_in, int64_t now, void *ip)
 	}
 	(void)ip;
 	if (alone_in && !ws->call_e && LD(e->role) == WC_ROLE_OUTBOUND
-	    && !LD(e->deadline[WC_OP_RECV]) && LD(e->cap_ms[WC_OP_RECV]) != WC_NO_CAP) {
+	    && !LD(e->deadline[WC_OP_RECV]) && LD(e->cap_ms[WC_OP_RECV]) != WC_NO_CAP
+	    && !wc_caps_lifted(e)) {
 		ws->call_e = e;
 		ws->call_bound = (now ? now : wc_now_ns()) + (int64_t)LD(e->cap_ms[WC_OP_RECV]) * WC_MS;
 	}

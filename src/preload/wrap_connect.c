@@ -10,6 +10,7 @@
 
 #include "deadline.h"
 #include "real.h"
+#include "reload.h"
 #include "wait.h"
 
 /* Decide the caps of a new outbound connection, once: the profile's,
@@ -18,7 +19,9 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 {
 	struct wc_caps caps;
 	int rule = -1;
-	wc_policy_caps_for(&wc_policy, addr, len, &caps, &rule);
+	wc_reload_tick(wc_now_ns()); /* connect's clock reading (vDSO): the new file, if any */
+	const struct wc_policy *policy = wc_policy_now();
+	wc_policy_caps_for(policy, addr, len, &caps, &rule);
 	for (int i = 0; i < WC_OP_COUNT; i++) {
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);
@@ -32,10 +35,12 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		const struct sockaddr_in6 *in6 = (const void *)addr;
 		wc_fd_set_peer(e, &in6->sin6_addr, 16, ntohs(in6->sin6_port));
 	}
-	bool capped = (LD(e->flags) & WC_F_STREAM) && !wc_policy.legacy
+	bool capped = (LD(e->flags) & WC_F_STREAM) && !policy->legacy
 		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
 			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
 	wc_fd_set_flag(e, WC_F_CAPPED, capped);
+	/* Automatic rollback judges and lifts caps per destination row. */
+	ST(e->dest, (uint16_t)(capped && wc_policy_rollback_for(policy, rule)->on ? wc_stats_dest_ref(e) : 0));
 }
 
 /* The kernel backstop while connecting, for the paths the library cannot
@@ -57,19 +62,6 @@ static void set_backstop(int fd, struct wc_fd *e)
 		wc_fd_set_flag(e, WC_F_BACKSTOP, true);
 }
 
-/* An uncapped attempt on a socket an earlier capped one backstopped (a
- * reconnect elsewhere): the program's own SYN retries again. */
-static void drop_backstop(int fd, struct wc_fd *e)
-{
-	if (!(LD(e->flags) & WC_F_BACKSTOP))
-		return;
-	int own = LD(e->own_syncnt);
-	int syncnt = own > 0 ? own : wc_default_syncnt();
-	int saved = errno;
-	if (real_setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt)) == 0)
-		wc_fd_set_flag(e, WC_F_BACKSTOP, false);
-	errno = saved;
-}
 
 /* What a finished connect() call means for the slot, and its event.
  * errno is the call's error, or left as the program had it on success. */
@@ -104,6 +96,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	w->cap_ms = LD(e->cap_ms[WC_OP_CONNECT]);
 	const char *outcome = NULL;
 	int r = -1, err = 0;
+	bool lifted = false;
 	for (;;) {
 		if (LD(e->flags) & WC_F_CONNFAIL) { /* timed out by another wait */
 			err = wc_connect_failed(fd, e);
@@ -112,7 +105,18 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		}
 		int64_t now = wc_now_ns();
 		if (now >= deadline) {
+			if (lifted) { /* the kernel's blocking connect under SO_SNDTIMEO */
+				err = EINPROGRESS, outcome = "app_timeout";
+				break;
+			}
 			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
+				if (wc_caps_lifted(e)) {
+					/* Rolled back meanwhile: the program's own bound. */
+					int64_t own = LD(e->own_sndtimeo_ns);
+					lifted = true;
+					deadline = own ? LD(e->armed_at[WC_OP_CONNECT]) + own : INT64_MAX;
+					continue;
+				}
 				err = EBADF, outcome = "error";
 				break;
 			}
@@ -121,7 +125,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		}
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		struct timespec ts = wc_ns_to_timespec(deadline - now);
-		int pr = real_ppoll(&p, 1, &ts, NULL);
+		int pr = real_ppoll(&p, 1, deadline == INT64_MAX ? NULL : &ts, NULL);
 		if (pr < 0) {
 			/* EINTR: the connection goes on in the kernel, as with a
 			 * plain blocking connect; the deadline stays armed for the
@@ -225,11 +229,13 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 		return real_connect(fd, addr, len); /* EISCONN and the like: the kernel's word */
 	ST(e->role, WC_ROLE_CONNECTING);
 	assign_caps(fd, e, addr, len);
-	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP;
+	/* Rolled back: no backstop, no deadline; later phases ask again. */
+	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP
+		      && !wc_caps_lifted(e);
 	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
 		      nonblock ? 0 : own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (!capped) {
-		drop_backstop(fd, e);
+		wc_backstop_drop(fd, e);
 		return plain_connect(fd, e, addr, len, saved, &w);
 	}
 

@@ -122,7 +122,7 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 	 * even when another thread takes the answer and disarms the socket's
 	 * deadline.  A deadline pushed further by an upload is kept. */
 	int32_t cap = LD(e->cap_ms[WC_OP_RECV]);
-	int64_t call_bound = cap == WC_NO_CAP ? 0 : start + (int64_t)cap * WC_MS;
+	int64_t call_bound = cap == WC_NO_CAP || wc_caps_lifted(e) ? 0 : start + (int64_t)cap * WC_MS;
 	enum wc_op dop;
 	bool owned;
 	int64_t deadline = rx_deadline(e, call_bound, &dop, &owned);

@@ -165,7 +165,7 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	size_t done = r > 0 ? (size_t)r : 0;
 	int64_t start = wc_now_ns();
 	int32_t cap = LD(e->cap_ms[WC_OP_SEND]);
-	int64_t call_bound = cap == WC_NO_CAP ? 0 : start + (int64_t)cap * WC_MS;
+	int64_t call_bound = cap == WC_NO_CAP || wc_caps_lifted(e) ? 0 : start + (int64_t)cap * WC_MS;
 	int64_t own = LD(e->own_sndtimeo_ns);
 	int64_t own_deadline = own ? start + own : 0;
 	struct wc_wait w;
@@ -360,7 +360,7 @@ static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, 
 	int64_t own = LD(e->own_sndtimeo_ns);
 	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
 	bool bound = !nonblock && cap != WC_NO_CAP && (!own || own > (int64_t)cap * WC_MS)
-		     && LD(e->role) != WC_ROLE_CONNECTING;
+		     && LD(e->role) != WC_ROLE_CONNECTING && !wc_caps_lifted(e);
 	struct wc_wait w;
 	wc_wait_begin(&w, "send", "sendfile", ip, out, e, own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (bound) {

@@ -36,6 +36,8 @@ struct wc_config_profile {
 	int parent;                  /* index of the inherited profile, -1 none */
 	int32_t own[WC_OP_COUNT];    /* written in this profile, or WC_NO_CAP */
 	int32_t caps[WC_OP_COUNT];   /* after inheritance */
+	struct wc_rollback own_rollback; /* written in this profile (on=false: not) */
+	struct wc_rollback rollback;     /* after inheritance, else the file's */
 };
 
 struct wc_config_rule {
@@ -53,6 +55,7 @@ struct wc_config_rule {
 	int64_t env_unit_ns;         /* bare numbers in env values; 0: unit required */
 	bool env_applied[WC_OP_COUNT];
 	char env_value[WC_OP_COUNT][32];      /* the variable's value, when applied */
+	struct wc_rollback rollback; /* its own trigger (on=false: the profile's) */
 };
 
 /* One side of a hierarchy pair: "rule.op", or "op" for the profile's cap. */
@@ -85,6 +88,7 @@ struct wc_config {
 	struct wc_config_rule rules[WC_MAX_RULES];
 	int npairs;
 	struct wc_config_pair pairs[WC_MAX_PAIRS];
+	struct wc_rollback rollback; /* the top-level "rollback" (on=false: none) */
 };
 
 /* Parse and validate TEXT (len bytes, no NUL needed) named NAME in error
@@ -157,6 +161,10 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
  * hierarchy, selection, legacy flags, WAITCAP_CAPS, the active rules. */
 int wc_policy_from_config(struct wc_policy *policy, struct wc_config *config,
 			  wc_getenv_fn getenv_fn);
+
+/* "timeout rate > 5.00% over 60s (at least 20 waits): caps lifted for 10m",
+ * or "none" (config_rollback.c). */
+void wc_rollback_text(const struct wc_rollback *rb, char *buf, size_t size);
 
 /* "FILE:LINE:COL" of a location, into buf. */
 void wc_config_where(const struct wc_config *config, const struct wc_jloc *loc,

@@ -33,7 +33,7 @@ static int parse_profile_caps(struct parser *p, const cJSON *caps, int32_t *own)
 	return 0;
 }
 
-static const char *const profile_keys[] = {"caps", "inherits", "description"};
+static const char *const profile_keys[] = {"caps", "inherits", "description", "rollback"};
 
 /* First pass: names and caps; "inherits" is resolved once all names exist. */
 static int parse_profiles(struct parser *p, const cJSON *profiles)
@@ -58,10 +58,16 @@ static int parse_profiles(struct parser *p, const cJSON *profiles)
 		for (int op = 0; op < WC_OP_COUNT; op++)
 			prof->own[op] = WC_NO_CAP;
 
-		const cJSON *found[3];
-		int index[3];
-		if (wcp_members(p, m, "a profile object", profile_keys, 3, found, index) != 0)
+		const cJSON *found[4];
+		int index[4];
+		if (wcp_members(p, m, "a profile object", profile_keys, 4, found, index) != 0)
 			return -1;
+		if (found[3]) {
+			wcp_enter(p, index[3], false);
+			if (wcp_parse_rollback(p, found[3], &prof->own_rollback) != 0)
+				return -1;
+			wcp_leave(p);
+		}
 		if (found[0]) {
 			wcp_enter(p, index[0], false);
 			if (parse_profile_caps(p, found[0], prof->own) != 0)
@@ -136,6 +142,18 @@ static int resolve_inherits(struct parser *p, const cJSON *profiles)
 	return 0;
 }
 
+/* After the top level is read: a profile's rollback is its own, else its
+ * nearest ancestor's, else the file's. */
+static void resolve_rollback(struct wc_config *cfg)
+{
+	for (int i = 0; i < cfg->nprofiles; i++) {
+		int at = i;
+		while (at >= 0 && !cfg->profiles[at].own_rollback.on)
+			at = cfg->profiles[at].parent;
+		cfg->profiles[i].rollback = at >= 0 ? cfg->profiles[at].own_rollback : cfg->rollback;
+	}
+}
+
 /* ---- environments, legacy flags --------------------------------------- */
 
 static int parse_environments(struct parser *p, const cJSON *envs)
@@ -184,9 +202,9 @@ static int parse_legacy_flags(struct parser *p, const cJSON *flags)
 /* ---- the top level --------------------------------------------------------- */
 
 enum { K_VERSION, K_DEFAULT, K_ENVIRONMENTS, K_LEGACY, K_PROFILES, K_RULES, K_HIERARCHY,
-       K_DESCRIPTION, K_COUNT };
+       K_DESCRIPTION, K_ROLLBACK, K_COUNT };
 static const char *const top_keys[K_COUNT] = {"version", "default", "environments",
-	"legacy_flags", "profiles", "rules", "hierarchy", "description"};
+	"legacy_flags", "profiles", "rules", "hierarchy", "description", "rollback"};
 
 static int parse_top(struct parser *p, const cJSON *root)
 {
@@ -227,6 +245,13 @@ static int parse_top(struct parser *p, const cJSON *root)
 			return -1;
 		wcp_leave(p);
 	}
+	if (f[K_ROLLBACK]) {
+		wcp_enter(p, idx[K_ROLLBACK], false);
+		if (wcp_parse_rollback(p, f[K_ROLLBACK], &p->cfg->rollback) != 0)
+			return -1;
+		wcp_leave(p);
+	}
+	resolve_rollback(p->cfg);
 	if (f[K_DESCRIPTION]) {
 		wcp_enter(p, idx[K_DESCRIPTION], false);
 		if (wcp_want(p, f[K_DESCRIPTION], cJSON_IsString(f[K_DESCRIPTION]), "a string") != 0)

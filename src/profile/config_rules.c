@@ -120,13 +120,14 @@ static void resolve_rule(const struct wc_config *cfg, struct wc_config_rule *rul
 		}
 }
 
-static const char *const rule_keys[] = {"name", "match", "caps", "env", "env_unit", "description"};
+static const char *const rule_keys[] = {"name", "match", "caps", "env", "env_unit", "description",
+					"rollback"};
 
 static int parse_rule(struct parser *p, const cJSON *r, struct wc_config_rule *rule)
 {
-	const cJSON *found[6];
-	int index[6];
-	if (wcp_members(p, r, "a rule object", rule_keys, 6, found, index) != 0)
+	const cJSON *found[7];
+	int index[7];
+	if (wcp_members(p, r, "a rule object", rule_keys, 7, found, index) != 0)
 		return -1;
 	wc_match_any(&rule->match);
 	for (int op = 0; op < WC_OP_COUNT; op++) {
@@ -176,6 +177,12 @@ static int parse_rule(struct parser *p, const cJSON *r, struct wc_config_rule *r
 	if (found[5]) {
 		wcp_enter(p, index[5], false);
 		if (wcp_want(p, found[5], cJSON_IsString(found[5]), "a string") != 0)
+			return -1;
+		wcp_leave(p);
+	}
+	if (found[6]) {
+		wcp_enter(p, index[6], false);
+		if (wcp_parse_rollback(p, found[6], &rule->rollback) != 0)
 			return -1;
 		wcp_leave(p);
 	}

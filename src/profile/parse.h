@@ -49,6 +49,9 @@ int wcp_members(struct parser *p, const cJSON *obj, const char *what, const char
 /* -1 when m's key appeared earlier in obj (free-form keys). */
 int wcp_duplicate_key(struct parser *p, const cJSON *obj, const cJSON *m);
 
+/* config_rollback.c: a "rollback" object. */
+int wcp_parse_rollback(struct parser *p, const cJSON *obj, struct wc_rollback *out);
+
 /* config_rules.c */
 int wcp_parse_rules(struct parser *p, const cJSON *rules);
 int wcp_parse_hierarchy(struct parser *p, const cJSON *pairs);

@@ -100,6 +100,7 @@ int wc_policy_from_config(struct wc_policy *policy, struct wc_config *cfg, wc_ge
 	policy->legacy = sel.legacy;
 	snprintf(policy->legacy_flag, sizeof policy->legacy_flag, "%s", sel.legacy_flag);
 	memcpy(policy->caps.ms, prof->caps, sizeof policy->caps.ms);
+	policy->rollback = prof->rollback;
 
 	const char *override = getenv_fn ? getenv_fn("WAITCAP_CAPS") : NULL;
 	if (override && *override) {
@@ -116,6 +117,7 @@ int wc_policy_from_config(struct wc_policy *policy, struct wc_config *cfg, wc_ge
 		snprintf(out->name, sizeof out->name, "%s", cfg->rules[r].name);
 		out->match = cfg->rules[r].match;
 		memcpy(out->caps.ms, cfg->rules[r].caps[sel.profile], sizeof out->caps.ms);
+		out->rollback = cfg->rules[r].rollback;
 	}
 	if (policy->legacy) { /* the rollback switch: nothing is capped */
 		no_caps(&policy->caps);

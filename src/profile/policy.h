@@ -29,12 +29,25 @@ struct wc_match {
 	int port_lo, port_hi; /* inclusive; 0..65535 when any port */
 };
 
+/* Automatic rollback (the profile's "rollback" object): when a
+ * destination's capped timeouts exceed rate_ppm (parts per million) of its
+ * waits over window_ns, with at least min_waits waits, its caps lift for
+ * cooldown_ns.  on=false: no automatic rollback. */
+struct wc_rollback {
+	bool on;
+	uint32_t rate_ppm;
+	int64_t window_ns;
+	uint32_t min_waits;
+	int64_t cooldown_ns;
+};
+
 /* A rule as it applies in the active profile (values already resolved for
  * that profile, environment overrides applied). */
 struct wc_rule {
 	char name[64];
 	struct wc_match match;
 	struct wc_caps caps; /* WC_NO_CAP: the profile's cap applies for that op */
+	struct wc_rollback rollback; /* on=false: the profile's applies */
 };
 
 enum wc_reason {
@@ -45,6 +58,7 @@ enum wc_reason {
 };
 
 #define WC_MAX_RULES 64
+
 
 struct wc_policy {
 	char file[4096];        /* path of the profile file, or "(embedded)" */
@@ -57,6 +71,7 @@ struct wc_policy {
 	struct wc_caps caps;    /* the profile's op caps (after WAITCAP_CAPS) */
 	int nrules;
 	struct wc_rule rules[WC_MAX_RULES];
+	struct wc_rollback rollback; /* the active profile's, else the file's */
 	char error[512];        /* non-empty: the file failed; no caps, tracing on */
 };
 
@@ -82,6 +97,16 @@ int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure
  * per connection, at connect time. */
 void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
 			socklen_t addrlen, struct wc_caps *out, int *rule);
+
+/* The automatic rollback trigger for connections that matched rule (-1:
+ * none): the rule's own, else the profile's. */
+static inline const struct wc_rollback *wc_policy_rollback_for(const struct wc_policy *policy,
+							      int rule)
+{
+	if (rule >= 0 && rule < policy->nrules && policy->rules[rule].rollback.on)
+		return &policy->rules[rule].rollback;
+	return &policy->rollback;
+}
 
 /* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv", "send". */
 const char *wc_op_name(enum wc_op op);

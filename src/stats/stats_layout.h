@@ -3,7 +3,8 @@
  * exporter` (docs/stats.md describes every field).
  *
  * The file is a fixed-layout struct mapped MAP_SHARED by the process and
- * read-only by readers.  Every counter is a 64-bit word updated with a
+ * read-only by readers; `waitcap rollback/restore` write its control
+ * block (struct wc_control) and nothing else.  Every counter is a 64-bit word updated with a
  * relaxed atomic add: a reader may see one counter a moment ahead of
  * another, never a torn value.  The layout only grows at the end; a
  * change of meaning bumps WC_STATS_VERSION, and readers refuse versions
@@ -123,9 +124,41 @@ struct wc_stats_dest {
 	uint64_t connect_failures;  /* refused, unreachable... (not timeouts) */
 	uint64_t connect_timeouts;  /* the connect deadline fired */
 	uint64_t capped;            /* deadlines fired, any op */
-	uint64_t reserved[4];
+	/* Response phases (a request's response deadline) that ended with
+	 * data, and that ended because the deadline fired: the automatic
+	 * rollback's response timeout rate (docs/stats.md). */
+	uint64_t responses;
+	uint64_t response_timeouts;
+	/* Automatic rollback: caps to this destination are lifted until this
+	 * CLOCK_MONOTONIC time (ns); 0 when they apply. */
+	int64_t lifted_until_ns;
+	uint64_t reserved[1];
 	struct wc_stats_hist connect_time;
 };
+
+/* The control word: what `waitcap rollback/restore` write, in a process's
+ * stats file (ctl, for that process) and in the host control file (every
+ * process, including those started later).  control is written last with
+ * release order after reason and seq; the library reads control and pad
+ * together, as one relaxed 64-bit load. */
+enum wc_control_value {
+	WC_CONTROL_NONE = 0,     /* caps as the profile says */
+	WC_CONTROL_PROCESS = 1,  /* `waitcap rollback --pid`: this process */
+	WC_CONTROL_HOST = 2,     /* `waitcap rollback --all`: cleared by restore --all */
+};
+
+struct wc_control {
+	uint32_t control;  /* enum wc_control_value */
+	uint32_t pad;      /* the library's flags (src/preload/control.h); 0 in the host file */
+	uint64_t seq;      /* bumped by each change */
+	char reason[48];   /* --reason, "" when none given */
+};
+
+/* The host control file: root's, mode 0644 (the library maps it read-only
+ * in every process, root or not, at start).  Outside /run/waitcap, which
+ * is root's private stats directory (0700).  WAITCAP_CONTROL names another
+ * file (tests), ignored by the library under AT_SECURE. */
+#define WC_HOST_CONTROL_PATH "/run/waitcap.control"
 
 /* The whole file.  Header fields are written once at start (mode and the
  * control block may change later); readers trust a file only once magic is
@@ -145,16 +178,11 @@ struct wc_stats_file {
 	uint32_t dest_capacity;  /* WC_STATS_DESTS of the writer */
 	uint64_t reserved_header[8];
 
-	/* Control block (issue #15, not used yet): written by `waitcap
-	 * rollback/restore` (owner or root), read by the library with one
-	 * relaxed load where a cap is about to be applied.  Its own cache
-	 * line, away from the counters the library writes. */
-	struct {
-		uint32_t control;  /* 0: as the profile says; other values reserved */
-		uint32_t pad;
-		uint64_t seq;      /* bumped by each change */
-		char reason[48];
-	} __attribute__((aligned(64))) ctl;
+	/* Control block: written by `waitcap rollback/restore` (owner or
+	 * root), read by the library with one relaxed load where a cap is
+	 * about to be applied.  Its own cache line, away from the counters
+	 * the library writes. */
+	struct wc_control ctl __attribute__((aligned(64)));
 
 	struct wc_stats_op_counts ops[WC_SOP_COUNT] __attribute__((aligned(64)));
 	uint64_t dests_overflow; /* destinations that found the table full (in "other") */

@@ -36,8 +36,10 @@ static const char *complete(const char *line)
 
 Test(completion, commands)
 {
-	cr_assert_str_eq(complete("waitcap "), "run analyze check explain record lib --help\n");
-	cr_assert_str_eq(complete("waitcap ex"), "explain\n");
+	cr_assert_str_eq(complete("waitcap "), "run analyze check explain record stats top exporter "
+						"rollback restore lib --help\n");
+	cr_assert_str_eq(complete("waitcap ex"), "explain exporter\n");
+	cr_assert_str_eq(complete("waitcap rollback --"), "--pid --all --reason --help\n");
 }
 
 Test(completion, options_come_from_help)

@@ -176,6 +176,16 @@ Test(manpages, exporter)
 	check_command("exporter");
 }
 
+Test(manpages, rollback)
+{
+	check_command("rollback");
+}
+
+Test(manpages, restore)
+{
+	check_command("restore");
+}
+
 Test(manpages, lib)
 {
 	struct names help = {0}, page = {0};

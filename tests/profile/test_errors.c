@@ -51,7 +51,7 @@ Test(errors, unknown_top_level_key)
 Test(errors, unknown_key_in_a_profile)
 {
 	expect_error(HEAD "  \"profiles\": {\n    \"a\": {\"cap\": {}}\n  }\n}\n",
-		     "t.json:5:11: unknown key \"cap\" in profile object (known: caps, inherits, description)");
+		     "t.json:5:11: unknown key \"cap\" in profile object (known: caps, inherits, description, rollback)");
 }
 
 Test(errors, unknown_op_in_profile_caps)
@@ -166,7 +166,7 @@ Test(errors, rule_without_a_name)
 Test(errors, unknown_key_in_a_rule)
 {
 	expect_error(RULES "    {\"name\": \"r\", \"cap\": {}}\n  ]\n}\n",
-		     "t.json:6:19: unknown key \"cap\" in rule object (known: name, match, caps, env, env_unit, description)");
+		     "t.json:6:19: unknown key \"cap\" in rule object (known: name, match, caps, env, env_unit, description, rollback)");
 }
 
 Test(errors, duplicate_rule_name)
@@ -269,5 +269,5 @@ Test(errors, control_characters_never_break_the_one_line)
 	/* cJSON accepts a raw newline inside a key; the message must not. */
 	const char *err = parse_error_of("{\"ver\nsion\": 1}");
 	cr_assert_str_eq(err, "t.json:1:2: unknown key \"ver?sion\" in top-level object (known: version, "
-			      "default, environments, legacy_flags, profiles, rules, hierarchy, description)");
+			      "default, environments, legacy_flags, profiles, rules, hierarchy, description, rollback)");
 }

@@ -1,12 +1,15 @@
-# bash completion for waitcap(1).  The options come from `waitcap COMMAND
-# --help` itself (its option lines), so there is no second list to keep.
+# bash completion for waitcap(1).  The commands come from `waitcap --help`
+# and the options from `waitcap COMMAND --help` (their option lines), so
+# there is no second list to keep.
 _waitcap()
 {
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="run analyze check explain record lib"
 	if ((cword == 1)); then
+		local commands
+		commands=$("${words[0]}" --help 2>/dev/null |
+			sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
 		COMPREPLY=($(compgen -W "$commands --help" -- "$cur"))
 		return
 	fi
