@@ -55,13 +55,13 @@ struct wc_fd {
 	int16_t rule;          /* index into wc_policy.rules, -1 none */
 	uint16_t peer_port;    /* host order */
 	uint64_t peer_addr[2]; /* network byte order; words, copied atomically */
-	int32_t cap_ms[WC_OP_COUNT];
+	int32_t cap_ms[WC_SOCKET_OPS];
 	int32_t own_user_timeout_ms;
 	int64_t own_rcvtimeo_ns; /* the program's SO_RCVTIMEO, 0 none */
 	int64_t own_sndtimeo_ns;
-	int64_t deadline[WC_OP_COUNT]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
-	int64_t armed_at[WC_OP_COUNT];
-	void *armed_ip[WC_OP_COUNT];
+	int64_t deadline[WC_SOCKET_OPS]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
+	int64_t armed_at[WC_SOCKET_OPS];
+	void *armed_ip[WC_SOCKET_OPS];
 	uint64_t ino;          /* socket inode, to spot a reused fd number */
 	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
 	/* Upload progress while the response deadline is armed, one word so

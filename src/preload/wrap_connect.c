@@ -19,7 +19,7 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	struct wc_caps caps;
 	int rule = -1;
 	wc_policy_caps_for(&wc_policy, addr, len, &caps, &rule);
-	for (int i = 0; i < WC_OP_COUNT; i++) {
+	for (int i = 0; i < WC_SOCKET_OPS; i++) {
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);
 	}

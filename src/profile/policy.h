@@ -14,7 +14,11 @@
 
 #define WC_NO_CAP (-1) /* no cap for that op */
 
-enum wc_op { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_COUNT };
+/* The socket ops first: a socket carries a deadline for each of them
+ * (WC_SOCKET_OPS).  resolve is a cap of the whole process: a lookup has no
+ * destination yet, so rules never carry it. */
+enum wc_op { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_RESOLVE, WC_OP_COUNT };
+#define WC_SOCKET_OPS WC_OP_RESOLVE
 
 /* Caps per op, in milliseconds; WC_NO_CAP where none applies. */
 struct wc_caps {
@@ -83,7 +87,8 @@ int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure
 void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
 			socklen_t addrlen, struct wc_caps *out, int *rule);
 
-/* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv", "send". */
+/* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv",
+ * "send", "resolve". */
 const char *wc_op_name(enum wc_op op);
 
 /* Parse a duration with a unit ("250ms", "5s", "1.5s", "2m", "100us") into
