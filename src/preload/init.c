@@ -8,6 +8,7 @@
 
 #include "fdtab.h"
 #include "real.h"
+#include "resolve.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -40,6 +41,7 @@ __attribute__((constructor)) static void wc_init(void)
 	bool secure = getauxval(AT_SECURE) != 0;
 	if (wc_policy_load(&wc_policy, env_lookup, secure) != 0 && wc_policy.error[0])
 		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", wc_policy.error);
+	wc_resolve_init(&wc_policy);
 	wc_trace_init(&wc_policy);
 	wc_stats_init(&wc_policy, secure);
 	__atomic_store_n(&wc_ready, true, __ATOMIC_RELEASE);

@@ -97,4 +97,17 @@ const char *wc_op_name(enum wc_op op);
  * rounded up. */
 int wc_parse_duration_ns(const char *text, int64_t *out_ns);
 
+/* The resolver knobs a resolve cap becomes (resolver_options.c): the
+ * timeout for one name server in whole seconds (at least 1) and the rounds
+ * over the servers, timeout × attempts within the cap. */
+void wc_resolver_knobs(int32_t cap_ms, int *timeout_s, int *attempts);
+
+/* The RES_OPTIONS value that applies cap_ms: env (the current RES_OPTIONS,
+ * or NULL) followed by " timeout:T attempts:A", leaving out each option
+ * env or conf (the text of /etc/resolv.conf, or NULL) already gives.
+ * Returns which options were added (0: nothing to set). */
+#define WC_RESOLVER_SET_TIMEOUT 1
+#define WC_RESOLVER_SET_ATTEMPTS 2
+int wc_resolver_env(int32_t cap_ms, const char *env, const char *conf, char *out, size_t size);
+
 #endif
