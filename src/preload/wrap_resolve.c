@@ -18,6 +18,7 @@
 
 #include "real.h"
 #include "resolve.h"
+#include "resolve_watch.h"
 #include "wait.h"
 
 /* The cap in force (WC_NO_CAP: none, or a legacy flag) and the timeout the
@@ -62,6 +63,8 @@ void wc_resolve_init(const struct wc_policy *policy)
 		if (_res.options & RES_INIT)
 			res_init();
 	}
+	if (wc_resolver_has_option(env, conf, "use-vc"))
+		wc_resolve_watch_enable();
 	resolve_cap_ms = cap;
 }
 
@@ -75,6 +78,8 @@ static inline void resolve_begin(struct wc_wait *w, const char *func, const char
 		      resolve_cap_ms != WC_NO_CAP ? wc_now_ns() : 0);
 	w->cap_ms = resolve_cap_ms;
 	w->name = name;
+	w->fd = resolve_cap_ms != WC_NO_CAP ? wc_resolve_watch_arm(w->begun + resolve_cap_ms * WC_MS)
+					    : -1;
 }
 
 /* failed: the lookup found nothing; again: it failed for want of an answer
@@ -82,6 +87,8 @@ static inline void resolve_begin(struct wc_wait *w, const char *func, const char
  * the cap at work. */
 static void resolve_end(struct wc_wait *w, int64_t ret, int err, bool again)
 {
+	wc_resolve_watch_disarm(w->fd);
+	w->fd = -1;
 	const char *outcome = "ready";
 	if (ret != 0) {
 		outcome = "error";

@@ -106,6 +106,9 @@ void wc_resolver_knobs(int32_t cap_ms, int *timeout_s, int *attempts);
  * or NULL) followed by " timeout:T attempts:A", leaving out each option
  * env or conf (the text of /etc/resolv.conf, or NULL) already gives.
  * Returns which options were added (0: nothing to set). */
+/* Does RES_OPTIONS (env) or resolv.conf (conf) give option NAME ("use-vc")? */
+bool wc_resolver_has_option(const char *env, const char *conf, const char *name);
+
 #define WC_RESOLVER_SET_TIMEOUT 1
 #define WC_RESOLVER_SET_ATTEMPTS 2
 int wc_resolver_env(int32_t cap_ms, const char *env, const char *conf, char *out, size_t size);

@@ -49,6 +49,11 @@ static bool has_option(const char *text, const char *name, bool conf)
 	return false;
 }
 
+bool wc_resolver_has_option(const char *env, const char *conf, const char *name)
+{
+	return has_option(env ? env : "", name, false) || has_option(conf ? conf : "", name, true);
+}
+
 int wc_resolver_env(int32_t cap_ms, const char *env, const char *conf, char *out, size_t size)
 {
 	int timeout_s, attempts, added = 0;
