@@ -1,0 +1,94 @@
+/* The resolve tests' namespaces and name servers (ns.h). */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ns.h"
+#include "proc.h"
+
+static char dir[64];
+
+static void bind_text(const char *target, const char *name, const char *text)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0644); /* readable by the traced runs' unprivileged user */
+	cr_assert_eq(mount(path, target, NULL, MS_BIND, NULL), 0, "bind %s over %s: %m", path,
+		     target);
+}
+
+void ns_enter(void)
+{
+	static const char *const ambient[] = {
+		"WAITCAP_CAPS", "WAITCAP_PROFILE", "WAITCAP_CONFIG", "WAITCAP_TRACE",
+		"WAITCAP_MIN_BLOCK", "ENVIRONMENT", "LOCAL_DEVELOPMENT", "FORCE_LEGACY_TIMEOUTS",
+		"DISABLE_TIMEOUT_OPTIMIZATIONS", "RES_OPTIONS", "LOCALDOMAIN", "HOSTALIASES",
+	};
+	for (size_t i = 0; i < sizeof ambient / sizeof *ambient; i++)
+		unsetenv(ambient[i]);
+	setenv("WAITCAP_STATS", "0", 1);
+	cr_assert_eq(unshare(CLONE_NEWNS | CLONE_NEWNET), 0,
+		     "unshare(CLONE_NEWNS | CLONE_NEWNET): %m (these tests need root)");
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "make / private: %m");
+	cr_assert_eq(system("ip link set lo up && ip addr add " NS_SILENT "/8 dev lo && "
+			    "ip addr add " NS_WORKING "/8 dev lo"), 0, "loopback setup");
+	snprintf(dir, sizeof dir, "/tmp/waitcap-resolve-XXXXXX");
+	cr_assert(mkdtemp(dir));
+	chmod(dir, 0755);
+	bind_text("/etc/nsswitch.conf", "nsswitch.conf", "hosts: files dns\n");
+}
+
+void ns_resolv_conf(const char *text)
+{
+	bind_text("/etc/resolv.conf", "resolv.conf", text);
+}
+
+pid_t ns_nameserver(const char *mode, const char *addr)
+{
+	char script[512];
+	snprintf(script, sizeof script, "%s/tests/resolve/nameserver.py", getenv("WAITCAP_SRC"));
+	int out[2];
+	cr_assert_eq(pipe(out), 0);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		dup2(out[1], 1);
+		close(out[0]);
+		unsetenv("LD_PRELOAD");
+		execlp("python3", "python3", script, mode, addr, NS_NAME "=" NS_NAME_ADDR, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	char buf[64] = "";
+	ssize_t n = read(out[0], buf, sizeof buf - 1); /* blocks until "ready" or exit */
+	close(out[0]);
+	cr_assert(n > 0 && strstr(buf, "ready"), "name server %s %s did not start", mode, addr);
+	return pid;
+}
+
+void ns_world(const char *mode, const char *addr, bool tcp)
+{
+	char conf[128];
+	ns_enter();
+	snprintf(conf, sizeof conf, "nameserver %s\n%s", addr, tcp ? "options use-vc\n" : "");
+	ns_resolv_conf(conf);
+	ns_nameserver(mode, addr);
+}
