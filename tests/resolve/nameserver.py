@@ -6,12 +6,15 @@
                                       (NXDOMAIN for other names, no
                                       records for other types)
 
-Prints "ready" once both sockets listen; runs until killed.  Standard
+Prints "ready" once both sockets listen; runs until killed or until its
+parent (the test) is gone.  Standard
 library only: the DNS message is built by hand (RFC 1035, section 4)."""
+import os
 import socket
 import struct
 import sys
 import threading
+import time
 
 
 def question(msg):
@@ -82,7 +85,9 @@ def main():
     threading.Thread(target=serve_udp, args=(udp, table), daemon=True).start()
     threading.Thread(target=serve_tcp, args=(tcp, table), daemon=True).start()
     print("ready", flush=True)
-    threading.Event().wait()
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.2)
 
 
 if __name__ == "__main__":

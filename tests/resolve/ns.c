@@ -1,5 +1,4 @@
 /* The resolve tests' namespaces and name servers (ns.h). */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -8,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +15,8 @@
 #include "proc.h"
 
 static char dir[64];
+static pid_t servers[4];
+static int nservers;
 
 static void bind_text(const char *target, const char *name, const char *text)
 {
@@ -63,13 +63,9 @@ pid_t ns_nameserver(const char *mode, const char *addr)
 	snprintf(script, sizeof script, "%s/tests/resolve/nameserver.py", getenv("WAITCAP_SRC"));
 	int out[2];
 	cr_assert_eq(pipe(out), 0);
-	pid_t parent = getpid();
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
 		dup2(out[1], 1);
 		close(out[0]);
 		unsetenv("LD_PRELOAD");
@@ -81,6 +77,8 @@ pid_t ns_nameserver(const char *mode, const char *addr)
 	ssize_t n = read(out[0], buf, sizeof buf - 1); /* blocks until "ready" or exit */
 	close(out[0]);
 	cr_assert(n > 0 && strstr(buf, "ready"), "name server %s %s did not start", mode, addr);
+	if (nservers < 4)
+		servers[nservers++] = pid;
 	return pid;
 }
 
@@ -91,4 +89,13 @@ void ns_world(const char *mode, const char *addr, bool tcp)
 	snprintf(conf, sizeof conf, "nameserver %s\n%s", addr, tcp ? "options use-vc\n" : "");
 	ns_resolv_conf(conf);
 	ns_nameserver(mode, addr);
+}
+
+void ns_leave(void)
+{
+	for (int i = 0; i < nservers; i++) {
+		kill(servers[i], SIGKILL);
+		waitpid(servers[i], NULL, 0);
+	}
+	nservers = 0;
 }

@@ -27,11 +27,15 @@ void ns_enter(void);
 void ns_resolv_conf(const char *text);
 
 /* Start tests/resolve/nameserver.py MODE ("silent" or "answer") on ADDR
- * and wait until it listens; it dies with the test process. */
+ * and wait until it listens; it ends with the test process. */
 pid_t ns_nameserver(const char *mode, const char *addr);
 
 /* The whole setup for one name server: enter, resolv.conf with
  * "nameserver ADDR" (+ "options use-vc" when tcp), the server started. */
 void ns_world(const char *mode, const char *addr, bool tcp);
+
+/* Stop the name servers (by pid): every suite's .fini, so that none
+ * outlives its test. */
+void ns_leave(void);
 
 #endif

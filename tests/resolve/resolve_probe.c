@@ -5,7 +5,6 @@
  *   resolve_probe transcript    the conformance battery (see main)
  *   resolve_probe lookup NAME   one getaddrinfo from lookup_for_trace(),
  *                               prints "rc MS" (the call's own duration) */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
