@@ -43,19 +43,44 @@ static void read_resolv_conf(char *buf, size_t size)
 	real_close(fd);
 }
 
+/* A parent running the library left RES_OPTIONS set for its own cap (the
+ * environment is inherited): WAITCAP_RES_OPTIONS says what it set and
+ * WAITCAP_RES_OPTIONS_BEFORE what was there before.  While RES_OPTIONS is
+ * still the parent's value, this process starts from the value before, so
+ * that its own cap (or a legacy flag: none) applies, not the parent's; a
+ * RES_OPTIONS changed since (env RES_OPTIONS=... CMD) is the user's. */
+#define SET_MARK "WAITCAP_RES_OPTIONS"
+#define BEFORE_MARK "WAITCAP_RES_OPTIONS_BEFORE"
+
+static const char *res_options_before_us(void)
+{
+	const char *env = getenv("RES_OPTIONS"), *set = getenv(SET_MARK);
+	const char *before = getenv(BEFORE_MARK);
+	if (!env || !set || !before || strcmp(env, set) != 0)
+		return env;
+	if (before[0])
+		setenv("RES_OPTIONS", before, 1);
+	else
+		unsetenv("RES_OPTIONS");
+	unsetenv(SET_MARK);
+	unsetenv(BEFORE_MARK);
+	return getenv("RES_OPTIONS");
+}
+
 void wc_resolve_init(const struct wc_policy *policy)
 {
+	const char *env = res_options_before_us();
 	int32_t cap = policy->legacy || policy->error[0] ? WC_NO_CAP : policy->caps.ms[WC_OP_RESOLVE];
 	if (cap == WC_NO_CAP)
 		return;
 	static char conf[16384]; /* once, at start: not on any thread's stack */
 	char value[512];
 	read_resolv_conf(conf, sizeof conf);
-	const char *env = getenv("RES_OPTIONS");
 	int timeout_s, attempts;
 	wc_resolver_knobs(cap, &timeout_s, &attempts);
 	int added = wc_resolver_env(cap, env, conf, value, sizeof value);
-	if (added && setenv("RES_OPTIONS", value, 1) == 0) {
+	if (added && setenv(BEFORE_MARK, env ? env : "", 1) == 0 && setenv(SET_MARK, value, 1) == 0 &&
+	    setenv("RES_OPTIONS", value, 1) == 0) {
 		if (added & WC_RESOLVER_SET_TIMEOUT)
 			resolve_timeout_s = timeout_s;
 		/* A resolver initialised before us (another preloaded library's
@@ -63,7 +88,7 @@ void wc_resolve_init(const struct wc_policy *policy)
 		if (_res.options & RES_INIT)
 			res_init();
 	}
-	if (wc_resolver_has_option(env, conf, "use-vc"))
+	if (wc_resolver_has_option(added ? value : env, conf, "use-vc"))
 		wc_resolve_watch_enable();
 	resolve_cap_ms = cap;
 }

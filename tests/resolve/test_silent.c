@@ -120,3 +120,27 @@ Test(resolve_silent_udp, resolv_conf_options_win)
 		      (long long)r.elapsed_ms);
 	cr_assert_leq(r.elapsed_ms, 3500);
 }
+
+Test(resolve_silent_udp, a_child_under_a_legacy_flag_drops_its_parents_options)
+{
+	silent();
+	/* The capped shell sets RES_OPTIONS for itself; getent inherits it,
+	 * but runs under a legacy flag: the resolver's own 10 s again. */
+	const char *argv[] = {"sh", "-c",
+			      "FORCE_LEGACY_TIMEOUTS=true exec getent ahostsv4 " NS_UNKNOWN, NULL};
+	const char *env[] = {"WAITCAP_CAPS=resolve=1s", NULL};
+	cr_assert_eq(proc_run(&r, argv, env, true, 30000), 0);
+	cr_assert_eq(r.exit_code, 2);
+	cr_assert_geq(r.elapsed_ms, 9500, "getent took only %lld ms", (long long)r.elapsed_ms);
+}
+
+Test(resolve_silent_udp, a_child_keeps_the_cap_and_knows_it_as_its_own)
+{
+	silent();
+	const char *argv[] = {"sh", "-c", "exec getent ahostsv4 " NS_UNKNOWN, NULL};
+	const char *env[] = {"WAITCAP_CAPS=resolve=1s", NULL};
+	cr_assert_eq(proc_run(&r, argv, env, true, 30000), 0);
+	cr_assert_eq(r.exit_code, 2);
+	cr_assert_geq(r.elapsed_ms, CAP_MS - 100);
+	cr_assert_leq(r.elapsed_ms, BOUND_MS, "getent took %lld ms", (long long)r.elapsed_ms);
+}
