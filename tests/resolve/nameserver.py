@@ -84,8 +84,11 @@ def main():
     tcp.listen(64)
     threading.Thread(target=serve_udp, args=(udp, table), daemon=True).start()
     threading.Thread(target=serve_tcp, args=(tcp, table), daemon=True).start()
-    print("ready", flush=True)
     parent = os.getppid()
+    try:
+        print("ready", flush=True)
+    except BrokenPipeError:
+        pass  # nobody reads: the caller waits for the TCP listener instead
     while os.getppid() == parent:
         time.sleep(0.2)
 

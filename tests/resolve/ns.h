@@ -36,19 +36,6 @@ pid_t ns_nameserver(const char *mode, const char *addr);
  * "nameserver ADDR" (+ "options use-vc" when tcp), the server started. */
 void ns_world(const char *mode, const char *addr, bool tcp);
 
-/* Under gVisor, a datagram on loopback in a fresh network namespace is now
- * and then lost or refused, bare as well as under the library (seen in about
- * one run in five under load).  ns_run is proc_run, again (at most 3 runs)
- * while lossy(r) says the run met that rather than the behaviour under
- * test: a working server's lookup failed (ns_failed), a silent server's
- * lookup ended before any timeout could (ns_refused_early), a bare run
- * ended before the resolver's own 10 s (ns_short_of_ten_seconds). */
-void ns_run(struct proc_result *r, const char *const argv[], const char *const env[],
-	    bool preload, int timeout_ms, bool (*lossy)(const struct proc_result *));
-bool ns_failed(const struct proc_result *r);
-bool ns_refused_early(const struct proc_result *r);
-bool ns_short_of_ten_seconds(const struct proc_result *r);
-
 /* Stop the name servers (by pid): every suite's .fini, so that none
  * outlives its test. */
 void ns_leave(void);
