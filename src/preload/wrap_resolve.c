@@ -95,7 +95,8 @@ void wc_resolve_init(const struct wc_policy *policy)
 
 /* ---- one lookup ------------------------------------------------------- */
 
-static inline void resolve_begin(struct wc_wait *w, const char *func, const char *name, void *ip)
+/* Returns the watcher's slot for the lookup (-1: not watched). */
+static inline int resolve_begin(struct wc_wait *w, const char *func, const char *name, void *ip)
 {
 	/* The clock is read only when the lookup may be capped or is traced:
 	 * a lookup costs microseconds to seconds, a clock read 20 ns. */
@@ -103,17 +104,16 @@ static inline void resolve_begin(struct wc_wait *w, const char *func, const char
 		      resolve_cap_ms != WC_NO_CAP ? wc_now_ns() : 0);
 	w->cap_ms = resolve_cap_ms;
 	w->name = name;
-	w->fd = resolve_cap_ms != WC_NO_CAP ? wc_resolve_watch_arm(w->begun + resolve_cap_ms * WC_MS)
-					    : -1;
+	return resolve_cap_ms != WC_NO_CAP ? wc_resolve_watch_arm(w->begun + resolve_cap_ms * WC_MS)
+					   : -1;
 }
 
-/* failed: the lookup found nothing; again: it failed for want of an answer
- * (EAI_AGAIN, TRY_AGAIN), which after a full resolver timeout of ours is
- * the cap at work. */
-static void resolve_end(struct wc_wait *w, int64_t ret, int err, bool again)
+/* ret: 0 when found, else the failure as docs/tracing.md gives it; again:
+ * it failed for want of an answer (EAI_AGAIN, TRY_AGAIN), which after at
+ * least one resolver timeout of ours is the cap at work. */
+static void resolve_end(struct wc_wait *w, int slot, int64_t ret, int err, bool again)
 {
-	wc_resolve_watch_disarm(w->fd);
-	w->fd = -1;
+	wc_resolve_watch_disarm(slot);
 	const char *outcome = "ready";
 	if (ret != 0) {
 		outcome = "error";
@@ -131,10 +131,10 @@ int wc_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 	if (!wc_active())
 		return real_getaddrinfo(node, service, hints, res);
 	struct wc_wait w;
-	resolve_begin(&w, "getaddrinfo", node, ip);
+	int slot = resolve_begin(&w, "getaddrinfo", node, ip);
 	int rc = real_getaddrinfo(node, service, hints, res);
 	int err = errno;
-	resolve_end(&w, rc, rc == EAI_SYSTEM ? err : 0, rc == EAI_AGAIN);
+	resolve_end(&w, slot, rc, rc == EAI_SYSTEM ? err : 0, rc == EAI_AGAIN);
 	errno = err;
 	return rc;
 }
@@ -145,7 +145,7 @@ int wc_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, sockl
 	if (!wc_active())
 		return real_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 	struct wc_wait w;
-	resolve_begin(&w, "getnameinfo", NULL, ip);
+	int slot = resolve_begin(&w, "getnameinfo", NULL, ip);
 	/* The address asked, as text, only for a trace. */
 	char addr[INET6_ADDRSTRLEN] = "";
 	if (w.start && sa && salen >= sizeof(struct sockaddr_in)) {
@@ -159,17 +159,18 @@ int wc_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, sockl
 	}
 	int rc = real_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 	int err = errno;
-	resolve_end(&w, rc, rc == EAI_SYSTEM ? err : 0, rc == EAI_AGAIN);
+	resolve_end(&w, slot, rc, rc == EAI_SYSTEM ? err : 0, rc == EAI_AGAIN);
 	errno = err;
 	return rc;
 }
 
 /* gethostbyname*: ret is 0 when found, else -h_errno (HOST_NOT_FOUND -1,
  * TRY_AGAIN -2, NO_RECOVERY -3, NO_DATA -4); h_errno stays libc's. */
-static struct hostent *hostent_end(struct wc_wait *w, struct hostent *h)
+static struct hostent *hostent_end(struct wc_wait *w, int slot, struct hostent *h)
 {
 	int err = errno, herr = h_errno;
-	resolve_end(w, h ? 0 : -(int64_t)(herr > 0 ? herr : NO_RECOVERY), 0, !h && herr == TRY_AGAIN);
+	int64_t ret = h ? 0 : -(int64_t)(herr > 0 ? herr : NO_RECOVERY);
+	resolve_end(w, slot, ret, 0, !h && herr == TRY_AGAIN);
 	h_errno = herr;
 	errno = err;
 	return h;
@@ -180,8 +181,8 @@ struct hostent *wc_gethostbyname(const char *name, void *ip)
 	if (!wc_active())
 		return real_gethostbyname(name);
 	struct wc_wait w;
-	resolve_begin(&w, "gethostbyname", name, ip);
-	return hostent_end(&w, real_gethostbyname(name));
+	int slot = resolve_begin(&w, "gethostbyname", name, ip);
+	return hostent_end(&w, slot, real_gethostbyname(name));
 }
 
 struct hostent *wc_gethostbyname2(const char *name, int af, void *ip)
@@ -189,19 +190,20 @@ struct hostent *wc_gethostbyname2(const char *name, int af, void *ip)
 	if (!wc_active())
 		return real_gethostbyname2(name, af);
 	struct wc_wait w;
-	resolve_begin(&w, "gethostbyname2", name, ip);
-	return hostent_end(&w, real_gethostbyname2(name, af));
+	int slot = resolve_begin(&w, "gethostbyname2", name, ip);
+	return hostent_end(&w, slot, real_gethostbyname2(name, af));
 }
 
 /* The _r forms return an errno value (ERANGE: buffer too small) and say
  * what was found in *result and *h_errnop. */
-static int hostent_r_end(struct wc_wait *w, int rc, struct hostent **result, int *h_errnop)
+static int hostent_r_end(struct wc_wait *w, int slot, int rc, struct hostent **result,
+			 int *h_errnop)
 {
 	int err = errno;
 	int herr = h_errnop ? *h_errnop : 0;
 	bool found = rc == 0 && result && *result;
 	int64_t ret = found ? 0 : rc ? -1 : -(int64_t)(herr > 0 ? herr : NO_RECOVERY);
-	resolve_end(w, ret, rc, !found && rc == 0 && herr == TRY_AGAIN);
+	resolve_end(w, slot, ret, rc, !found && rc == 0 && herr == TRY_AGAIN);
 	errno = err;
 	return rc;
 }
@@ -212,9 +214,9 @@ int wc_gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t 
 	if (!wc_active())
 		return real_gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
 	struct wc_wait w;
-	resolve_begin(&w, "gethostbyname_r", name, ip);
+	int slot = resolve_begin(&w, "gethostbyname_r", name, ip);
 	int rc = real_gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-	return hostent_r_end(&w, rc, result, h_errnop);
+	return hostent_r_end(&w, slot, rc, result, h_errnop);
 }
 
 int wc_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
@@ -223,9 +225,9 @@ int wc_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf
 	if (!wc_active())
 		return real_gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
 	struct wc_wait w;
-	resolve_begin(&w, "gethostbyname2_r", name, ip);
+	int slot = resolve_begin(&w, "gethostbyname2_r", name, ip);
 	int rc = real_gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
-	return hostent_r_end(&w, rc, result, h_errnop);
+	return hostent_r_end(&w, slot, rc, result, h_errnop);
 }
 
 /* ---- exported --------------------------------------------------------- */
