@@ -134,6 +134,9 @@ int wc_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 	int slot = resolve_begin(&w, "getaddrinfo", node, ip);
 	int rc = real_getaddrinfo(node, service, hints, res);
 	int err = errno;
+	/* Here (and in hostent_end) a lookup's answer is in hand: node and the
+	 * addresses of *res — where rules by host name (issue #21) would learn
+	 * address → name. */
 	resolve_end(&w, slot, rc, rc == EAI_SYSTEM ? err : 0, rc == EAI_AGAIN);
 	errno = err;
 	return rc;
