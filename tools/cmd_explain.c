@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,45 @@ static void print_caps(const char *label, const struct wc_caps *caps)
 	printf("\n");
 }
 
+/* What the resolve cap sets, as the library computes it at start: the
+ * RES_OPTIONS value, after the options RES_OPTIONS and /etc/resolv.conf
+ * already give (those win). */
+static void print_resolve(const struct wc_policy *policy)
+{
+	int32_t cap = policy->legacy ? WC_NO_CAP : policy->caps.ms[WC_OP_RESOLVE];
+	if (cap == WC_NO_CAP) {
+		printf("resolve:  no cap: the resolver's own options (%s, RES_OPTIONS)\n",
+		       _PATH_RESCONF);
+		return;
+	}
+	static char conf[16384];
+	size_t n = 0;
+	FILE *f = fopen(_PATH_RESCONF, "r");
+	if (f) {
+		n = fread(conf, 1, sizeof conf - 1, f);
+		fclose(f);
+	}
+	conf[n] = 0;
+	const char *env = explain_getenv("RES_OPTIONS");
+	char value[512], v[32];
+	int timeout_s, attempts;
+	wc_resolver_knobs(cap, &timeout_s, &attempts);
+	wc_format_ms(cap, v, sizeof v);
+	int added = wc_resolver_env(cap, env, conf, value, sizeof value);
+	printf("resolve:  %s: timeout:%d attempts:%d (one lookup: %d s per name server)\n", v,
+	       timeout_s, attempts, timeout_s * attempts);
+	if (!added)
+		printf("          sets nothing: RES_OPTIONS or %s already give timeout and attempts\n",
+		       _PATH_RESCONF);
+	else
+		printf("          sets RES_OPTIONS=\"%s\"%s\n", value,
+		       added == (WC_RESOLVER_SET_TIMEOUT | WC_RESOLVER_SET_ATTEMPTS)
+			       ? ""
+			       : added & WC_RESOLVER_SET_TIMEOUT ? " (attempts: theirs)" : " (timeout: theirs)");
+	if (wc_resolver_has_option(env, conf, "use-vc"))
+		printf("          over TCP (use-vc): a lookup still waiting at %s is ended by the library\n", v);
+}
+
 /* Where each of the destination's caps comes from. */
 static void print_dest(const struct wc_policy *policy, const struct wc_config *cfg,
 		       const char *dest, const struct sockaddr_storage *ss, socklen_t len)
@@ -125,7 +165,7 @@ static void print_dest(const struct wc_policy *policy, const struct wc_config *c
 	int prof = wc_config_find_profile(cfg, policy->profile);
 	const int32_t *file_caps = cfg->profiles[prof < 0 ? 0 : prof].caps;
 	printf("applied: ");
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_SOCKET_OPS; op++) {
 		char v[32];
 		const char *from = "profile";
 		char src[96];
@@ -216,6 +256,7 @@ int cmd_explain(int argc, char **argv)
 		printf("legacy:   off (the file names no legacy flags)\n");
 	}
 	print_caps(policy->caps_overridden ? "caps:     (WAITCAP_CAPS) " : "caps:     ", &policy->caps);
+	print_resolve(policy);
 	char rollback[160];
 	wc_rollback_text(&policy->rollback, rollback, sizeof rollback);
 	printf("rollback: %s\n", policy->rollback.on ? rollback

@@ -105,9 +105,9 @@ static const struct {
 	size_t offset;
 	double scale;
 } op_counters[] = {
-	{"waitcap_waits_total", "Blocking waits on capped sockets the library bounded (connect: every connect()).",
+	{"waitcap_waits_total", "Blocking waits on capped sockets the library bounded (connect: every connect(); resolve: every name lookup).",
 	 offsetof(struct wc_stats_op_counts, waits), 1},
-	{"waitcap_capped_total", "Waits ended by a cap (connect/recv/send: that deadline fired).",
+	{"waitcap_capped_total", "Waits ended by a cap (connect/recv/send: that deadline fired; resolve: a lookup the resolve cap ended).",
 	 offsetof(struct wc_stats_op_counts, capped), 1},
 	{"waitcap_app_timeouts_total", "Waits ended by the program's own timeout.",
 	 offsetof(struct wc_stats_op_counts, app_timeouts), 1},

@@ -78,7 +78,7 @@ static int add_cap(char *caps, size_t len, const char *arg)
 	for (int op = 0; op < WC_OP_COUNT; op++)
 		known |= strlen(wc_op_name(op)) == oplen && !strncmp(arg, wc_op_name(op), oplen);
 	if (!known) {
-		fprintf(stderr, "waitcap run: --cap '%s': unknown op '%.*s' (connect, recv, send)\n",
+		fprintf(stderr, "waitcap run: --cap '%s': unknown op '%.*s' (connect, recv, send, resolve)\n",
 			arg, (int)oplen, arg);
 		return -1;
 	}

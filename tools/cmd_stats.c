@@ -13,7 +13,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: waitcap stats [--pid PID | --all] [--json]\n\n"
 		"Prints the live counters of processes running with libwaitcap.so: per op\n"
-		"(connect, recv, send, poll, select, epoll) the waits, capped waits, the\n"
+		"(connect, recv, send, poll, select, epoll, resolve) the waits, capped waits, the\n"
 		"program's own timeouts, errors, average and p95 time and timeout rate;\n"
 		"per destination (peer address:port and the rule that capped it) the\n"
 		"connects, connect timeouts, capped waits and the seed plan's health\n"

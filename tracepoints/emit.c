@@ -27,6 +27,7 @@ WAITCAP_EXPORT void waitcap_tp_emit_wait(const struct waitcap_tp_wait *w,
 	safe.peer = or_empty(w->peer);
 	safe.rule = or_empty(w->rule);
 	safe.outcome = or_empty(w->outcome);
+	safe.name = or_empty(w->name);
 	if (!frames)
 		nframes = 0;
 	if (nframes > WAITCAP_TP_MAX_FRAMES)

@@ -22,7 +22,7 @@ extern "C" {
 #define WAITCAP_TP_MAX_FRAMES 32
 
 struct waitcap_tp_wait {
-	const char *op;      /* connect, accept, recv, send, poll, select, epoll */
+	const char *op;      /* connect, accept, recv, send, poll, select, epoll, resolve */
 	const char *func;    /* the libc name the program called */
 	int32_t fd;
 	const char *peer;    /* "127.0.0.1:8000", "[::1]:443" or "" */
@@ -33,6 +33,7 @@ struct waitcap_tp_wait {
 	const char *outcome; /* ready, app_timeout, capped, error, interrupted */
 	int64_t ret;         /* return value the program saw */
 	int32_t err;         /* errno the program saw, 0 when none */
+	const char *name;    /* resolve: the host name (or address) asked, else "" */
 };
 
 struct waitcap_tp_expired {
@@ -79,7 +80,7 @@ const volatile int *waitcap_tp_expired_state(void);
 const volatile int *waitcap_tp_config_state(void);
 
 /* Everything above in one table, for dlsym() users. */
-#define WAITCAP_TP_API_VERSION 2
+#define WAITCAP_TP_API_VERSION 3 /* 2: the fork hooks; 3: waitcap_tp_wait.name */
 
 struct waitcap_tp_api {
 	uint32_t version;            /* WAITCAP_TP_API_VERSION */

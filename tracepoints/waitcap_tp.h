@@ -44,6 +44,7 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, wait,
 		lttng_ust_field_string(outcome, w->outcome)
 		lttng_ust_field_integer(int64_t, ret, w->ret)
 		lttng_ust_field_integer(int32_t, err, w->err)
+		lttng_ust_field_string(name, w->name)
 		lttng_ust_field_sequence_hex(uint64_t, frames, frames,
 					     uint32_t, nframes)
 		lttng_ust_field_unused(ip)

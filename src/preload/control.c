@@ -100,7 +100,7 @@ void wc_control_init(bool secure)
 static void drop_deadlines(const struct wc_fd *c)
 {
 	struct wc_fd *e = (struct wc_fd *)c;
-	for (int i = 0; i < WC_OP_COUNT; i++)
+	for (int i = 0; i < WC_SOCKET_OPS; i++)
 		ST(e->deadline[i], 0);
 	ST(e->tx_progress, 0);
 	wc_backstop_drop((int)(e - wc_fdtab), e);

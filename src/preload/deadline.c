@@ -163,7 +163,7 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 		return false;
 	}
 	wc_stats_expired(e, op);
-	for (int i = 0; i < WC_OP_COUNT; i++)
+	for (int i = 0; i < WC_SOCKET_OPS; i++)
 		ST(e->deadline[i], 0);
 	bool connecting = LD(e->role) == WC_ROLE_CONNECTING;
 	wc_fd_set_flag(e, WC_F_PENDING, true);

@@ -44,7 +44,7 @@ static inline void ep_scan_socket(struct ep_scan *sc, uint32_t ri, int fd, struc
 	if (flags & WC_F_PENDING)
 		return; /* shut down already: the kernel reports it */
 	int64_t d = 0;
-	for (int i = 0; i < WC_OP_COUNT; i++) {
+	for (int i = 0; i < WC_SOCKET_OPS; i++) {
 		int64_t di = LD(e->deadline[i]);
 		if (di && (!d || di < d))
 			d = di;
@@ -86,7 +86,7 @@ static void ep_scan_once(uint32_t si, struct ep_scan *sc, int64_t now)
 			int32_t ahead = LD(member_fd[i + AHEAD]);
 			if ((uint32_t)ahead < wc_fdtab_size) {
 				__builtin_prefetch(&wc_fdtab[ahead].flags);
-				__builtin_prefetch(&wc_fdtab[ahead].deadline[WC_OP_COUNT - 1]);
+				__builtin_prefetch(&wc_fdtab[ahead].deadline[WC_SOCKET_OPS - 1]);
 			}
 		}
 		ep_scan_member(sc, LD(members[i]), LD(member_fd[i]), now);
@@ -121,7 +121,7 @@ static int64_t min_cap_ns(void)
 	if (v >= 0 && LD(cached_for) == p)
 		return v;
 	int32_t m = INT32_MAX;
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_SOCKET_OPS; op++) {
 		int32_t c = p->caps.ms[op];
 		if (c != WC_NO_CAP && c < m)
 			m = c;

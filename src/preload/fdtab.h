@@ -57,7 +57,7 @@ struct wc_fd {
 	int16_t rule;          /* index into the policy's rules, -1 none */
 	uint16_t peer_port;    /* host order */
 	uint64_t peer_addr[2]; /* network byte order; words, copied atomically */
-	int32_t cap_ms[WC_OP_COUNT];
+	int32_t cap_ms[WC_SOCKET_OPS];
 	int16_t own_syncnt;    /* the program's TCP_SYNCNT (1..127), 0: the kernel default */
 	/* The socket's row in the stats destination table plus one (0:
 	 * none), set at connect when the profile has automatic rollback: the
@@ -65,9 +65,9 @@ struct wc_fd {
 	uint16_t dest;
 	int64_t own_rcvtimeo_ns; /* the program's SO_RCVTIMEO, 0 none */
 	int64_t own_sndtimeo_ns;
-	int64_t deadline[WC_OP_COUNT]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
-	int64_t armed_at[WC_OP_COUNT];
-	void *armed_ip[WC_OP_COUNT];
+	int64_t deadline[WC_SOCKET_OPS]; /* CLOCK_MONOTONIC ns, 0 = disarmed */
+	int64_t armed_at[WC_SOCKET_OPS];
+	void *armed_ip[WC_SOCKET_OPS];
 	/* The socket description's identity: a number given when a wrapped
 	 * call created the socket, copied by dup (0: unknown).  Tells an
 	 * epoll registration's fd apart from a later socket on the same

@@ -10,6 +10,7 @@
 #include "fdtab.h"
 #include "real.h"
 #include "reload.h"
+#include "resolve.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -43,6 +44,7 @@ __attribute__((constructor)) static void wc_init(void)
 	bool secure = getauxval(AT_SECURE) != 0;
 	if (wc_policy_load(&initial_policy, env_lookup, secure) != 0 && initial_policy.error[0])
 		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", initial_policy.error);
+	wc_resolve_init(&initial_policy);
 	wc_trace_init(&initial_policy);
 	wc_stats_init(&initial_policy, secure);
 	wc_control_init(secure);

@@ -15,8 +15,15 @@ static long missing_symbol(void)
 	return -1;
 }
 
+static void *missing_symbol_ptr(void)
+{
+	errno = ENOSYS;
+	return NULL;
+}
+
 #define WC_REAL_DEFINE(ret, name, args) ret (*real_##name) args;
 WC_REAL_FUNCS(WC_REAL_DEFINE)
+WC_REAL_PTR_FUNCS(WC_REAL_DEFINE)
 #undef WC_REAL_DEFINE
 
 void wc_real_init(void)
@@ -30,6 +37,14 @@ void wc_real_init(void)
 	}
 	WC_REAL_FUNCS(WC_REAL_RESOLVE)
 #undef WC_REAL_RESOLVE
+#define WC_REAL_RESOLVE_PTR(ret, name, args)                                      \
+	{                                                                         \
+		void *sym = dlsym(RTLD_NEXT, #name);                              \
+		__atomic_store_n(&real_##name, sym ? (ret(*) args)sym : (ret(*) args)(void *)missing_symbol_ptr, \
+				 __ATOMIC_RELAXED);                               \
+	}
+	WC_REAL_PTR_FUNCS(WC_REAL_RESOLVE_PTR)
+#undef WC_REAL_RESOLVE_PTR
 	__atomic_store_n(&wc_real_done, 1, __ATOMIC_RELEASE);
 	wc_guard--;
 }

@@ -6,6 +6,7 @@
 #ifndef WAITCAP_REAL_H
 #define WAITCAP_REAL_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -55,10 +56,20 @@
 	X(int, epoll_ctl, (int, int, int, struct epoll_event *)) \
 	X(int, epoll_wait, (int, struct epoll_event *, int, int)) \
 	X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *)) \
-	X(int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))
+	X(int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *)) \
+	X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *, struct addrinfo **)) \
+	X(int, getnameinfo, (const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int)) \
+	X(int, gethostbyname_r, (const char *, struct hostent *, char *, size_t, struct hostent **, int *)) \
+	X(int, gethostbyname2_r, (const char *, int, struct hostent *, char *, size_t, struct hostent **, int *))
+
+/* The functions that return a pointer: a missing one returns NULL. */
+#define WC_REAL_PTR_FUNCS(X) \
+	X(struct hostent *, gethostbyname, (const char *)) \
+	X(struct hostent *, gethostbyname2, (const char *, int))
 
 #define WC_REAL_DECLARE(ret, name, args) extern ret (*real_##name) args;
 WC_REAL_FUNCS(WC_REAL_DECLARE)
+WC_REAL_PTR_FUNCS(WC_REAL_DECLARE)
 #undef WC_REAL_DECLARE
 
 /* Resolve every pointer; idempotent and safe to race (same values). */

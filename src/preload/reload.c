@@ -77,8 +77,10 @@ static void apply(struct wc_policy *next)
 			ST(s->mode, next->legacy ? WC_MODE_LEGACY : WC_MODE_CAPPING);
 	}
 	wc_trace_config(next);
-	char caps[3][16];
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	/* The socket caps: the resolve cap is set in RES_OPTIONS at start and
+	 * is not reloaded (wrap_resolve.c). */
+	char caps[WC_SOCKET_OPS][16];
+	for (int op = 0; op < WC_SOCKET_OPS; op++) {
 		int32_t ms = next->legacy ? WC_NO_CAP : next->caps.ms[op];
 		if (ms == WC_NO_CAP)
 			snprintf(caps[op], sizeof(caps[op]), "none");

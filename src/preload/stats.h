@@ -23,13 +23,14 @@ extern struct wc_stats_file *wc_stats;
 /* Create this process's file (constructor; also re-made in a forked child). */
 void wc_stats_init(const struct wc_policy *policy, bool secure);
 
-/* The stats op of a wait's op name (folded at compile time for a literal) ("connect", "recv", "send", "poll",
- * "select", "epoll"); WC_SOP_COUNT for others (accept). */
+/* The stats op of a wait's op name (folded at compile time for a literal):
+ * "connect", "recv", "resolve", "send", "poll", "select", "epoll";
+ * WC_SOP_COUNT for others (accept). */
 static inline unsigned wc_stats_op_of(const char *op)
 {
 	switch (op[0]) {
 	case 'c': return WC_SOP_CONNECT;
-	case 'r': return WC_SOP_RECV;
+	case 'r': return op[2] == 's' ? WC_SOP_RESOLVE : WC_SOP_RECV;
 	case 's': return op[1] == 'e' && op[2] == 'n' ? WC_SOP_SEND : WC_SOP_SELECT;
 	case 'p': return WC_SOP_POLL;
 	case 'e': return WC_SOP_EPOLL;

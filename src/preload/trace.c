@@ -397,7 +397,7 @@ void wc_trace_wait(const struct wc_wait_record *r)
 		.op = r->op, .func = r->func, .fd = r->fd, .peer = r->peer,
 		.rule = r->rule, .timeout_ms = r->timeout_ms, .cap_ms = r->cap_ms,
 		.dur_ns = r->dur_ns, .outcome = r->outcome, .ret = r->ret,
-		.err = r->err,
+		.err = r->err, .name = r->name,
 	};
 	uint64_t frames[WAITCAP_TP_MAX_FRAMES];
 	uint32_t n = callsite_capture(frames, WAITCAP_TP_MAX_FRAMES);

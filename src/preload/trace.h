@@ -14,7 +14,8 @@
 struct wc_policy;
 
 struct wc_wait_record {
-	const char *op;      /* connect, accept, recv, send, poll, select, epoll */
+	const char *op;      /* connect, accept, recv, send, poll, select, epoll,
+			      * resolve */
 	const char *func;    /* the libc name called: "recv", "__poll_chk", ... */
 	int fd;              /* the socket; for poll/select/epoll the capped
 			      * socket that bounded the wait, else the first
@@ -29,6 +30,7 @@ struct wc_wait_record {
 	int err;             /* errno the program sees (0 when ret >= 0) */
 	void *ip;            /* the program's call: return address of the
 			      * exported symbol */
+	const char *name;    /* resolve: the name (or address) asked; NULL */
 };
 
 struct wc_expired_record {

@@ -31,7 +31,7 @@ static void trace_wait(struct wc_wait *w, int64_t ret, int err, const char *outc
 		.op = w->op, .func = w->func, .fd = w->fd, .peer = peer,
 		.rule = wc_fd_rule_name(w->e), .timeout_ms = w->timeout_ms,
 		.cap_ms = w->cap_ms, .dur_ns = dur, .outcome = outcome,
-		.ret = ret, .err = ret < 0 ? err : 0, .ip = w->ip,
+		.ret = ret, .err = ret < 0 ? err : 0, .ip = w->ip, .name = w->name,
 	};
 	wc_trace_wait(&r);
 	wc_guard--;

@@ -21,6 +21,7 @@ struct wc_wait {
 	int64_t cap_ms;     /* the cap that bounded the wait, -1 none */
 	int64_t begun;      /* the caller's clock reading at the start, 0 none */
 	unsigned stats_op;  /* enum wc_stats_op of op (a constant where op is) */
+	const char *name;   /* resolve: the name asked (NULL for socket ops) */
 };
 
 /* now: the caller's clock reading at the start, 0 (read it if needed), or
@@ -37,6 +38,7 @@ static inline void wc_wait_begin(struct wc_wait *w, const char *op, const char *
 	w->cap_ms = -1;
 	w->begun = now > 0 ? now : 0;
 	w->stats_op = wc_stats_op_of(op);
+	w->name = NULL;
 	w->start = now >= 0 && wc_trace_wait_enabled() ? (now ? now : wc_now_ns()) : 0;
 }
 

@@ -22,7 +22,7 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	wc_reload_tick(wc_now_ns()); /* connect's clock reading (vDSO): the new file, if any */
 	const struct wc_policy *policy = wc_policy_now();
 	wc_policy_caps_for(policy, addr, len, &caps, &rule);
-	for (int i = 0; i < WC_OP_COUNT; i++) {
+	for (int i = 0; i < WC_SOCKET_OPS; i++) {
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);
 	}

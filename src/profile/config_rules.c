@@ -49,12 +49,23 @@ static int parse_match(struct parser *p, const cJSON *match, struct wc_match *ou
 	return 0;
 }
 
+/* A lookup has no destination yet: rules, which match destinations, cannot
+ * cap it. */
+static int not_per_destination(struct parser *p, int index)
+{
+	wcp_enter(p, index, true);
+	return fail_key(p, "\"resolve\" is a cap of the whole process (a lookup has no "
+			"destination yet): set it in a profile's caps, not in a rule");
+}
+
 static int parse_rule_caps(struct parser *p, const cJSON *caps, struct wc_config_rule *rule)
 {
 	const cJSON *found[WC_OP_COUNT];
 	int index[WC_OP_COUNT];
 	if (wcp_members(p, caps, "a caps object", wc_parse_op_names, WC_OP_COUNT, found, index) != 0)
 		return -1;
+	if (found[WC_OP_RESOLVE])
+		return not_per_destination(p, index[WC_OP_RESOLVE]);
 	for (int op = 0; op < WC_OP_COUNT; op++) {
 		const cJSON *v = found[op];
 		if (!v)
@@ -92,6 +103,8 @@ static int parse_rule_env(struct parser *p, const cJSON *env, struct wc_config_r
 	int index[WC_OP_COUNT];
 	if (wcp_members(p, env, "an env object", wc_parse_op_names, WC_OP_COUNT, found, index) != 0)
 		return -1;
+	if (found[WC_OP_RESOLVE])
+		return not_per_destination(p, index[WC_OP_RESOLVE]);
 	for (int op = 0; op < WC_OP_COUNT; op++) {
 		if (!found[op])
 			continue;

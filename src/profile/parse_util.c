@@ -11,7 +11,7 @@
 #include "locate.h"
 #include "parse.h"
 
-const char *const wc_parse_op_names[WC_OP_COUNT] = {"connect", "recv", "send"};
+const char *const wc_parse_op_names[WC_OP_COUNT] = {"connect", "recv", "send", "resolve"};
 
 /* ---- positions and errors ------------------------------------------- */
 

@@ -13,7 +13,7 @@
 #include "locate.h"
 #include "match.h"
 
-static const char *const op_names[WC_OP_COUNT] = {"connect", "recv", "send"};
+static const char *const op_names[WC_OP_COUNT] = {"connect", "recv", "send", "resolve"};
 
 const char *wc_op_name(enum wc_op op)
 {
@@ -50,7 +50,7 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
 		}
 		if (op < 0) {
 			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": \"%s\" is not OP=DURATION "
-				 "with OP one of connect, recv, send", text, item);
+				 "with OP one of connect, recv, send, resolve", text, item);
 			return -1;
 		}
 		if (strcmp(eq + 1, "none") == 0)
@@ -156,7 +156,7 @@ void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *a
 		const struct wc_rule *rl = &policy->rules[r];
 		if (!wc_match_addr(&rl->match, addr, addrlen))
 			continue;
-		for (int op = 0; op < WC_OP_COUNT; op++)
+		for (int op = 0; op < WC_SOCKET_OPS; op++)
 			if (rl->caps.ms[op] != WC_NO_CAP)
 				out->ms[op] = rl->caps.ms[op];
 		*rule = r;

@@ -14,7 +14,11 @@
 
 #define WC_NO_CAP (-1) /* no cap for that op */
 
-enum wc_op { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_COUNT };
+/* The socket ops first: a socket carries a deadline for each of them
+ * (WC_SOCKET_OPS).  resolve is a cap of the whole process: a lookup has no
+ * destination yet, so rules never carry it. */
+enum wc_op { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_RESOLVE, WC_OP_COUNT };
+#define WC_SOCKET_OPS WC_OP_RESOLVE
 
 /* Caps per op, in milliseconds; WC_NO_CAP where none applies. */
 struct wc_caps {
@@ -108,7 +112,8 @@ static inline const struct wc_rollback *wc_policy_rollback_for(const struct wc_p
 	return &policy->rollback;
 }
 
-/* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv", "send". */
+/* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv",
+ * "send", "resolve". */
 const char *wc_op_name(enum wc_op op);
 
 /* Parse a duration with a unit ("250ms", "5s", "1.5s", "2m", "100us") into
@@ -116,5 +121,21 @@ const char *wc_op_name(enum wc_op op);
  * is an error (-1).  Returns 0 on success.  Caps are kept in milliseconds,
  * rounded up. */
 int wc_parse_duration_ns(const char *text, int64_t *out_ns);
+
+/* The resolver knobs a resolve cap becomes (resolver_options.c): the
+ * timeout for one name server in whole seconds (at least 1) and the rounds
+ * over the servers, timeout × attempts within the cap. */
+void wc_resolver_knobs(int32_t cap_ms, int *timeout_s, int *attempts);
+
+/* The RES_OPTIONS value that applies cap_ms: env (the current RES_OPTIONS,
+ * or NULL) followed by " timeout:T attempts:A", leaving out each option
+ * env or conf (the text of /etc/resolv.conf, or NULL) already gives.
+ * Returns which options were added (0: nothing to set). */
+/* Does RES_OPTIONS (env) or resolv.conf (conf) give option NAME ("use-vc")? */
+bool wc_resolver_has_option(const char *env, const char *conf, const char *name);
+
+#define WC_RESOLVER_SET_TIMEOUT 1
+#define WC_RESOLVER_SET_ATTEMPTS 2
+int wc_resolver_env(int32_t cap_ms, const char *env, const char *conf, char *out, size_t size);
 
 #endif

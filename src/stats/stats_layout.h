@@ -16,10 +16,10 @@
 #include <stdio.h>
 
 #define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
-#define WC_STATS_VERSION 1
+#define WC_STATS_VERSION 2 /* 2: the resolve op; the control block and the rows' rollback words in use */
 
 /* The ops counted: the deadline ops first (same order as enum wc_op),
- * then the calls that wait on sets of fds. */
+ * then the calls that wait on sets of fds, then name lookups. */
 enum wc_stats_op {
 	WC_SOP_CONNECT,
 	WC_SOP_RECV,
@@ -27,11 +27,12 @@ enum wc_stats_op {
 	WC_SOP_POLL,
 	WC_SOP_SELECT,
 	WC_SOP_EPOLL,
+	WC_SOP_RESOLVE,
 	WC_SOP_COUNT
 };
 
 static const char *const wc_stats_op_names[WC_SOP_COUNT] = {
-	"connect", "recv", "send", "poll", "select", "epoll",
+	"connect", "recv", "send", "poll", "select", "epoll", "resolve",
 };
 
 enum wc_stats_mode {
@@ -197,10 +198,10 @@ struct wc_stats_file {
 _Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
 	       && __builtin_offsetof(struct wc_stats_file, ctl) == 512
 	       && __builtin_offsetof(struct wc_stats_file, ops) == 576
-	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1024
-	       && __builtin_offsetof(struct wc_stats_file, dest) == 5408
-	       && sizeof(struct wc_stats_file) == 156736,
-	       "stats file layout version 1");
+	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1088
+	       && __builtin_offsetof(struct wc_stats_file, dest) == 5472
+	       && sizeof(struct wc_stats_file) == 156800,
+	       "stats file layout version 2");
 
 /* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
  * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else

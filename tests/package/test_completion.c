@@ -53,7 +53,7 @@ Test(completion, options_come_from_help)
 Test(completion, option_values)
 {
 	cr_assert_str_eq(complete("waitcap analyze --format "), "table json markdown html folded\n");
-	cr_assert_str_eq(complete("waitcap analyze --op re"), "recv\n");
+	cr_assert_str_eq(complete("waitcap analyze --op re"), "recv resolve\n");
 	cr_assert_str_eq(complete("waitcap analyze --by pe"), "peer\n");
 }
 

@@ -196,7 +196,7 @@ Test(explain, environment_selects_and_is_named)
 	snprintf(file, sizeof file, "file: %s (WAITCAP_CONFIG)", seed_plan());
 	expect_row(run.out, "file:", file);
 	expect_row(run.out, "profile:", "profile: staging (ENVIRONMENT=staging)");
-	expect_row(run.out, "caps:", "caps: connect 30s, recv 35s, send 35s");
+	expect_row(run.out, "caps:", "caps: connect 30s, recv 35s, send 35s, resolve none");
 	expect_row(run.out, "rules:", "rules: 7, first match wins");
 	expect_row(run.out, " websocket_recv", " websocket_recv 127.0.0.1 port 18002 recv 35s");
 }

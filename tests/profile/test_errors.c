@@ -57,7 +57,7 @@ Test(errors, unknown_key_in_a_profile)
 Test(errors, unknown_op_in_profile_caps)
 {
 	expect_error(HEAD "  \"profiles\": {\n    \"a\": {\"caps\": {\"read\": \"1s\"}}\n  }\n}\n",
-		     "t.json:5:20: unknown key \"read\" in caps object (known: connect, recv, send)");
+		     "t.json:5:20: unknown key \"read\" in caps object (known: connect, recv, send, resolve)");
 }
 
 Test(errors, duplicate_key)
@@ -270,4 +270,13 @@ Test(errors, control_characters_never_break_the_one_line)
 	const char *err = parse_error_of("{\"ver\nsion\": 1}");
 	cr_assert_str_eq(err, "t.json:1:2: unknown key \"ver?sion\" in top-level object (known: version, "
 			      "default, environments, legacy_flags, profiles, rules, hierarchy, description, rollback)");
+}
+
+Test(errors, resolve_in_a_rule_is_refused_where_it_is_written)
+{
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"host\": \"10.0.0.0/8\"},\n"
+		     "     \"caps\": {\"connect\": \"1s\", \"resolve\": \"1s\"}}\n  ]\n}\n",
+		     "t.json:7:32: \"resolve\" is a cap of the whole process");
+	expect_error(RULES "    {\"name\": \"r\", \"env\": {\"resolve\": \"R_TIMEOUT\"}}\n  ]\n}\n",
+		     "t.json:6:27: \"resolve\" is a cap of the whole process");
 }

@@ -19,7 +19,7 @@ static void copy_name(char dst[32], const char *src)
 }
 
 static const char *const op_names[WC_OP_COUNT] = {
-	"connect", "accept", "recv", "send", "poll", "select", "epoll", "other"
+	"connect", "accept", "recv", "send", "poll", "select", "epoll", "resolve", "other"
 };
 
 const char *wc_analyze_op_name(int op)

@@ -69,7 +69,7 @@ static const char usage[] =
 	"  -p, --pid PID          only this process (its pid inside its namespace)\n"
 	"      --procname NAME    only threads with this name (as LTTng records it,\n"
 	"                         15 characters at most)\n"
-	"      --op OP            only connect, accept, recv, send, poll, select or epoll\n"
+	"      --op OP            only connect, accept, recv, send, poll, select, epoll or resolve\n"
 	"      --min DUR          only waits of at least DUR (e.g. 10ms)\n"
 	"      --skip MODULE      a call site is the innermost frame outside libc and\n"
 	"                         libwaitcap; also skip frames in binaries whose file\n"
@@ -238,7 +238,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_OP:
 			o->filters.op = wc_analyze_op_parse(optarg);
 			if (o->filters.op == WC_OP_OTHER)
-				return usage_error("unknown op '%s' (connect accept recv send poll select epoll)", optarg);
+				return usage_error("unknown op '%s' (connect accept recv send poll select epoll resolve)", optarg);
 			break;
 		case O_MIN:
 			if (parse_ms_duration(optarg, &o->filters.min_ns) < 0)

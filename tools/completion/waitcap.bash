@@ -42,7 +42,7 @@ _waitcap()
 		return
 		;;
 	--op)
-		COMPREPLY=($(compgen -W "connect accept recv send poll select epoll" -- "$cur"))
+		COMPREPLY=($(compgen -W "connect accept recv send poll select epoll resolve" -- "$cur"))
 		return
 		;;
 	--profile | -p)
