@@ -10,6 +10,7 @@
 #include "deadline.h"
 #include "real.h"
 #include "stats.h"
+#include "wait.h"
 
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip)
 {
@@ -95,8 +96,28 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op)
 	return (int64_t)(best + 1);
 }
 
+void wc_observe_due(int fd, struct wc_fd *e, enum wc_op op)
+{
+	int64_t d = LD(e->deadline[op]);
+	if (d == WC_DEADLINE_OBSERVED)
+		return; /* noted already */
+	int saved = errno;
+	int64_t now = wc_now_ns();
+	if (!d) /* a call's own bound: the cap counted from the call's start */
+		ST(e->armed_at[op], now - (int64_t)LD(e->cap_ms[op]) * WC_MS);
+	else
+		ST(e->deadline[op], WC_DEADLINE_OBSERVED);
+	wc_stats_would_cap(e, op);
+	wc_trace_expiry(fd, e, op, now);
+	errno = saved;
+}
+
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 {
+	if (WC_UNLIKELY(wc_policy.observe)) {
+		wc_observe_due(fd, e, op);
+		return false;
+	}
 	int saved = errno;
 	struct stat st;
 	uint64_t ino = LD(e->ino);

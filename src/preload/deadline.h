@@ -48,6 +48,17 @@ bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 /* The earliest armed deadline (0: none) and which op it belongs to. */
 int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
 
+/* Observe mode (wc_policy.observe): a deadline that passed stays armed at
+ * this value, far in the future, until its phase ends (disarm), so that
+ * waits neither fire it again nor spin on it, and the phase's end still
+ * knows it would have been capped. */
+#define WC_DEADLINE_OBSERVED INT64_MAX
+
+/* Observe mode: op's deadline on e (or a call's own bound, when none is
+ * armed) passed.  Counted (would_cap) and traced (waitcap:expired) once;
+ * an armed deadline moves to WC_DEADLINE_OBSERVED.  Nothing is cut. */
+void wc_observe_due(int fd, struct wc_fd *e, enum wc_op op);
+
 /* op's deadline has passed: check the fd still is that socket, remember
  * ETIMEDOUT for its next operation, shut it down.  Returns false when the
  * slot was stale (the fd now names something else): the slot is reset and
@@ -55,6 +66,8 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
  * kernel leaves a connect it timed out itself: state CLOSE, shut down both
  * ways, WC_F_CONNFAIL until connect() reports it (wc_connect_failed). */
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op);
+/* In observe mode wc_expire only calls wc_observe_due and returns false:
+ * the socket is left as it is and callers wait on as without the library. */
 
 /* Take the pending ETIMEDOUT, as the kernel reports sk_err once. */
 static inline bool wc_take_pending(struct wc_fd *e)

@@ -97,6 +97,12 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			break;
 		}
 		int64_t now = wc_now_ns();
+		if (now >= deadline && WC_UNLIKELY(wc_policy.observe)) {
+			/* Noted once; the connect goes on as the kernel's would. */
+			wc_observe_due(fd, e, WC_OP_CONNECT);
+			deadline = WC_DEADLINE_OBSERVED;
+			continue;
+		}
 		if (now >= deadline) {
 			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
 				err = EBADF, outcome = "error";
@@ -217,7 +223,8 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	if (!capped)
 		return plain_connect(fd, e, addr, len, saved, &w);
 
-	set_backstop(fd, e);
+	if (!wc_policy.observe) /* observing cuts nothing, not even in the kernel */
+		set_backstop(fd, e);
 	int64_t now = wc_now_ns();
 	if (nonblock) {
 		int r = real_connect(fd, addr, len);

@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
-#define WC_STATS_VERSION 1
+#define WC_STATS_VERSION 2
 
 /* The ops counted: the deadline ops first (same order as enum wc_op),
  * then the calls that wait on sets of fds. */
@@ -97,7 +97,8 @@ static inline uint64_t wc_hist_upper(unsigned i)
  * capped: for connect/recv/send, that op's deadline fired (whatever call
  * the program was waiting in); for poll/select/epoll, the wait ended
  * because of a cap.  app_timeouts: the program's own timeout ended the
- * wait.  errors: other failures. */
+ * wait.  errors: other failures.  would_cap (connect/recv/send, observe
+ * mode): that op's deadline passed and was not enforced (version 2). */
 struct wc_stats_op_counts {
 	uint64_t waits;
 	uint64_t blocked_ns;
@@ -105,7 +106,8 @@ struct wc_stats_op_counts {
 	uint64_t capped;
 	uint64_t app_timeouts;
 	uint64_t errors;
-	uint64_t reserved[2];
+	uint64_t would_cap;
+	uint64_t reserved[1];
 };
 
 /* One destination: a capped socket's peer and the rule that capped it. */
@@ -123,7 +125,8 @@ struct wc_stats_dest {
 	uint64_t connect_failures;  /* refused, unreachable... (not timeouts) */
 	uint64_t connect_timeouts;  /* the connect deadline fired */
 	uint64_t capped;            /* deadlines fired, any op */
-	uint64_t reserved[4];
+	uint64_t would_cap;         /* observe mode: deadlines passed, not enforced */
+	uint64_t reserved[3];
 	struct wc_stats_hist connect_time;
 };
 
@@ -172,7 +175,7 @@ _Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
 	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1024
 	       && __builtin_offsetof(struct wc_stats_file, dest) == 5408
 	       && sizeof(struct wc_stats_file) == 156736,
-	       "stats file layout version 1");
+	       "stats file layout version 2");
 
 /* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
  * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else
