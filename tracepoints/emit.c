@@ -43,6 +43,19 @@ WAITCAP_EXPORT void waitcap_tp_emit_expired(const struct waitcap_tp_expired *e)
 	lttng_ust_do_tracepoint(waitcap, expired, &safe, e->armed_ip);
 }
 
+WAITCAP_EXPORT void waitcap_tp_emit_phase(const struct waitcap_tp_phase *p)
+{
+	if (!lttng_ust_tracepoint_enabled(waitcap, phase))
+		return;
+	struct waitcap_tp_phase safe = *p;
+	safe.op = or_empty(p->op);
+	safe.peer = or_empty(p->peer);
+	safe.rule = or_empty(p->rule);
+	safe.outcome = or_empty(p->outcome);
+	safe.mode = or_empty(p->mode);
+	lttng_ust_do_tracepoint(waitcap, phase, &safe, p->armed_ip);
+}
+
 WAITCAP_EXPORT void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip)
 {
 	if (!lttng_ust_tracepoint_enabled(waitcap, config))
@@ -71,6 +84,11 @@ WAITCAP_EXPORT const volatile int *waitcap_tp_config_state(void)
 	return &lttng_ust_tracepoint_waitcap___config.state;
 }
 
+WAITCAP_EXPORT const volatile int *waitcap_tp_phase_state(void)
+{
+	return &lttng_ust_tracepoint_waitcap___phase.state;
+}
+
 WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
 {
 	static const struct waitcap_tp_api api = {
@@ -81,6 +99,8 @@ WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
 		.emit_wait = waitcap_tp_emit_wait,
 		.emit_expired = waitcap_tp_emit_expired,
 		.emit_config = waitcap_tp_emit_config,
+		.phase_state = &lttng_ust_tracepoint_waitcap___phase.state,
+		.emit_phase = waitcap_tp_emit_phase,
 	};
 	return &api;
 }

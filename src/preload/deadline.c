@@ -112,9 +112,55 @@ void wc_observe_due(int fd, struct wc_fd *e, enum wc_op op)
 	errno = saved;
 }
 
+static const char *mode_name(void)
+{
+	return wc_policy.legacy ? "legacy" : wc_policy.observe ? "observe" : "capping";
+}
+
+void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome)
+{
+	int64_t d = LD(e->deadline[op]);
+	if (!d || !wc_trace_phase_enabled())
+		return;
+	int saved = errno;
+	int64_t dur = wc_now_ns() - LD(e->armed_at[op]);
+	bool would = d == WC_DEADLINE_OBSERVED;
+	bool capped = outcome[0] == 'c' && outcome[1] == 'a';
+	wc_fd_set_flag(e, WC_F_GAVE_UP, false);
+	if (dur < wc_trace_min_block_ns && !would && !capped) {
+		errno = saved;
+		return;
+	}
+	char peer[64];
+	wc_guard++;
+	wc_fd_peer_string(e, peer, sizeof(peer));
+	int32_t cap = LD(e->cap_ms[op]);
+	struct wc_phase_record r = {
+		.op = wc_op_name(op), .fd = (int)(e - wc_fdtab), .peer = peer,
+		.rule = wc_fd_rule_name(e),
+		.cap_ms = wc_policy.legacy || cap == WC_PHASE_ONLY_CAP_MS ? -1 : cap,
+		.dur_ns = dur, .outcome = outcome, .would_cap = would, .mode = mode_name(),
+		.armed_ip = LD(e->armed_ip[op]),
+	};
+	wc_trace_phase(&r);
+	wc_guard--;
+	errno = saved;
+}
+
+void wc_phase_close(int fd)
+{
+	struct wc_fd *e = wc_fd_slot(fd);
+	if (!e || LD(e->kind) != WC_KIND_NET || !wc_fd_capped(e))
+		return;
+	const char *outcome = (LD(e->flags) & WC_F_GAVE_UP) ? "app_timeout" : "closed";
+	for (int op = 0; op < WC_OP_COUNT; op++)
+		wc_phase_end(e, (enum wc_op)op, outcome);
+}
+
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 {
-	if (WC_UNLIKELY(wc_policy.observe)) {
+	if (WC_UNLIKELY(wc_policy.observe || wc_policy.legacy)) {
+		/* Legacy arms deadlines only to time phases (never due). */
 		wc_observe_due(fd, e, op);
 		return false;
 	}
@@ -128,6 +174,8 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 		return false;
 	}
 	wc_stats_expired(e, op);
+	if (wc_trace_phase_enabled())
+		wc_phase_end(e, op, "capped");
 	for (int i = 0; i < WC_OP_COUNT; i++)
 		ST(e->deadline[i], 0);
 	bool connecting = LD(e->role) == WC_ROLE_CONNECTING;
@@ -174,6 +222,10 @@ void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 	int saved = errno;
 	wc_stats_connected(e, ok);
 	ST(e->role, WC_ROLE_OUTBOUND);
+	if (!ok && wc_trace_phase_enabled()) {
+		wc_phase_end(e, WC_OP_CONNECT, "error");
+		ST(e->deadline[WC_OP_CONNECT], 0); /* ended: not "completed" too */
+	}
 	wc_deadline_disarm(e, WC_OP_CONNECT);
 	if (LD(e->flags) & WC_F_BACKSTOP) {
 		wc_fd_set_flag(e, WC_F_BACKSTOP, false);

@@ -10,14 +10,32 @@
 
 #include "fdtab.h"
 #include "stats.h"
+#include "trace.h"
 
 /* Arm op's deadline at now + cap unless it is armed already or the socket
  * has no cap for op.  ip is the call that armed it (for waitcap:expired). */
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
 
+/* A phase of e ends (its deadline is about to be disarmed, or fires):
+ * emits waitcap:phase when a session wants it and the phase lasted at
+ * least WAITCAP_MIN_BLOCK or was (or would have been) capped.  outcome:
+ * completed, error, app_timeout, capped, closed. */
+void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome);
+
+/* close(): every armed phase of fd ends, "app_timeout" when the program's
+ * own timeout ended a wait on it, else "closed". */
+void wc_phase_close(int fd);
+
+/* Legacy mode tracks phases without caps while a session wants phase
+ * events: connections get this cap for every op (12 days), far beyond any
+ * trace, so that deadlines arm and disarm as usual and never fire. */
+#define WC_PHASE_ONLY_CAP_MS (1 << 30)
+
 static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
 	if (LD(e->deadline[op])) {
+		if (wc_trace_phase_enabled())
+			wc_phase_end(e, op, "completed");
 		if (op == WC_OP_RECV) {
 			wc_stats_response(e); /* the response came (or the wait gave up) */
 			ST(e->tx_progress, 0);

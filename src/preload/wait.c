@@ -50,6 +50,8 @@ __attribute__((noinline)) static void timed_wait_end(struct wc_wait *w, int64_t 
 
 void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome)
 {
+	if (WC_UNLIKELY(outcome[0] == 'a') && w->e && wc_fd_capped(w->e))
+		wc_fd_set_flag(w->e, WC_F_GAVE_UP, true); /* the phase's outcome, at close */
 	if (WC_UNLIKELY(w->start)) {
 		timed_wait_end(w, ret, err, outcome);
 		return;

@@ -35,6 +35,13 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	bool capped = (LD(e->flags) & WC_F_STREAM) && !wc_policy.legacy
 		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
 			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
+	if (wc_policy.legacy && (LD(e->flags) & WC_F_STREAM) && wc_trace_phase_enabled()) {
+		/* No caps, but a session wants phase events: deadlines that
+		 * never come, only to time the phases (never cut). */
+		for (int i = 0; i < WC_OP_COUNT; i++)
+			ST(e->cap_ms[i], WC_PHASE_ONLY_CAP_MS);
+		capped = true;
+	}
 	wc_fd_set_flag(e, WC_F_CAPPED, capped);
 	if (capped) {
 		struct stat st;
@@ -223,7 +230,7 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	if (!capped)
 		return plain_connect(fd, e, addr, len, saved, &w);
 
-	if (!wc_policy.observe) /* observing cuts nothing, not even in the kernel */
+	if (!wc_policy.observe && !wc_policy.legacy) /* cut nothing, not even in the kernel */
 		set_backstop(fd, e);
 	int64_t now = wc_now_ns();
 	if (nonblock) {

@@ -365,7 +365,7 @@ static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, 
 	int32_t cap = LD(e->cap_ms[WC_OP_SEND]);
 	int64_t own = LD(e->own_sndtimeo_ns);
 	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
-	bool bound = !nonblock && !wc_policy.observe && cap != WC_NO_CAP && (!own || own > (int64_t)cap * WC_MS)
+	bool bound = !nonblock && !wc_policy.observe && !wc_policy.legacy && cap != WC_NO_CAP && (!own || own > (int64_t)cap * WC_MS)
 		     && LD(e->role) != WC_ROLE_CONNECTING;
 	struct wc_wait w;
 	wc_wait_begin(&w, "send", "sendfile", ip, out, e, own ? own / WC_MS : -1, nonblock ? -1 : 0);
