@@ -43,8 +43,10 @@ void service_record(struct lt_env *env, const struct deps *d, const char *trace_
 	snprintf(trace_opt, sizeof trace_opt, "--trace=%s", trace_dir);
 	const char *argv[] = {lt_getenv("WAITCAP_BIN"), "run", trace_opt, "--", "python3", script,
 			      ports[0], ports[1], ports[2], NULL};
-	const char *env_list[16];
-	size_t k = 0;
+	/* Phases and waits of 100 ms and more: the connects that succeed at
+	 * once are no events, however busy the machine. */
+	const char *env_list[16] = {"WAITCAP_MIN_BLOCK=100ms"};
+	size_t k = 1;
 	for (size_t i = 0; extra_env && extra_env[i] && k < 14; i++)
 		env_list[k++] = extra_env[i];
 	snprintf(stats_env, sizeof stats_env, "WAITCAP_STATS_DIR=%s", stats_dir ? stats_dir : "");

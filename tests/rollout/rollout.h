@@ -35,7 +35,8 @@ struct service_run {
 	char out[32768], err[16384];
 };
 
-/* three_deps.py under `waitcap run --trace=TRACE_DIR` with extra env; with
+/* three_deps.py under `waitcap run --trace=TRACE_DIR` with extra env (and
+ * WAITCAP_MIN_BLOCK=100ms: only the slow phases are events); with
  * stats_dir, its live counters are read before it exits. */
 void service_record(struct lt_env *env, const struct deps *d, const char *trace_dir,
 		    const char *const extra_env[], const char *stats_dir, struct service_run *run);
