@@ -5,7 +5,7 @@ _waitcap()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="run analyze check explain record lib"
+	local commands="run analyze suggest check explain record lib"
 	if ((cword == 1)); then
 		COMPREPLY=($(compgen -W "$commands --help" -- "$cur"))
 		return
@@ -22,7 +22,7 @@ _waitcap()
 	done
 
 	case $prev in
-	--config | -c | --baseline | --debug-dir | -o | --output)
+	--config | -c | --baseline | --debug-dir | -o | --output | --what-if-profile)
 		_filedir
 		return
 		;;
@@ -57,7 +57,7 @@ _waitcap()
 		return
 	fi
 	case $command in
-	analyze) _filedir -d ;;
+	analyze | suggest) _filedir -d ;;
 	check) _filedir json ;;
 	esac
 }
