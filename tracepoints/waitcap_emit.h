@@ -42,6 +42,7 @@ struct waitcap_tp_expired {
 	int64_t cap_ms;
 	int64_t waited_ns;   /* since the deadline was armed */
 	void *armed_ip;      /* the connect or send that armed it */
+	int32_t observed;    /* observe mode: it would have fired, nothing was cut */
 };
 
 struct waitcap_tp_phase {

@@ -64,6 +64,7 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, expired,
 		lttng_ust_field_integer(int64_t, waited_ns, e->waited_ns)
 		lttng_ust_field_integer_hex(uint64_t, armed_ip,
 					    (uint64_t)(uintptr_t)e->armed_ip)
+		lttng_ust_field_integer(int32_t, observed, e->observed)
 		lttng_ust_field_unused(ip)
 	)
 )

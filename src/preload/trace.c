@@ -348,6 +348,7 @@ void wc_trace_expired(const struct wc_expired_record *r)
 	struct waitcap_tp_expired e = {
 		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
 		.cap_ms = r->cap_ms, .waited_ns = r->waited_ns, .armed_ip = r->armed_ip,
+		.observed = r->observed,
 	};
 	tp->emit_expired(&e);
 }

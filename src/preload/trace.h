@@ -39,6 +39,7 @@ struct wc_expired_record {
 	int64_t cap_ms;
 	int64_t waited_ns;   /* since the deadline was armed */
 	void *armed_ip;      /* the connect or send that armed the deadline */
+	int observed;        /* observe mode: nothing was cut */
 };
 
 struct wc_phase_record {

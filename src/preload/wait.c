@@ -72,6 +72,7 @@ void wc_trace_expiry(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 		.op = wc_op_name(op), .fd = fd, .peer = peer, .rule = wc_fd_rule_name(e),
 		.cap_ms = LD(e->cap_ms[op]), .waited_ns = now - LD(e->armed_at[op]),
 		.armed_ip = LD(e->armed_ip[op]),
+		.observed = wc_policy.observe || wc_policy.legacy, /* nothing cut */
 	};
 	wc_trace_expired(&r);
 	wc_guard--;

@@ -68,6 +68,8 @@ Test(observe, the_service_waits_its_own_timeouts_and_every_passed_deadline_is_co
 	char *text = lt_babeltrace(lt_path(&env, "trace"), false);
 	const char *expired[] = {"waitcap:expired:", NULL};
 	cr_assert_eq(lt_count_lines(text, expired, NULL, 0), 3, "%.6000s", text);
+	const char *observed[] = {"waitcap:expired:", "observed = 1", NULL};
+	cr_assert_eq(lt_count_lines(text, observed, NULL, 0), 3, "%.6000s", text);
 	char peer[64], line[4096], value[64];
 	snprintf(peer, sizeof peer, "peer = \"127.0.0.1:%d\"", deps.full.port);
 	const char *connect_expired[] = {"waitcap:expired:", peer, "op = \"connect\"", NULL};

@@ -157,6 +157,12 @@ Test(whatif, observe_trace_with_300ms_caps_shows_them_by_default)
 	service_record(&env, &deps, lt_path(&env, "observe300"), extra, NULL, &run);
 	cJSON *report = what_if_json(lt_path(&env, "observe300"), NULL);
 	expect_what_if(report, SAVED_MS);
+	/* Nothing was cut: no call site counts a cap or an expired deadline. */
+	const cJSON *site;
+	cJSON_ArrayForEach(site, cJSON_GetObjectItem(report, "callsites")) {
+		cr_assert_eq(jnum(site, "capped"), 0);
+		cr_assert_eq(jnum(site, "expired"), 0);
+	}
 	cJSON_Delete(report);
 }
 

@@ -15,6 +15,7 @@ enum wc_field {
 	F_PEER, F_RULE,                                                 /* wait, expired */
 	F_WAITED_NS, F_ARMED_IP,                                        /* expired */
 	F_WOULD_CAP, F_MODE,                                            /* phase */
+	F_OBSERVED,                                                     /* expired */
 	F_BADDR, F_MEMSZ, F_PATH, F_IS_PIC, F_BUILD_ID, F_FILENAME,     /* binary map */
 	F_COUNT
 };
@@ -43,7 +44,8 @@ static const struct field_spec wait_fields[] = {
 static const struct field_spec expired_fields[] = {
 	{ F_OP, "op", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
 	{ F_WAITED_NS, "waited_ns", 'i', true }, { F_ARMED_IP, "armed_ip", 'i', true },
-	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false }, { 0 }
+	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false },
+	{ F_OBSERVED, "observed", 'i', false }, { 0 }
 };
 static const struct field_spec phase_fields[] = {
 	{ F_OP, "op", 's', true }, { F_DUR_NS, "dur_ns", 'i', true },
@@ -310,6 +312,10 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 		break;
 	}
 	case K_EXPIRED: {
+		/* Observe mode: a deadline that would have fired cut nothing; the
+		 * what-if (waitcap:phase) accounts for it. */
+		if (get_int(payload, c->field[F_OBSERVED], 0))
+			break;
 		const char *op = get_str(payload, c->field[F_OP]);
 		struct wc_obs obs = {
 			.op = wc_analyze_op_parse(op ? op : ""),
