@@ -7,6 +7,7 @@
 
 #include "epoll_reg.h"
 #include "real.h"
+#include "trace.h"
 
 struct wc_ep_set *wc_ep_sets;
 struct wc_ep_node *wc_ep_nodes;
@@ -377,10 +378,12 @@ static void reg_modify(uint32_t ri, const struct epoll_event *ev)
  * unknown sockets never are. */
 static bool candidate(int fd, struct wc_fd *e)
 {
-	if (wc_policy.legacy || !(LD(e->flags) & WC_F_STREAM))
+	if (!(LD(e->flags) & WC_F_STREAM))
 		return false;
 	if (wc_fd_capped(e))
-		return true;
+		return true; /* in legacy mode: tracked only to time its phases */
+	if (wc_policy.legacy && !wc_trace_phase_enabled())
+		return false;
 	if (LD(e->role) != WC_ROLE_NONE)
 		return false;
 	int listening = 0;

@@ -35,8 +35,15 @@ static void parse_dep(const char *out, const char *name, struct dep_result *r)
 void service_record(struct lt_env *env, const struct deps *d, const char *trace_dir,
 		    const char *const extra_env[], const char *stats_dir, struct service_run *run)
 {
+	service_record_script(env, d, "three_deps.py", trace_dir, extra_env, stats_dir, run);
+}
+
+void service_record_script(struct lt_env *env, const struct deps *d, const char *name,
+			   const char *trace_dir, const char *const extra_env[],
+			   const char *stats_dir, struct service_run *run)
+{
 	char script[512], ports[3][16], trace_opt[600], stats_env[600];
-	snprintf(script, sizeof script, "%s/tests/rollout/three_deps.py", lt_getenv("WAITCAP_SRC"));
+	snprintf(script, sizeof script, "%s/tests/rollout/%s", lt_getenv("WAITCAP_SRC"), name);
 	snprintf(ports[0], sizeof ports[0], "%d", d->full.port);
 	snprintf(ports[1], sizeof ports[1], "%d", d->slow.port);
 	snprintf(ports[2], sizeof ports[2], "%d", d->silent.port);

@@ -40,6 +40,10 @@ struct service_run {
  * stats_dir, its live counters are read before it exits. */
 void service_record(struct lt_env *env, const struct deps *d, const char *trace_dir,
 		    const char *const extra_env[], const char *stats_dir, struct service_run *run);
+/* The same with another script of tests/rollout (asyncio_deps.py). */
+void service_record_script(struct lt_env *env, const struct deps *d, const char *script,
+			   const char *trace_dir, const char *const extra_env[],
+			   const char *stats_dir, struct service_run *run);
 
 /* `waitcap ARGS...` (NULL-terminated); status, stdout and stderr (malloc()ed). */
 int waitcap_tool(const char *const args[], char **out, char **err);

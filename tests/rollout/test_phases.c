@@ -112,6 +112,31 @@ Test(phases, legacy_mode_times_phases_without_caps)
 	free(record_and_check("legacy", extra, "legacy", -1));
 }
 
+/* An event loop waits in epoll_wait: the phases are the same, in legacy
+ * mode too (the sockets are followed in epoll only to time them). */
+Test(phases, asyncio_in_legacy_mode)
+{
+	const char *extra[] = {"FORCE_LEGACY_TIMEOUTS=true", NULL};
+	struct service_run run;
+	service_record_script(&env, &deps, "asyncio_deps.py", lt_path(&env, "asyncio"), extra, NULL,
+			      &run);
+	cr_assert_str_eq(run.api.outcome, "answered", "%s", run.out);
+	char *text = lt_babeltrace(lt_path(&env, "asyncio"), false);
+	struct phase a = phase_of(text, "recv", deps.slow.port);
+	expect_phase(&a, "completed", SLOW_ANSWER_MS, "asyncio: the slow answer");
+	struct phase c = phase_of(text, "connect", deps.full.port);
+	cr_assert_neq(strcmp(c.outcome, "completed"), 0, "asyncio: the full queue's connect");
+	cr_assert(cap_held(c.dur_ms, FULL_OWN_MS), "asyncio: connect lasted %lld ms", c.dur_ms);
+	struct phase s = phase_of(text, "recv", deps.silent.port);
+	cr_assert_neq(strcmp(s.outcome, "completed"), 0, "asyncio: the silent response");
+	cr_assert(cap_held(s.dur_ms, SILENT_OWN_MS), "asyncio: response lasted %lld ms", s.dur_ms);
+	cr_assert_str_eq(a.mode, "legacy");
+	/* Only the slow connect is an event: the others connected at once. */
+	const char *connects[] = {"waitcap:phase:", "op = \"connect\"", NULL};
+	cr_assert_eq(lt_count_lines(text, connects, NULL, 0), 1, "%.8000s", text);
+	free(text);
+}
+
 /* Caps under the program's timeouts: capping cuts the three phases at the
  * cap; observing lets them run and marks them would_cap. */
 Test(phases, capped_and_would_cap_phases)
