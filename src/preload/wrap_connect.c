@@ -95,6 +95,11 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 {
 	int64_t deadline = LD(e->deadline[WC_OP_CONNECT]);
 	w->cap_ms = LD(e->cap_ms[WC_OP_CONNECT]);
+	/* Observing, the program's own SO_SNDTIMEO (longer than the cap, else
+	 * the kernel does it all) ends the connect once the cap has passed. */
+	int64_t own = LD(e->own_sndtimeo_ns);
+	int64_t own_deadline = own ? LD(e->armed_at[WC_OP_CONNECT]) + own : 0;
+	bool observed = false;
 	const char *outcome = NULL;
 	int r = -1, err = 0;
 	for (;;) {
@@ -104,10 +109,16 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			break;
 		}
 		int64_t now = wc_now_ns();
+		if (observed && own_deadline && now >= own_deadline) {
+			/* The kernel's answer to its own SO_SNDTIMEO: still connecting. */
+			err = EINPROGRESS, outcome = "app_timeout";
+			break;
+		}
 		if (now >= deadline && WC_UNLIKELY(wc_policy.observe)) {
 			/* Noted once; the connect goes on as the kernel's would. */
 			wc_observe_due(fd, e, WC_OP_CONNECT);
-			deadline = WC_DEADLINE_OBSERVED;
+			deadline = own_deadline ? own_deadline : WC_DEADLINE_OBSERVED;
+			observed = true;
 			continue;
 		}
 		if (now >= deadline) {

@@ -114,3 +114,32 @@ Test(observe, a_profile_in_observe_mode_cuts_nothing_and_waitcap_mode_overrides_
 	cr_assert_str_eq(jstr(proc, "mode"), "capping");
 	cJSON_Delete(run.stats);
 }
+
+/* A blocking connect bounded by the program's own SO_SNDTIMEO (1 s), longer
+ * than the 300 ms cap: observing, it ends as the kernel ends it, after 1 s
+ * with EINPROGRESS, not at the cap and not two minutes later. */
+Test(observe, a_blocking_connect_ends_at_the_programs_own_sndtimeo)
+{
+	char script[1024], port[16];
+	snprintf(port, sizeof port, "%d", deps.full.port);
+	snprintf(script, sizeof script,
+		 "import socket, struct, sys, time\n"
+		 "s = socket.socket()\n"
+		 "s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack('ll', 1, 0))\n"
+		 "t = time.monotonic()\n"
+		 "try:\n"
+		 "    s.connect(('127.0.0.1', int(sys.argv[1])))\n"
+		 "    print('connected')\n"
+		 "except OSError as e:\n"
+		 "    print(e.errno, '%%.3f' %% (time.monotonic() - t))\n");
+	const char *argv[] = {"python3", "-c", script, port, NULL};
+	const char *run_env[] = {"WAITCAP_MODE=observe", "WAITCAP_CAPS=connect=300ms", NULL};
+	struct proc_result r;
+	cr_assert_eq(proc_run(&r, argv, run_env, true, 20000), 0);
+	cr_assert_eq(r.exit_code, 0, "%s", r.err);
+	int err = 0;
+	double took = 0;
+	cr_assert_eq(sscanf(r.out, "%d %lf", &err, &took), 2, "%s", r.out);
+	cr_assert_eq(err, 115 /* EINPROGRESS */, "%s", r.out);
+	cr_assert(cap_held((int64_t)(took * 1000), 1000), "took %.3f s", took);
+}
