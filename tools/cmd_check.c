@@ -146,6 +146,10 @@ static void print_selection(const struct wc_config *cfg)
 		if (cfg->profiles[p].parent >= 0)
 			printf("inherits: %s <- %s\n", cfg->profiles[p].name,
 			       cfg->profiles[cfg->profiles[p].parent].name);
+	for (int p = 0; p < cfg->nprofiles; p++)
+		if (wc_config_profile_observes(cfg, p))
+			printf("observe:  %s (deadlines counted as would_cap, nothing cut)\n",
+			       cfg->profiles[p].name);
 	if (cfg->nlegacy) {
 		printf("legacy flags (=true: no caps at all):");
 		for (int i = 0; i < cfg->nlegacy; i++) {

@@ -255,6 +255,11 @@ int cmd_explain(int argc, char **argv)
 	} else {
 		printf("legacy:   off (the file names no legacy flags)\n");
 	}
+	if (policy->observe)
+		printf("mode:     observe (%s): deadlines tracked and counted (would_cap), nothing cut\n",
+		       policy->observe_why);
+	else if (!policy->legacy)
+		printf("mode:     capping\n");
 	print_caps(policy->caps_overridden ? "caps:     (WAITCAP_CAPS) " : "caps:     ", &policy->caps);
 	print_resolve(policy);
 	char rollback[160];

@@ -23,11 +23,11 @@ static void usage(FILE *out)
 		"  --listen ADDR:PORT   e.g. 127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464\n"
 		"  -h, --help           show this help\n\n"
 		"Metrics (docs/stats.md has the list): waitcap_process_info, per op\n"
-		"waitcap_{waits,capped,app_timeouts,errors,timed_waits}_total and\n"
+		"waitcap_{waits,capped,would_cap,app_timeouts,errors,timed_waits}_total and\n"
 		"waitcap_blocked_seconds_total; the histograms waitcap_connection_seconds\n"
 		"and waitcap_response_seconds; per destination\n"
 		"waitcap_destination_{connects,connect_failures,connect_timeouts,capped,\n"
-		"responses,response_timeouts}_total, the gauge waitcap_destination_rolled_back\n"
+		"responses,response_timeouts,would_cap}_total, the gauge waitcap_destination_rolled_back\n"
 		"and the histogram waitcap_destination_connection_seconds.  Labels: pid,\n"
 		"procname, profile, environment, mode (all series), op, peer, rule.\n"
 		"Cardinality per process: 6 ops, at most 65 destination rows (64 and\n"
@@ -109,6 +109,8 @@ static const struct {
 	 offsetof(struct wc_stats_op_counts, waits), 1},
 	{"waitcap_capped_total", "Waits ended by a cap (connect/recv/send: that deadline fired; resolve: a lookup the resolve cap ended).",
 	 offsetof(struct wc_stats_op_counts, capped), 1},
+	{"waitcap_would_cap_total", "Observe mode: deadlines that passed and were not enforced (connect/recv/send).",
+	 offsetof(struct wc_stats_op_counts, would_cap), 1},
 	{"waitcap_app_timeouts_total", "Waits ended by the program's own timeout.",
 	 offsetof(struct wc_stats_op_counts, app_timeouts), 1},
 	{"waitcap_errors_total", "Waits that failed with another error.",
@@ -135,6 +137,8 @@ static const struct {
 	 offsetof(struct wc_stats_dest, responses)},
 	{"waitcap_destination_response_timeouts_total", "Response phases ended by the recv cap.",
 	 offsetof(struct wc_stats_dest, response_timeouts)},
+	{"waitcap_destination_would_cap_total", "Observe mode: deadlines that passed on the destination's sockets, not enforced.",
+	 offsetof(struct wc_stats_dest, would_cap)},
 };
 
 static void dest_labels(char *buf, size_t len, const struct wc_stats_dest *d)

@@ -96,6 +96,7 @@ static cJSON *proc_json(const struct wc_stats_file *s)
 		cJSON *j = cJSON_AddObjectToObject(ops, wc_stats_op_names[i]);
 		cJSON_AddNumberToObject(j, "waits", (double)o->waits);
 		cJSON_AddNumberToObject(j, "capped", (double)o->capped);
+		cJSON_AddNumberToObject(j, "would_cap", (double)o->would_cap);
 		cJSON_AddNumberToObject(j, "app_timeouts", (double)o->app_timeouts);
 		cJSON_AddNumberToObject(j, "errors", (double)o->errors);
 		cJSON_AddNumberToObject(j, "blocked_ms", (double)o->blocked_ns / 1e6);
@@ -122,6 +123,7 @@ static cJSON *proc_json(const struct wc_stats_file *s)
 		cJSON_AddNumberToObject(j, "responses", (double)d->responses);
 		cJSON_AddNumberToObject(j, "response_timeouts", (double)d->response_timeouts);
 		cJSON_AddStringToObject(j, "mode", wc_dest_lifted(d) ? "rolled_back" : "capping");
+		cJSON_AddNumberToObject(j, "would_cap", (double)d->would_cap);
 		add_num(j, "avg_connection_time_ms", wc_hist_avg_ms(&d->connect_time));
 		add_num(j, "p95_connection_time_ms", wc_hist_quantile_ms(&d->connect_time, 0.95));
 		add_num(j, "timeout_failure_rate", rate(d->connect_timeouts, d->connects));
@@ -166,6 +168,12 @@ static void proc_text(const struct wc_stats_file *s)
 		printf("  %-8s %10llu %8llu %8llu %8llu %10s %10s %8s\n", wc_stats_op_names[i],
 		       (unsigned long long)o->waits, (unsigned long long)o->capped,
 		       (unsigned long long)o->app_timeouts, (unsigned long long)o->errors, a, p, r);
+	}
+	if (s->mode == WC_MODE_OBSERVE) {
+		printf("  would_cap (observe: deadlines passed, not enforced):");
+		for (int i = 0; i <= WC_SOP_SEND; i++)
+			printf(" %s %llu", wc_stats_op_names[i], (unsigned long long)s->ops[i].would_cap);
+		printf("\n");
 	}
 	const struct wc_stats_dest *rows[WC_STATS_DESTS + 1];
 	int n = wc_dest_rows(s, rows);

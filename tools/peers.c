@@ -13,7 +13,7 @@
 
 #include "peers.h"
 
-enum mode { SILENT, ECHO, ANSWER, TRICKLE, SINK };
+enum mode { SILENT, ECHO, ANSWER, TRICKLE, SINK, DELAYED };
 
 struct server {
 	struct peer *p;
@@ -211,6 +211,24 @@ static void sink(struct peer *p, int fd)
 	}
 }
 
+/* Answer one client's chunks, each after the delay, until EOF or stop. */
+static void delayed(struct peer *p, int fd)
+{
+	char buf[65536];
+	for (;;) {
+		if (!readable_or_stop(p, fd))
+			return;
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return;
+		struct pollfd w = {.fd = p->wake[0], .events = POLLIN};
+		if (poll(&w, 1, p->answer_delay_ms) != 0)
+			return; /* asked to stop */
+		if (send(fd, "ok\n", 3, MSG_NOSIGNAL) != 3)
+			return;
+	}
+}
+
 static void *serve(void *arg)
 {
 	struct server *srv = arg;
@@ -228,6 +246,9 @@ static void *serve(void *arg)
 			int c = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 			if (c >= 0 && srv->mode == TRICKLE) {
 				trickle(p, c);
+				close(c);
+			} else if (c >= 0 && srv->mode == DELAYED) {
+				delayed(p, c);
 				close(c);
 			} else if (c >= 0 && srv->mode == SINK) {
 				sink(p, c);
@@ -310,6 +331,13 @@ int peer_trickle_server(struct peer *p, int port, size_t total, uint32_t seed, i
 	p->trickle_max_pause_ms = max_pause_ms;
 	p->trickle_sum = peer_trickle_checksum(total, seed);
 	return start_server(p, port, TRICKLE);
+}
+
+int peer_delayed_server(struct peer *p, int port, int delay_ms)
+{
+	peer_init(p);
+	p->answer_delay_ms = delay_ms;
+	return start_server(p, port, DELAYED);
 }
 
 int peer_slow_sink(struct peer *p, int port, size_t rate)

@@ -28,6 +28,8 @@ struct peer {
 	uint32_t trickle_sum;          /* checksum of what it sent */
 	/* slow sink */
 	size_t sink_rate;              /* bytes per second */
+	/* delayed answer */
+	int answer_delay_ms;
 };
 
 /* A listener whose accept queue is full: a connect to it hangs (the
@@ -52,6 +54,10 @@ int peer_trickle_server(struct peer *p, int port, size_t total, uint32_t seed, i
  * bytes), then waits for the next request or EOF.  An upload to it takes
  * LENGTH/rate seconds, however large the kernel's buffers are. */
 int peer_slow_sink(struct peer *p, int port, size_t rate);
+
+/* A slow but healthy dependency: answers each chunk it reads with "ok\n"
+ * after delay_ms (clients one at a time, until EOF or stop). */
+int peer_delayed_server(struct peer *p, int port, int delay_ms);
 
 void peer_stop(struct peer *p);
 

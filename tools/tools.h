@@ -10,6 +10,7 @@ int cmd_explain(int argc, char **argv); /* tools/cmd_explain.c */
 int cmd_check(int argc, char **argv);   /* tools/cmd_check.c */
 int cmd_record(int argc, char **argv);  /* tools/cmd_record.c */
 int cmd_analyze(int argc, char **argv); /* tools/analyze/cmd_analyze.c */
+int cmd_suggest(int argc, char **argv); /* tools/cmd_suggest.c */
 int cmd_stats(int argc, char **argv);   /* tools/cmd_stats.c */
 int cmd_top(int argc, char **argv);     /* tools/cmd_top.c */
 int cmd_exporter(int argc, char **argv); /* tools/cmd_exporter.c */

@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
 	{"run", cmd_run, "run a command with libwaitcap.so preloaded (optionally traced)"},
 	{"analyze", cmd_analyze, "per-callsite blocking totals from LTTng traces"},
+	{"suggest", cmd_suggest, "a profile whose caps break no successful phase in traces"},
 	{"check", cmd_check, "validate a profile file and print its effective caps"},
 	{"explain", cmd_explain, "which profile applies here, why, and its caps"},
 	{"record", cmd_record, "trace processes already running with the library"},

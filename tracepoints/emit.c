@@ -46,6 +46,19 @@ WAITCAP_EXPORT void waitcap_tp_emit_expired(const struct waitcap_tp_expired *e)
 	lttng_ust_do_tracepoint(waitcap, expired, &safe, e->armed_ip);
 }
 
+WAITCAP_EXPORT void waitcap_tp_emit_phase(const struct waitcap_tp_phase *p)
+{
+	if (!lttng_ust_tracepoint_enabled(waitcap, phase))
+		return;
+	struct waitcap_tp_phase safe = *p;
+	safe.op = or_empty(p->op);
+	safe.peer = or_empty(p->peer);
+	safe.rule = or_empty(p->rule);
+	safe.outcome = or_empty(p->outcome);
+	safe.mode = or_empty(p->mode);
+	lttng_ust_do_tracepoint(waitcap, phase, &safe, p->armed_ip);
+}
+
 WAITCAP_EXPORT void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip)
 {
 	if (!lttng_ust_tracepoint_enabled(waitcap, config))
@@ -75,6 +88,11 @@ WAITCAP_EXPORT const volatile int *waitcap_tp_config_state(void)
 	return &lttng_ust_tracepoint_waitcap___config.state;
 }
 
+WAITCAP_EXPORT const volatile int *waitcap_tp_phase_state(void)
+{
+	return &lttng_ust_tracepoint_waitcap___phase.state;
+}
+
 WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
 {
 	static const struct waitcap_tp_api api = {
@@ -88,6 +106,8 @@ WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
 		.before_fork = lttng_ust_before_fork,
 		.after_fork_parent = lttng_ust_after_fork_parent,
 		.after_fork_child = lttng_ust_after_fork_child,
+		.phase_state = &lttng_ust_tracepoint_waitcap___phase.state,
+		.emit_phase = waitcap_tp_emit_phase,
 	};
 	return &api;
 }

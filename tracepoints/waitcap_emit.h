@@ -44,6 +44,20 @@ struct waitcap_tp_expired {
 	int64_t cap_ms;
 	int64_t waited_ns;   /* since the deadline was armed */
 	void *armed_ip;      /* the connect or send that armed it */
+	int32_t observed;    /* observe mode: it would have fired, nothing was cut */
+};
+
+struct waitcap_tp_phase {
+	const char *op;      /* connect, recv (the response) or send */
+	int32_t fd;
+	const char *peer;
+	const char *rule;
+	int64_t cap_ms;      /* the cap armed for it, -1 none (legacy) */
+	int64_t dur_ns;      /* from the call that armed it to its end */
+	const char *outcome; /* completed, error, app_timeout, capped, closed */
+	int32_t would_cap;   /* observe mode: its deadline passed, not enforced */
+	const char *mode;    /* capping, observe, legacy */
+	void *armed_ip;      /* the connect or send that started it */
 };
 
 struct waitcap_tp_config {
@@ -69,6 +83,9 @@ void waitcap_tp_emit_wait(const struct waitcap_tp_wait *w, const uint64_t *frame
 /* Record waitcap:expired; the `ip` context is e->armed_ip. */
 void waitcap_tp_emit_expired(const struct waitcap_tp_expired *e);
 
+/* Record waitcap:phase; the `ip` context is p->armed_ip. */
+void waitcap_tp_emit_phase(const struct waitcap_tp_phase *p);
+
 /* Record waitcap:config; ip: the caller's address, or NULL. */
 void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip);
 
@@ -78,9 +95,10 @@ void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip);
 const volatile int *waitcap_tp_wait_state(void);
 const volatile int *waitcap_tp_expired_state(void);
 const volatile int *waitcap_tp_config_state(void);
+const volatile int *waitcap_tp_phase_state(void);
 
 /* Everything above in one table, for dlsym() users. */
-#define WAITCAP_TP_API_VERSION 3 /* 2: the fork hooks; 3: waitcap_tp_wait.name */
+#define WAITCAP_TP_API_VERSION 4 /* 2: the fork hooks; 3: waitcap_tp_wait.name; 4: phases */
 
 struct waitcap_tp_api {
 	uint32_t version;            /* WAITCAP_TP_API_VERSION */
@@ -97,6 +115,9 @@ struct waitcap_tp_api {
 	void (*before_fork)(sigset_t *saved);
 	void (*after_fork_parent)(sigset_t *saved);
 	void (*after_fork_child)(sigset_t *saved);
+	/* version 4 */
+	const volatile int *phase_state;
+	void (*emit_phase)(const struct waitcap_tp_phase *);
 };
 
 #define WAITCAP_TP_GET_API "waitcap_tp_get_api"

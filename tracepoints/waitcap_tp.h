@@ -65,6 +65,30 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, expired,
 		lttng_ust_field_integer(int64_t, waited_ns, e->waited_ns)
 		lttng_ust_field_integer_hex(uint64_t, armed_ip,
 					    (uint64_t)(uintptr_t)e->armed_ip)
+		lttng_ust_field_integer(int32_t, observed, e->observed)
+		lttng_ust_field_unused(ip)
+	)
+)
+
+/* waitcap:phase — a connect, response or send phase of a socket ended
+ * (armed at the connect or the request's send, ended by the connection,
+ * the answer, the send going through, an error, the cap, or a close),
+ * when it lasted at least WAITCAP_MIN_BLOCK or was (or, observing, would
+ * have been) capped.  ip and armed_ip are the call that started it. */
+LTTNG_UST_TRACEPOINT_EVENT(waitcap, phase,
+	LTTNG_UST_TP_ARGS(const struct waitcap_tp_phase *, p, void *, ip),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_string(op, p->op)
+		lttng_ust_field_integer(int32_t, fd, p->fd)
+		lttng_ust_field_string(peer, p->peer)
+		lttng_ust_field_string(rule, p->rule)
+		lttng_ust_field_integer(int64_t, cap_ms, p->cap_ms)
+		lttng_ust_field_integer(int64_t, dur_ns, p->dur_ns)
+		lttng_ust_field_string(outcome, p->outcome)
+		lttng_ust_field_integer(int32_t, would_cap, p->would_cap)
+		lttng_ust_field_string(mode, p->mode)
+		lttng_ust_field_integer_hex(uint64_t, armed_ip,
+					    (uint64_t)(uintptr_t)p->armed_ip)
 		lttng_ust_field_unused(ip)
 	)
 )

@@ -13,6 +13,7 @@
 #include "deadline.h"
 #include "real.h"
 #include "stats.h"
+#include "wait.h"
 
 static inline void arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip, int32_t cap)
 {
@@ -148,6 +149,67 @@ static bool still_the_socket(int fd, struct wc_fd *e)
 	return wc_fd_same_peer(e, (const struct sockaddr *)&peer, len);
 }
 
+void wc_observe_due(int fd, struct wc_fd *e, enum wc_op op)
+{
+	int64_t d = LD(e->deadline[op]);
+	if (d == WC_DEADLINE_OBSERVED)
+		return; /* noted already */
+	int saved = errno;
+	int64_t now = wc_now_ns();
+	if (!d) /* a call's own bound: the cap counted from the call's start */
+		ST(e->armed_at[op], now - (int64_t)LD(e->cap_ms[op]) * WC_MS);
+	else
+		ST(e->deadline[op], WC_DEADLINE_OBSERVED);
+	wc_stats_would_cap(e, op);
+	wc_trace_expiry(fd, e, op, now);
+	errno = saved;
+}
+
+static const char *mode_name(void)
+{
+	return wc_policy_now()->legacy ? "legacy" : wc_policy_now()->observe ? "observe" : "capping";
+}
+
+void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome)
+{
+	int64_t d = LD(e->deadline[op]);
+	if (!d || !wc_trace_phase_enabled())
+		return;
+	int saved = errno;
+	int64_t dur = wc_now_ns() - LD(e->armed_at[op]);
+	bool would = d == WC_DEADLINE_OBSERVED;
+	bool capped = outcome[0] == 'c' && outcome[1] == 'a';
+	wc_fd_set_flag(e, WC_F_GAVE_UP, false);
+	if (dur < wc_trace_min_block_ns && !would && !capped) {
+		errno = saved;
+		return;
+	}
+	char peer[64];
+	wc_guard++;
+	wc_fd_peer_string(e, peer, sizeof(peer));
+	int32_t cap = LD(e->cap_ms[op]);
+	struct wc_phase_record r = {
+		.op = wc_op_name(op), .fd = (int)(e - wc_fdtab), .peer = peer,
+		.rule = wc_fd_rule_name(e),
+		.cap_ms = wc_policy_now()->legacy || cap == WC_PHASE_ONLY_CAP_MS ? -1 : cap,
+		.dur_ns = dur, .outcome = outcome, .would_cap = would, .mode = mode_name(),
+		.armed_ip = LD(e->armed_ip[op]),
+	};
+	wc_trace_phase(&r);
+	wc_guard--;
+	errno = saved;
+}
+
+void wc_phase_close(int fd)
+{
+	struct wc_fd *e = wc_fd_slot(fd);
+	if (!e || LD(e->kind) != WC_KIND_NET || !wc_fd_capped(e))
+		return;
+	const char *outcome = (LD(e->flags) & WC_F_GAVE_UP) ? "app_timeout" : "closed";
+	for (int op = 0; op < WC_SOCKET_OPS; op++)
+		wc_phase_end(e, (enum wc_op)op, outcome);
+}
+
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 {
 	/* A rollback since it was armed: not cut (its deadlines are dropped;
@@ -155,6 +217,11 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 	 * timeouts). */
 	if (wc_caps_lifted(e))
 		return false;
+	if (WC_UNLIKELY(wc_policy_now()->observe || wc_policy_now()->legacy)) {
+		/* Legacy arms deadlines only to time phases (never due). */
+		wc_observe_due(fd, e, op);
+		return false;
+	}
 	int saved = errno;
 	if (!still_the_socket(fd, e)) {
 		/* Closed behind our back (fclose, a raw syscall) and reused. */
@@ -163,6 +230,8 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 		return false;
 	}
 	wc_stats_expired(e, op);
+	if (wc_trace_phase_enabled())
+		wc_phase_end(e, op, "capped");
 	for (int i = 0; i < WC_SOCKET_OPS; i++)
 		ST(e->deadline[i], 0);
 	bool connecting = LD(e->role) == WC_ROLE_CONNECTING;
@@ -210,6 +279,10 @@ void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 	int saved = errno;
 	wc_stats_connected(e, ok);
 	ST(e->role, WC_ROLE_OUTBOUND);
+	if (!ok && wc_trace_phase_enabled()) {
+		wc_phase_end(e, WC_OP_CONNECT, "error");
+		ST(e->deadline[WC_OP_CONNECT], 0); /* ended: not "completed" too */
+	}
 	wc_deadline_disarm(e, WC_OP_CONNECT);
 	errno = saved;
 }

@@ -11,14 +11,32 @@
 #include "control.h"
 #include "fdtab.h"
 #include "stats.h"
+#include "trace.h"
 
 /* Arm op's deadline at now + cap unless it is armed already or the socket
  * has no cap for op.  ip is the call that armed it (for waitcap:expired). */
 void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
 
+/* A phase of e ends (its deadline is about to be disarmed, or fires):
+ * emits waitcap:phase when a session wants it and the phase lasted at
+ * least WAITCAP_MIN_BLOCK or was (or would have been) capped.  outcome:
+ * completed, error, app_timeout, capped, closed. */
+void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome);
+
+/* close(): every armed phase of fd ends, "app_timeout" when the program's
+ * own timeout ended a wait on it, else "closed". */
+void wc_phase_close(int fd);
+
+/* Legacy mode tracks phases without caps while a session wants phase
+ * events: connections get this cap for every op (12 days), far beyond any
+ * trace, so that deadlines arm and disarm as usual and never fire. */
+#define WC_PHASE_ONLY_CAP_MS (1 << 30)
+
 static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
 	if (LD(e->deadline[op])) {
+		if (wc_trace_phase_enabled())
+			wc_phase_end(e, op, "completed");
 		if (op == WC_OP_RECV) {
 			wc_stats_response(e); /* the response came (or the wait gave up) */
 			ST(e->tx_progress, 0);
@@ -49,6 +67,17 @@ bool wc_deadline_progressed(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 /* The earliest armed deadline (0: none) and which op it belongs to. */
 int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
 
+/* Observe mode (the policy's observe): a deadline that passed stays armed at
+ * this value, far in the future, until its phase ends (disarm), so that
+ * waits neither fire it again nor spin on it, and the phase's end still
+ * knows it would have been capped. */
+#define WC_DEADLINE_OBSERVED INT64_MAX
+
+/* Observe mode: op's deadline on e (or a call's own bound, when none is
+ * armed) passed.  Counted (would_cap) and traced (waitcap:expired) once;
+ * an armed deadline moves to WC_DEADLINE_OBSERVED.  Nothing is cut. */
+void wc_observe_due(int fd, struct wc_fd *e, enum wc_op op);
+
 /* op's deadline has passed: check the fd still is that socket, remember
  * ETIMEDOUT for its next operation, shut it down.  Returns false when the
  * slot was stale (the fd now names something else: the slot is reset), or
@@ -57,6 +86,8 @@ int64_t wc_deadline_earliest(const struct wc_fd *e, enum wc_op *op);
  * kernel leaves a connect it timed out itself: state CLOSE, shut down both
  * ways, WC_F_CONNFAIL until connect() reports it (wc_connect_failed). */
 bool wc_expire(int fd, struct wc_fd *e, enum wc_op op);
+/* In observe mode wc_expire only calls wc_observe_due and returns false:
+ * the socket is left as it is and callers wait on as without the library. */
 
 /* Take the pending ETIMEDOUT, as the kernel reports sk_err once. */
 static inline bool wc_take_pending(struct wc_fd *e)

@@ -6,6 +6,7 @@
 
 #include "epoll_reg.h"
 #include "real.h"
+#include "trace.h"
 
 struct wc_ep_set *wc_ep_sets;
 struct wc_ep_node *wc_ep_nodes;
@@ -370,10 +371,14 @@ static void reg_modify(uint32_t ri, const struct epoll_event *ev)
  * unknown sockets never are. */
 static bool candidate(int fd, struct wc_fd *e)
 {
-	if (wc_policy_now()->legacy || !(LD(e->flags) & WC_F_STREAM))
+	if (!(LD(e->flags) & WC_F_STREAM))
 		return false;
-	if (LD(e->flags) & WC_F_CAPPED) /* capped by the profile, lifted or not */
+	/* Capped by the profile, lifted or not; in legacy mode, tracked only
+	 * to time its phases. */
+	if (LD(e->flags) & WC_F_CAPPED)
 		return true;
+	if (wc_policy_now()->legacy && !wc_trace_phase_enabled())
+		return false;
 	if (LD(e->role) != WC_ROLE_NONE)
 		return false;
 	int listening = 0;

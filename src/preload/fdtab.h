@@ -46,6 +46,10 @@ enum {
 	 * CLOSE, so the next connect() answers ETIMEDOUT (or ECONNABORTED
 	 * once the error was taken) instead of starting a new attempt. */
 	WC_F_CONNFAIL = 1 << 6,
+	/* A wait of the program on this socket ended in its own timeout while
+	 * a deadline was armed: a phase closed after that ended in the
+	 * program's timeout (waitcap:phase outcome app_timeout). */
+	WC_F_GAVE_UP = 1 << 7,
 };
 
 /* Deadlines are indexed by enum wc_op: connect, response (recv), send. */

@@ -95,7 +95,7 @@ static void fill_header(struct wc_stats_file *s, const struct wc_stats_file *fro
 			 p->error[0] ? "profile error: no caps" : p->reason_text);
 		const char *env = getenv("ENVIRONMENT");
 		snprintf(s->environment, sizeof(s->environment), "%s", env ? env : "");
-		s->mode = p->legacy ? WC_MODE_LEGACY : WC_MODE_CAPPING;
+		s->mode = p->legacy ? WC_MODE_LEGACY : p->observe ? WC_MODE_OBSERVE : WC_MODE_CAPPING;
 	}
 	__atomic_store_n(&s->magic, WC_STATS_MAGIC, __ATOMIC_RELEASE);
 }
@@ -268,6 +268,17 @@ static struct wc_stats_dest *dest_of(struct wc_stats_file *s, const struct wc_fd
 	}
 	WC_STAT_ADD(s->dests_overflow, 1);
 	return &s->other;
+}
+
+void wc_stats_would_cap(const struct wc_fd *e, enum wc_op op)
+{
+	struct wc_stats_file *s = wc_stats;
+	if (!s)
+		return;
+	int saved = errno;
+	WC_STAT_ADD(s->ops[op].would_cap, 1);
+	WC_STAT_ADD(dest_of(s, e)->would_cap, 1);
+	errno = saved;
 }
 
 void wc_stats_expired(const struct wc_fd *e, enum wc_op op)

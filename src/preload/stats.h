@@ -46,6 +46,9 @@ void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome);
 /* op's deadline fired on e (called by wc_expire). */
 void wc_stats_expired(const struct wc_fd *e, enum wc_op op);
 
+/* Observe mode: op's deadline passed on e and was not enforced. */
+void wc_stats_would_cap(const struct wc_fd *e, enum wc_op op);
+
 /* A capped connect settled, ok or failed (called by wc_connect_settled
  * while the connect deadline is still armed). */
 void wc_stats_connected(const struct wc_fd *e, bool ok);

@@ -116,6 +116,7 @@ static const int no_session;
 static const volatile int *wait_state = &no_session;
 static const volatile int *expired_state = &no_session;
 static const volatile int *config_state = &no_session;
+const volatile int *wc_phase_state = &no_session;
 static const struct waitcap_tp_api *tp;
 
 /* The threads liblttng-ust started while we loaded it: their waits are
@@ -362,6 +363,7 @@ int wc_trace_init(const struct wc_policy *policy)
 	wait_state = tp->wait_state;
 	expired_state = tp->expired_state;
 	config_state = tp->config_state;
+	wc_phase_state = tp->phase_state;
 	wc_trace_config(policy);
 	ret = 0;
 out:
@@ -412,8 +414,22 @@ void wc_trace_expired(const struct wc_expired_record *r)
 	struct waitcap_tp_expired e = {
 		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
 		.cap_ms = r->cap_ms, .waited_ns = r->waited_ns, .armed_ip = r->armed_ip,
+		.observed = r->observed,
 	};
 	tp->emit_expired(&e);
+}
+
+void wc_trace_phase(const struct wc_phase_record *r)
+{
+	if (!tp || !*wc_phase_state || on_tracer_thread())
+		return;
+	config_if_due();
+	struct waitcap_tp_phase p = {
+		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
+		.cap_ms = r->cap_ms, .dur_ns = r->dur_ns, .outcome = r->outcome,
+		.would_cap = r->would_cap, .mode = r->mode, .armed_ip = r->armed_ip,
+	};
+	tp->emit_phase(&p);
 }
 
 static int64_t cap_or_none(const struct wc_policy *policy, enum wc_op op)

@@ -41,7 +41,30 @@ struct wc_expired_record {
 	int64_t cap_ms;
 	int64_t waited_ns;   /* since the deadline was armed */
 	void *armed_ip;      /* the connect or send that armed the deadline */
+	int observed;        /* observe mode: nothing was cut */
 };
+
+struct wc_phase_record {
+	const char *op;      /* connect, recv (the response) or send */
+	int fd;
+	const char *peer;
+	const char *rule;
+	int64_t cap_ms;      /* -1: none (legacy) */
+	int64_t dur_ns;
+	const char *outcome; /* completed, error, app_timeout, capped, closed */
+	int would_cap;       /* observe mode: its deadline passed */
+	const char *mode;    /* capping, observe, legacy */
+	void *armed_ip;
+};
+
+/* Non-zero while a session has waitcap:phase enabled (a zero until the
+ * provider is loaded): the wrappers time phases only then. */
+extern const volatile int *wc_phase_state;
+
+static inline bool wc_trace_phase_enabled(void)
+{
+	return __builtin_expect(*wc_phase_state != 0, 0);
+}
 
 /* Minimum blocked time for a wait to be traced (WAITCAP_MIN_BLOCK,
  * default 1 ms).  Capped waits are traced whatever their duration. */
@@ -63,6 +86,9 @@ void wc_trace_wait(const struct wc_wait_record *record);
 
 /* Emit waitcap:expired. */
 void wc_trace_expired(const struct wc_expired_record *record);
+
+/* Emit waitcap:phase. */
+void wc_trace_phase(const struct wc_phase_record *record);
 
 /* Emit waitcap:config (at start and whenever the policy changes). */
 void wc_trace_config(const struct wc_policy *policy);

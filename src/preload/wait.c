@@ -50,6 +50,8 @@ __attribute__((noinline)) static void timed_wait_end(struct wc_wait *w, int64_t 
 
 void wc_wait_end(struct wc_wait *w, int64_t ret, int err, const char *outcome)
 {
+	if (WC_UNLIKELY(outcome[0] == 'a') && w->e && wc_fd_capped(w->e))
+		wc_fd_set_flag(w->e, WC_F_GAVE_UP, true); /* the phase's outcome, at close */
 	if (WC_UNLIKELY(w->start)) {
 		timed_wait_end(w, ret, err, outcome);
 		return;
@@ -70,6 +72,7 @@ void wc_trace_expiry(int fd, struct wc_fd *e, enum wc_op op, int64_t now)
 		.op = wc_op_name(op), .fd = fd, .peer = peer, .rule = wc_fd_rule_name(e),
 		.cap_ms = LD(e->cap_ms[op]), .waited_ns = now - LD(e->armed_at[op]),
 		.armed_ip = LD(e->armed_ip[op]),
+		.observed = wc_policy_now()->observe || wc_policy_now()->legacy, /* nothing cut */
 	};
 	wc_trace_expired(&r);
 	wc_guard--;

@@ -29,7 +29,7 @@ void wc_ws_scan(struct wc_ws *ws, int fd, bool alone_in, int64_t now, void *ip)
 	}
 	enum wc_op op = WC_OP_RECV;
 	int64_t d = wc_deadline_earliest(e, &op);
-	if (e == ws->call_e && (!d || ws->call_bound < d)) {
+	if (e == ws->call_e && ws->call_bound && (!d || ws->call_bound < d)) {
 		d = ws->call_bound;
 		op = WC_OP_RECV;
 	}
@@ -69,17 +69,26 @@ bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t *now, enum wc_op *op)
 		return false;
 	if (wc_deadline_progressed(fd, e, *op, *now))
 		return false; /* the request is still going out */
-	wc_trace_expiry(fd, e, *op, *now);
+	if (!wc_policy_now()->observe) /* wc_observe_due traces its own */
+		wc_trace_expiry(fd, e, *op, *now);
 	return wc_expire(fd, e, *op);
 }
 
-bool wc_ws_call_expired(const struct wc_ws *ws, int fd, struct wc_fd *e, int64_t *now)
+bool wc_ws_call_expired(struct wc_ws *ws, int fd, struct wc_fd *e, int64_t *now)
 {
 	if (e != ws->call_e || !ws->call_bound)
 		return false;
 	if (!*now)
 		*now = wc_now_ns();
-	return *now >= ws->call_bound && wc_expire(fd, e, WC_OP_RECV);
+	if (*now < ws->call_bound)
+		return false;
+	if (WC_UNLIKELY(wc_policy_now()->observe)) {
+		/* Noted once; the rest of the call waits as the program asked. */
+		wc_observe_due(fd, e, WC_OP_RECV);
+		ws->call_bound = 0;
+		return false;
+	}
+	return wc_expire(fd, e, WC_OP_RECV);
 }
 
 int64_t wc_ws_wait_ns(const struct wc_ws *ws, int64_t prog_deadline, int64_t now)

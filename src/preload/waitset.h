@@ -41,7 +41,7 @@ void wc_ws_settle(int fd, struct wc_fd *e, bool in, bool out, bool err);
 bool wc_ws_timed_out(int fd, struct wc_fd *e, int64_t *now, enum wc_op *op);
 
 /* The call's own bound on call_e passed with no input: expire the socket. */
-bool wc_ws_call_expired(const struct wc_ws *ws, int fd, struct wc_fd *e, int64_t *now);
+bool wc_ws_call_expired(struct wc_ws *ws, int fd, struct wc_fd *e, int64_t *now);
 
 /* The real wait's timeout: until the program's deadline (-1: none) or the
  * earliest socket deadline, whichever comes first; 0 if a socket is

@@ -38,9 +38,17 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	bool capped = (LD(e->flags) & WC_F_STREAM) && !policy->legacy
 		      && (caps.ms[WC_OP_CONNECT] != WC_NO_CAP || caps.ms[WC_OP_RECV] != WC_NO_CAP
 			  || caps.ms[WC_OP_SEND] != WC_NO_CAP);
+	if (policy->legacy && (LD(e->flags) & WC_F_STREAM) && wc_trace_phase_enabled()) {
+		/* No caps, but a session wants phase events: deadlines that
+		 * never come, only to time the phases (never cut). */
+		for (int i = 0; i < WC_SOCKET_OPS; i++)
+			ST(e->cap_ms[i], WC_PHASE_ONLY_CAP_MS);
+		capped = true;
+	}
 	wc_fd_set_flag(e, WC_F_CAPPED, capped);
 	/* Automatic rollback judges and lifts caps per destination row. */
-	ST(e->dest, (uint16_t)(capped && wc_policy_rollback_for(policy, rule)->on ? wc_stats_dest_ref(e) : 0));
+	ST(e->dest, (uint16_t)(capped && !policy->legacy && wc_policy_rollback_for(policy, rule)->on
+				       ? wc_stats_dest_ref(e) : 0));
 }
 
 /* The kernel backstop while connecting, for the paths the library cannot
@@ -94,6 +102,11 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 {
 	int64_t deadline = LD(e->deadline[WC_OP_CONNECT]);
 	w->cap_ms = LD(e->cap_ms[WC_OP_CONNECT]);
+	/* Observing, the program's own SO_SNDTIMEO (longer than the cap, else
+	 * the kernel does it all) ends the connect once the cap has passed. */
+	int64_t own = LD(e->own_sndtimeo_ns);
+	int64_t own_deadline = own ? LD(e->armed_at[WC_OP_CONNECT]) + own : 0;
+	bool observed = false;
 	const char *outcome = NULL;
 	int r = -1, err = 0;
 	bool lifted = false;
@@ -104,6 +117,18 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			break;
 		}
 		int64_t now = wc_now_ns();
+		if (observed && own_deadline && now >= own_deadline) {
+			/* The kernel's answer to its own SO_SNDTIMEO: still connecting. */
+			err = EINPROGRESS, outcome = "app_timeout";
+			break;
+		}
+		if (now >= deadline && WC_UNLIKELY(wc_policy_now()->observe)) {
+			/* Noted once; the connect goes on as the kernel's would. */
+			wc_observe_due(fd, e, WC_OP_CONNECT);
+			deadline = own_deadline ? own_deadline : WC_DEADLINE_OBSERVED;
+			observed = true;
+			continue;
+		}
 		if (now >= deadline) {
 			if (lifted) { /* the kernel's blocking connect under SO_SNDTIMEO */
 				err = EINPROGRESS, outcome = "app_timeout";
@@ -112,9 +137,8 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
 				if (wc_caps_lifted(e)) {
 					/* Rolled back meanwhile: the program's own bound. */
-					int64_t own = LD(e->own_sndtimeo_ns);
 					lifted = true;
-					deadline = own ? LD(e->armed_at[WC_OP_CONNECT]) + own : INT64_MAX;
+					deadline = own_deadline ? own_deadline : INT64_MAX;
 					continue;
 				}
 				err = EBADF, outcome = "error";
@@ -239,7 +263,8 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 		return plain_connect(fd, e, addr, len, saved, &w);
 	}
 
-	set_backstop(fd, e);
+	if (!wc_policy_now()->observe && !wc_policy_now()->legacy) /* cut nothing, not even in the kernel */
+		set_backstop(fd, e);
 	int64_t now = wc_now_ns();
 	if (nonblock) {
 		int r = real_connect(fd, addr, len);

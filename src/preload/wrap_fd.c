@@ -64,6 +64,8 @@ WC_EXPORT int close(int fd)
 	if (in_vfork_child(fd, -1))
 		return real_close(fd);
 	wc_ep_fd_closing(fd);
+	if (wc_trace_phase_enabled())
+		wc_phase_close(fd);
 	wc_fd_reset(fd);
 	return real_close(fd);
 }

@@ -45,7 +45,7 @@ static int poll_scan(struct pollfd *fds, nfds_t n, struct wc_ws *ws, int64_t now
 
 /* After the real wait: settle what the kernel reported, report expired
  * sockets.  Returns how many entries became ready through a cap. */
-static int poll_merge(struct pollfd *fds, nfds_t n, const struct wc_ws *ws, int64_t *now,
+static int poll_merge(struct pollfd *fds, nfds_t n, struct wc_ws *ws, int64_t *now,
 		      struct wc_wait *w)
 {
 	int added = 0;

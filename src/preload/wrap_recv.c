@@ -183,6 +183,12 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 			}
 			if (owned && wc_deadline_progressed(fd, e, dop, now))
 				continue; /* the request is still going out */
+			if (WC_UNLIKELY(wc_policy_now()->observe)) {
+				/* Noted once; the call waits on as the program asked. */
+				wc_observe_due(fd, e, dop);
+				call_bound = WC_DEADLINE_OBSERVED;
+				continue;
+			}
 			if (!wc_expire(fd, e, dop)) {
 				r = rx_call(fd, c, 0);
 				err = errno;

@@ -180,6 +180,12 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 		bool app = own_deadline && (!deadline || own_deadline <= deadline);
 		int64_t until = app ? own_deadline : deadline;
 		if (until && now >= until) {
+			if (!app && WC_UNLIKELY(wc_policy_now()->observe)) {
+				/* Noted once; the call waits on as the program asked. */
+				wc_observe_due(fd, e, WC_OP_SEND);
+				call_bound = WC_DEADLINE_OBSERVED;
+				continue;
+			}
 			if (done) {
 				r = (ssize_t)done, err = 0; /* a timed-out send reports what went */
 				outcome = app ? "app_timeout" : "capped";
@@ -359,8 +365,10 @@ static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, 
 	int32_t cap = LD(e->cap_ms[WC_OP_SEND]);
 	int64_t own = LD(e->own_sndtimeo_ns);
 	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
-	bool bound = !nonblock && cap != WC_NO_CAP && (!own || own > (int64_t)cap * WC_MS)
-		     && LD(e->role) != WC_ROLE_CONNECTING && !wc_caps_lifted(e);
+	const struct wc_policy *policy = wc_policy_now();
+	bool bound = !nonblock && !policy->observe && !policy->legacy && cap != WC_NO_CAP
+		     && (!own || own > (int64_t)cap * WC_MS) && LD(e->role) != WC_ROLE_CONNECTING
+		     && !wc_caps_lifted(e);
 	struct wc_wait w;
 	wc_wait_begin(&w, "send", "sendfile", ip, out, e, own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (bound) {

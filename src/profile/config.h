@@ -38,7 +38,16 @@ struct wc_config_profile {
 	int32_t caps[WC_OP_COUNT];   /* after inheritance */
 	struct wc_rollback own_rollback; /* written in this profile (on=false: not) */
 	struct wc_rollback rollback;     /* after inheritance, else the file's */
+	int mode;                    /* own "mode": WC_PMODE_*, inherited when unset */
 };
+
+/* A profile's "mode": unset (inherit; capping at the root), "capping",
+ * "observe". */
+enum { WC_PMODE_UNSET = 0, WC_PMODE_CAPPING, WC_PMODE_OBSERVE };
+
+/* The profile's mode after inheritance: true when it observes. */
+struct wc_config;
+bool wc_config_profile_observes(const struct wc_config *config, int profile);
 
 struct wc_config_rule {
 	char name[WC_NAME_MAX];

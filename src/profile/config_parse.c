@@ -33,7 +33,8 @@ static int parse_profile_caps(struct parser *p, const cJSON *caps, int32_t *own)
 	return 0;
 }
 
-static const char *const profile_keys[] = {"caps", "inherits", "description", "rollback"};
+static const char *const profile_keys[] = {"caps", "inherits", "description", "rollback",
+						   "mode"};
 
 /* First pass: names and caps; "inherits" is resolved once all names exist. */
 static int parse_profiles(struct parser *p, const cJSON *profiles)
@@ -58,14 +59,23 @@ static int parse_profiles(struct parser *p, const cJSON *profiles)
 		for (int op = 0; op < WC_OP_COUNT; op++)
 			prof->own[op] = WC_NO_CAP;
 
-		const cJSON *found[4];
-		int index[4];
-		if (wcp_members(p, m, "a profile object", profile_keys, 4, found, index) != 0)
+		const cJSON *found[5];
+		int index[5];
+		if (wcp_members(p, m, "a profile object", profile_keys, 5, found, index) != 0)
 			return -1;
 		if (found[3]) {
 			wcp_enter(p, index[3], false);
 			if (wcp_parse_rollback(p, found[3], &prof->own_rollback) != 0)
 				return -1;
+			wcp_leave(p);
+		}
+		if (found[4]) {
+			wcp_enter(p, index[4], false);
+			const char *v = cJSON_GetStringValue(found[4]);
+			bool known = v && (!strcmp(v, "capping") || !strcmp(v, "observe"));
+			if (wcp_want(p, found[4], known, "\"capping\" or \"observe\"") != 0)
+				return -1;
+			prof->mode = !strcmp(v, "observe") ? WC_PMODE_OBSERVE : WC_PMODE_CAPPING;
 			wcp_leave(p);
 		}
 		if (found[0]) {
@@ -152,6 +162,16 @@ static void resolve_rollback(struct wc_config *cfg)
 			at = cfg->profiles[at].parent;
 		cfg->profiles[i].rollback = at >= 0 ? cfg->profiles[at].own_rollback : cfg->rollback;
 	}
+}
+
+bool wc_config_profile_observes(const struct wc_config *cfg, int profile)
+{
+	for (int at = profile, steps = 0; at >= 0 && steps <= cfg->nprofiles; steps++) {
+		if (cfg->profiles[at].mode != WC_PMODE_UNSET)
+			return cfg->profiles[at].mode == WC_PMODE_OBSERVE;
+		at = cfg->profiles[at].parent;
+	}
+	return false;
 }
 
 /* ---- environments, legacy flags --------------------------------------- */

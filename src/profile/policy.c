@@ -75,6 +75,7 @@ static void fail(struct wc_policy *policy, const char *err)
 	snprintf(policy->error, sizeof policy->error, "%s", err);
 	wc_one_line(policy->error); /* WAITCAP_CAPS, WAITCAP_PROFILE come from anywhere */
 	policy->legacy = false;
+	policy->observe = false;
 	policy->caps_overridden = false;
 	no_caps(&policy->caps);
 	policy->nrules = 0;
@@ -101,6 +102,24 @@ int wc_policy_from_config(struct wc_policy *policy, struct wc_config *cfg, wc_ge
 	snprintf(policy->legacy_flag, sizeof policy->legacy_flag, "%s", sel.legacy_flag);
 	memcpy(policy->caps.ms, prof->caps, sizeof policy->caps.ms);
 	policy->rollback = prof->rollback;
+
+	/* WAITCAP_MODE overrides the profile's "mode" either way. */
+	const char *mode = getenv_fn ? getenv_fn("WAITCAP_MODE") : NULL;
+	if (mode && *mode) {
+		if (strcmp(mode, "observe") != 0 && strcmp(mode, "capping") != 0) {
+			snprintf(err, sizeof err,
+				 "WAITCAP_MODE=\"%.100s\": not a mode (expected observe or capping)", mode);
+			fail(policy, err);
+			return -1;
+		}
+		policy->observe = !strcmp(mode, "observe");
+		snprintf(policy->observe_why, sizeof policy->observe_why, "WAITCAP_MODE=%s", mode);
+	} else if (wc_config_profile_observes(cfg, sel.profile)) {
+		policy->observe = true;
+		snprintf(policy->observe_why, sizeof policy->observe_why, "profile %.40s", prof->name);
+	}
+	if (policy->legacy) /* no cap at all: nothing to observe either */
+		policy->observe = false;
 
 	const char *override = getenv_fn ? getenv_fn("WAITCAP_CAPS") : NULL;
 	if (override && *override) {

@@ -71,6 +71,11 @@ struct wc_policy {
 	char reason_text[160];  /* e.g. "ENVIRONMENT=staging", "default" */
 	bool legacy;            /* a legacy flag is on: no cap at all */
 	char legacy_flag[64];   /* which one, e.g. "FORCE_LEGACY_TIMEOUTS" */
+	/* Observe mode (WAITCAP_MODE=observe, or the profile's "mode"):
+	 * deadlines are armed and tracked as when capping, but a deadline that
+	 * passes is only counted and traced (would_cap), nothing is cut. */
+	bool observe;
+	char observe_why[64];   /* "WAITCAP_MODE=observe" or "profile" */
 	bool caps_overridden;   /* WAITCAP_CAPS changed the profile's op caps */
 	struct wc_caps caps;    /* the profile's op caps (after WAITCAP_CAPS) */
 	int nrules;

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
-#define WC_STATS_VERSION 2 /* 2: the resolve op; the control block and the rows' rollback words in use */
+#define WC_STATS_VERSION 3 /* 2: the resolve op; the control block and the rows' rollback words in use; 3: would_cap (observe mode) */
 
 /* The ops counted: the deadline ops first (same order as enum wc_op),
  * then the calls that wait on sets of fds, then name lookups. */
@@ -99,7 +99,8 @@ static inline uint64_t wc_hist_upper(unsigned i)
  * capped: for connect/recv/send, that op's deadline fired (whatever call
  * the program was waiting in); for poll/select/epoll, the wait ended
  * because of a cap.  app_timeouts: the program's own timeout ended the
- * wait.  errors: other failures. */
+ * wait.  errors: other failures.  would_cap (connect/recv/send, observe
+ * mode): that op's deadline passed and was not enforced (version 2). */
 struct wc_stats_op_counts {
 	uint64_t waits;
 	uint64_t blocked_ns;
@@ -107,7 +108,8 @@ struct wc_stats_op_counts {
 	uint64_t capped;
 	uint64_t app_timeouts;
 	uint64_t errors;
-	uint64_t reserved[2];
+	uint64_t would_cap;
+	uint64_t reserved[1];
 };
 
 /* One destination: a capped socket's peer and the rule that capped it. */
@@ -133,7 +135,7 @@ struct wc_stats_dest {
 	/* Automatic rollback: caps to this destination are lifted until this
 	 * CLOCK_MONOTONIC time (ns); 0 when they apply. */
 	int64_t lifted_until_ns;
-	uint64_t reserved[1];
+	uint64_t would_cap;         /* observe mode: deadlines passed, not enforced */
 	struct wc_stats_hist connect_time;
 };
 
@@ -201,7 +203,7 @@ _Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
 	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1088
 	       && __builtin_offsetof(struct wc_stats_file, dest) == 5472
 	       && sizeof(struct wc_stats_file) == 156800,
-	       "stats file layout version 2");
+	       "stats file layout version 3");
 
 /* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
  * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else

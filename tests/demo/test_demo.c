@@ -47,14 +47,15 @@ TestSuite(demo, .init = setup, .fini = teardown, .timeout = 240);
 
 /* tools/demo on the build under test (--build, so no tools/setup), as the
  * fixture's user next to its own session daemon; report.json parsed. */
-static cJSON *run_demo(const char *const extra_env[], const char *scale)
+static struct lt_proc p;
+
+static cJSON *run_demo_with(const char *const extra_env[], const char *scale, const char *mode)
 {
-	static struct lt_proc p;
 	char demo[4096], out[600], report[700];
 	snprintf(demo, sizeof(demo), "%s/tools/demo", lt_getenv("WAITCAP_SRC"));
 	snprintf(out, sizeof(out), "%s", lt_path(&env, "demo-output"));
 	const char *argv[] = {demo, out, "--build", lt_getenv("WAITCAP_BUILD"),
-			      scale ? "--scale" : NULL, scale, NULL};
+			      scale ? "--scale" : mode, scale ? scale : NULL, mode, NULL};
 	int status = lt_run(&env, &p, argv, extra_env, 200000);
 	cr_assert_neq(status, -1, "tools/demo hung:\n%s\n%s", p.out, p.err);
 	cr_assert_eq(status, 0, "tools/demo failed (%d):\n%s\n%s", status, p.out, p.err);
@@ -70,6 +71,11 @@ static cJSON *run_demo(const char *const extra_env[], const char *scale)
 	snprintf(report, sizeof(report), "%s/report.html", out);
 	cr_assert_eq(access(report, R_OK), 0, "no report.html");
 	return json;
+}
+
+static cJSON *run_demo(const char *const extra_env[], const char *scale)
+{
+	return run_demo_with(extra_env, scale, NULL);
 }
 
 static const cJSON *callsite(const cJSON *json, const struct component *c)
@@ -139,5 +145,43 @@ Test(demo, legacy_flag_applies_no_cap)
 		blocked(site, c->legacy_ms * scale, c);
 		cr_assert_eq(number(site, "avoided_ms"), 0);
 	}
+	cJSON_Delete(json);
+}
+
+/* The safe rollout (tools/demo --rollout): observed, the components wait
+ * their (scaled) legacy timeouts; the seed plan's caps would have cut every
+ * one of them and broken nothing (no component ever answers); the
+ * suggested profile passes waitcap check; the enforced run is capped. */
+Test(demo, rollout_observe_what_if_suggest_enforce)
+{
+	int64_t start = now_ms();
+	cJSON *json = run_demo_with(NULL, "0.2", "--rollout");
+	int64_t took = now_ms() - start;
+	const char *steps[] = {"== 1. observe", "== 2. what if", "== 3. suggest", "== 4. enforce"};
+	for (size_t i = 0; i < 4; i++)
+		cr_assert(strstr(p.out, steps[i]), "no step '%s':\n%s", steps[i], p.out);
+	cr_assert(strstr(p.out, "what if: profile local of "), "%s", p.out);
+	cr_assert(strstr(p.out, ", 0 broken"), "the seed plan's caps broke a phase:\n%s", p.out);
+	cr_assert(strstr(p.out, "valid: 1 profile"), "waitcap check:\n%s\n%s", p.out, p.err);
+	/* Observed: every component waited its legacy timeout x 0.2 (28 s). */
+	double legacy_ms = 0;
+	for (size_t i = 0; i < sizeof(components) / sizeof(components[0]); i++)
+		legacy_ms += components[i].legacy_ms * 0.2;
+	cr_assert_geq(took, (int64_t)legacy_ms, "the observed run cut something (%lld ms)",
+		      (long long)took);
+	char path[700];
+	snprintf(path, sizeof(path), "%s/suggested.json", lt_path(&env, "demo-output"));
+	char *text = read_whole_file(path);
+	cr_assert_not_null(text);
+	cJSON *suggested = cJSON_Parse(text);
+	cr_assert_not_null(suggested, "%s", text);
+	cJSON_Delete(suggested);
+	free(text);
+	/* Enforced: capped waits in the report. */
+	double capped = 0;
+	const cJSON *site;
+	cJSON_ArrayForEach(site, cJSON_GetObjectItem(json, "callsites"))
+		capped += number(site, "capped");
+	cr_assert_gt(capped, 0, "nothing capped in the enforced run");
 	cJSON_Delete(json);
 }

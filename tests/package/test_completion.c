@@ -36,7 +36,7 @@ static const char *complete(const char *line)
 
 Test(completion, commands)
 {
-	cr_assert_str_eq(complete("waitcap "), "run analyze check explain record stats top exporter "
+	cr_assert_str_eq(complete("waitcap "), "run analyze suggest check explain record stats top exporter "
 						"rollback restore lib --help\n");
 	cr_assert_str_eq(complete("waitcap ex"), "explain exporter\n");
 	cr_assert_str_eq(complete("waitcap rollback --"), "--pid --all --reason --help\n");

@@ -146,6 +146,11 @@ Test(manpages, analyze)
 	check_command("analyze");
 }
 
+Test(manpages, suggest)
+{
+	check_command("suggest");
+}
+
 Test(manpages, check)
 {
 	check_command("check");

@@ -51,7 +51,13 @@ Test(errors, unknown_top_level_key)
 Test(errors, unknown_key_in_a_profile)
 {
 	expect_error(HEAD "  \"profiles\": {\n    \"a\": {\"cap\": {}}\n  }\n}\n",
-		     "t.json:5:11: unknown key \"cap\" in profile object (known: caps, inherits, description, rollback)");
+		     "t.json:5:11: unknown key \"cap\" in profile object (known: caps, inherits, description, rollback, mode)");
+}
+
+Test(errors, unknown_mode_in_a_profile)
+{
+	expect_error(HEAD "  \"profiles\": {\n    \"a\": {\"mode\": \"watch\"}\n  }\n}\n",
+		     "t.json:5:19: expected \"capping\" or \"observe\", found a string");
 }
 
 Test(errors, unknown_op_in_profile_caps)

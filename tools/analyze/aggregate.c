@@ -414,6 +414,7 @@ void wc_agg_free(struct wc_agg *agg)
 		free(s);
 	}
 	wc_table_free(&agg->sites);
+	wc_phases_free(&agg->phases);
 	WC_TABLE_FOREACH(&agg->stacks, e)
 		free(e->value);
 	wc_table_free(&agg->stacks);

@@ -79,6 +79,42 @@ struct wc_site {
 	uint32_t depth;
 };
 
+/* One waitcap:phase: how long a connect, response or send phase of a
+ * socket took and how it ended (phases.c).  Kept one by one (only slow or
+ * capped phases are events): a what-if applies its caps after reading. */
+enum wc_phase_outcome { WC_PH_COMPLETED, WC_PH_ERROR, WC_PH_APP_TIMEOUT, WC_PH_CAPPED,
+			WC_PH_CLOSED, WC_PH_OTHER };
+
+struct wc_phase {
+	uint32_t host;
+	int64_t pid;
+	int op;                /* WC_OP_CONNECT, WC_OP_RECV or WC_OP_SEND */
+	int outcome;           /* enum wc_phase_outcome */
+	bool would_cap;        /* observe mode: its deadline passed */
+	bool observed;         /* recorded in observe mode */
+	bool resolved;         /* where is set (wc_agg_finish) */
+	int64_t dur_ns;
+	int64_t cap_ms;        /* armed for it, -1 none */
+	uint64_t ip;           /* the call that armed it */
+	struct wc_frame where;
+	char *peer, *rule;
+};
+
+struct wc_phases {
+	struct wc_phase *v;
+	size_t count, cap;
+};
+
+struct wc_agg;
+struct wc_process;
+int wc_phase_outcome_parse(const char *name);
+/* A waitcap:phase of proc; strings are copied. */
+void wc_agg_phase(struct wc_agg *agg, struct wc_process *proc, const struct wc_phase *phase);
+/* Move src's phases into dst (hosts renumbered); resolve call sites. */
+void wc_phases_absorb(struct wc_agg *dst, struct wc_agg *src);
+void wc_phases_resolve(struct wc_agg *agg);
+void wc_phases_free(struct wc_phases *phases);
+
 struct wc_process {
 	uint32_t host;            /* index into wc_agg.hosts */
 	int64_t pid;
@@ -117,6 +153,7 @@ struct wc_agg {
 	int by[2], nby;                /* views (groups.h); nby 0: call sites only */
 	bool timeline;                 /* keep every wait for the HTML timeline */
 	struct wc_tl_waits tl;         /* timeline.h */
+	struct wc_phases phases;       /* waitcap:phase events (phases.c) */
 	struct wc_table groups;        /* level keys, '\0'-separated -> struct wc_cell * */
 	struct wc_cell ops[WC_OP_COUNT];  /* filled by wc_agg_finish */
 	struct wc_cell all;               /* filled by wc_agg_finish */

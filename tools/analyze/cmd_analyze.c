@@ -20,6 +20,7 @@
 #include "report.h"
 #include "supervise.h"
 #include "symbolize.h"
+#include "whatif.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_BREACHED = 3 };
 
@@ -54,6 +55,16 @@ static const char usage[] =
 	"                     before, after and delta per call site\n"
 	"      --fail-if EXPR exit with status 3 when EXPR holds (repeatable); the\n"
 	"                     report is still printed\n"
+	"      --what-if CAPS what these caps would have saved and broken, from the\n"
+	"                     trace's phase events: CAPS is OP=DUR,... (connect=300ms,\n"
+	"                     recv=2s); per call site and destination, phases cut\n"
+	"                     short (failed or timed out after longer than the cap:\n"
+	"                     saved = duration - cap) and phases broken (completed\n"
+	"                     after longer than the cap).  An observe-mode trace\n"
+	"                     shows this for the caps it observed without the option\n"
+	"      --what-if-profile FILE  the same with a profile file's caps and rules\n"
+	"      --environment E the profile --what-if-profile picks for ENVIRONMENT=E\n"
+	"                     (default: the file's default profile)\n"
 	"%s"
 	"\n"
 	"Live (a session recorded with waitcap record --relay URL --live):\n"
@@ -119,6 +130,8 @@ struct options {
 	int by[WC_BY_MAX], nby;
 	const char *live;
 	int64_t interval_ns;
+	struct wc_whatif_spec whatif;
+	const char *whatif_profile, *environment;
 	char **traces;
 	size_t ntraces;
 };
@@ -151,7 +164,7 @@ static int parse_ms_duration(const char *s, int64_t *ns)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_BASELINE = 256, O_FAIL_IF, O_SKIP, O_PROCNAME, O_OP, O_MIN, O_DEBUG_DIR, O_BY,
-	       O_LIVE, O_INTERVAL };
+	       O_LIVE, O_INTERVAL, O_WHAT_IF, O_WHAT_IF_PROFILE, O_ENVIRONMENT };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -168,6 +181,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "by", required_argument, NULL, O_BY },
 		{ "live", required_argument, NULL, O_LIVE },
 		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "what-if", required_argument, NULL, O_WHAT_IF },
+		{ "what-if-profile", required_argument, NULL, O_WHAT_IF_PROFILE },
+		{ "environment", required_argument, NULL, O_ENVIRONMENT },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -228,6 +244,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--interval needs a duration of at least 100ms (5s, 1m), not '%s'",
 						   optarg);
 			break;
+		case O_WHAT_IF:
+			if (o->whatif.kind == WC_WHATIF_CAPS || o->whatif_profile)
+				return usage_error("%s", "one --what-if or --what-if-profile");
+			if (wc_whatif_parse_caps(optarg, o->whatif.caps_ms, err, sizeof(err)) < 0)
+				return usage_error("%s", err);
+			o->whatif.kind = WC_WHATIF_CAPS;
+			snprintf(o->whatif.source, sizeof(o->whatif.source), "--what-if %s", optarg);
+			break;
+		case O_WHAT_IF_PROFILE:
+			if (o->whatif.kind == WC_WHATIF_CAPS || o->whatif_profile)
+				return usage_error("%s", "one --what-if or --what-if-profile");
+			o->whatif_profile = optarg;
+			break;
+		case O_ENVIRONMENT:
+			o->environment = optarg;
+			break;
 		case O_BY:
 			if (wc_by_parse(optarg, o->by, &o->nby, err, sizeof(err)) < 0)
 				return usage_error("%s", err);
@@ -273,6 +305,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->top = 20;
 		return EXIT_OK;
 	}
+	if (o->environment && !o->whatif_profile)
+		return usage_error("%s", "--environment goes with --what-if-profile FILE");
+	if ((o->whatif.kind == WC_WHATIF_CAPS || o->whatif_profile) && !strcmp(o->format, "folded"))
+		return usage_error("%s", "--what-if has no folded form (table, json, markdown, html)");
 	if (!o->ntraces)
 		return usage_error("%s", "no trace given: waitcap analyze TRACE_DIR...");
 	if (o->top < 0)
@@ -315,6 +351,8 @@ static int write_report(const struct options *o, struct wc_report *r)
 		rc = wc_format_folded(r, out);
 	else
 		rc = wc_format_table(r, out);
+	if (rc == 0 && r->whatif && (!strcmp(o->format, "table") || !strcmp(o->format, "markdown")))
+		wc_whatif_text(r->whatif, out, !strcmp(o->format, "markdown"));
 	if (fflush(out) != 0)
 		rc = -1;
 	if (out != stdout && fclose(out) != 0)
@@ -378,9 +416,24 @@ static int analyze(int argc, char **argv, int progress_fd)
 	o.skip[o.nskip] = NULL;
 
 	char err[1024] = "";
+	if (o.whatif_profile) {
+		o.whatif.profile = wc_whatif_load_profile(o.whatif_profile, o.environment, o.whatif.source,
+							  sizeof(o.whatif.source), err, sizeof(err));
+		if (!o.whatif.profile) {
+			fprintf(stderr, "waitcap analyze: --what-if-profile: %s\n", err);
+			return EXIT_USAGE;
+		}
+		o.whatif.kind = WC_WHATIF_PROFILE;
+		wc_whatif_profile_caps(o.whatif.profile, o.whatif.caps_ms);
+	} else if (o.whatif.kind == WC_WHATIF_NONE) {
+		o.whatif.kind = WC_WHATIF_OBSERVED; /* shown only for an observe-mode trace */
+		snprintf(o.whatif.source, sizeof(o.whatif.source), "the caps observed (observe mode)");
+	}
 	struct wc_trace_list traces;
 	if (wc_find_traces(o.traces, o.ntraces, &traces, err, sizeof(err)) < 0) {
 		fprintf(stderr, "waitcap analyze: %s\n", err);
+		if (o.whatif.profile)
+			wc_whatif_free_profile(o.whatif.profile);
 		return EXIT_INPUT;
 	}
 	struct wc_agg agg;
@@ -390,6 +443,7 @@ static int analyze(int argc, char **argv, int progress_fd)
 	memcpy(agg.by, o.by, sizeof(agg.by));
 	struct wc_symbolizer *sym = NULL;
 	struct wc_report *report = NULL;
+	struct wc_whatif *whatif = NULL;
 	status = EXIT_INPUT;
 	bool progress = isatty(progress_fd) && traces.bytes > (32u << 20);
 	wc_progress_fd = progress_fd;
@@ -407,6 +461,8 @@ static int analyze(int argc, char **argv, int progress_fd)
 	}
 	report->traces = traces.dirs;
 	report->ntraces = traces.count;
+	whatif = wc_whatif_build(&agg, sym, &o.whatif);
+	report->whatif = whatif;
 	wc_symbolizer_warn(sym, warn);
 	if (o.baseline && wc_baseline_apply(report, o.baseline, err, sizeof(err)) < 0) {
 		fprintf(stderr, "waitcap analyze: %s\n", err);
@@ -419,6 +475,9 @@ out:
 	if (report)
 		wc_baseline_free(report);
 	wc_report_free(report);
+	wc_whatif_free(whatif);
+	if (o.whatif.profile)
+		wc_whatif_free_profile(o.whatif.profile);
 	wc_symbolizer_free(sym);
 	wc_agg_free(&agg);
 	wc_trace_list_free(&traces);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 enum wc_kind {
-	K_IGNORED, K_WAIT, K_EXPIRED, K_BIN_INFO, K_BUILD_ID, K_DEBUG_LINK, K_UNLOAD
+	K_IGNORED, K_WAIT, K_EXPIRED, K_PHASE, K_BIN_INFO, K_BUILD_ID, K_DEBUG_LINK, K_UNLOAD
 };
 
 /* Payload fields the analyzer reads, in one enum across all kinds. */
@@ -14,6 +14,8 @@ enum wc_field {
 	F_OP, F_DUR_NS, F_OUTCOME, F_TIMEOUT_MS, F_CAP_MS, F_FRAMES,   /* wait */
 	F_PEER, F_RULE,                                                 /* wait, expired */
 	F_WAITED_NS, F_ARMED_IP,                                        /* expired */
+	F_WOULD_CAP, F_MODE,                                            /* phase */
+	F_OBSERVED,                                                     /* expired */
 	F_BADDR, F_MEMSZ, F_PATH, F_IS_PIC, F_BUILD_ID, F_FILENAME,     /* binary map */
 	F_COUNT
 };
@@ -42,6 +44,14 @@ static const struct field_spec wait_fields[] = {
 static const struct field_spec expired_fields[] = {
 	{ F_OP, "op", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
 	{ F_WAITED_NS, "waited_ns", 'i', true }, { F_ARMED_IP, "armed_ip", 'i', true },
+	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false },
+	{ F_OBSERVED, "observed", 'i', false }, { 0 }
+};
+static const struct field_spec phase_fields[] = {
+	{ F_OP, "op", 's', true }, { F_DUR_NS, "dur_ns", 'i', true },
+	{ F_OUTCOME, "outcome", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
+	{ F_ARMED_IP, "armed_ip", 'i', true }, { F_WOULD_CAP, "would_cap", 'i', false },
+	{ F_MODE, "mode", 's', false },
 	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false }, { 0 }
 };
 static const struct field_spec bin_info_fields[] = {
@@ -63,6 +73,7 @@ static enum wc_kind kind_of(const char *name, const struct field_spec **spec)
 	static const struct { const char *name; enum wc_kind kind; const struct field_spec *spec; } known[] = {
 		{ "waitcap:wait", K_WAIT, wait_fields },
 		{ "waitcap:expired", K_EXPIRED, expired_fields },
+		{ "waitcap:phase", K_PHASE, phase_fields },
 		{ "lttng_ust_statedump:bin_info", K_BIN_INFO, bin_info_fields },
 		{ "lttng_ust_statedump:build_id", K_BUILD_ID, build_id_fields },
 		{ "lttng_ust_statedump:debug_link", K_DEBUG_LINK, debug_link_fields },
@@ -301,6 +312,10 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 		break;
 	}
 	case K_EXPIRED: {
+		/* Observe mode: a deadline that would have fired cut nothing; the
+		 * what-if (waitcap:phase) accounts for it. */
+		if (get_int(payload, c->field[F_OBSERVED], 0))
+			break;
 		const char *op = get_str(payload, c->field[F_OP]);
 		struct wc_obs obs = {
 			.op = wc_analyze_op_parse(op ? op : ""),
@@ -310,6 +325,24 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 		decode_details(dec, msg, c, payload, ctx, &obs);
 		wc_agg_expired(dec->agg, proc, procname, &obs,
 			       (uint64_t)get_int(payload, c->field[F_ARMED_IP], 0));
+		break;
+	}
+	case K_PHASE: {
+		const char *op = get_str(payload, c->field[F_OP]);
+		const char *outcome = get_str(payload, c->field[F_OUTCOME]);
+		const char *mode = get_str(payload, c->field[F_MODE]);
+		struct wc_phase ph = {
+			.op = wc_analyze_op_parse(op ? op : ""),
+			.outcome = wc_phase_outcome_parse(outcome ? outcome : ""),
+			.would_cap = get_int(payload, c->field[F_WOULD_CAP], 0) != 0,
+			.observed = mode && strcmp(mode, "observe") == 0,
+			.dur_ns = get_int(payload, c->field[F_DUR_NS], 0),
+			.cap_ms = get_int(payload, c->field[F_CAP_MS], -1),
+			.ip = (uint64_t)get_int(payload, c->field[F_ARMED_IP], 0),
+			.peer = (char *)get_str(payload, c->field[F_PEER]),
+			.rule = (char *)get_str(payload, c->field[F_RULE]),
+		};
+		wc_agg_phase(dec->agg, proc, &ph);
 		break;
 	}
 	case K_BIN_INFO: {

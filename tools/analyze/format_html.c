@@ -6,6 +6,7 @@
 
 #include "groups.h"
 #include "report.h"
+#include "whatif.h"
 #include "timeline.h"
 
 #define CHART_BARS 15
@@ -256,6 +257,8 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 	if (r->nby)
 		html_groups(r, out);
 	tables(r, out);
+	if (r->whatif)
+		wc_whatif_html(r->whatif, out);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? -1 : 0;
 }

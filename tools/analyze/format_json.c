@@ -6,6 +6,7 @@
 
 #include "groups.h"
 #include "report.h"
+#include "whatif.h"
 
 static double round3(double v)
 {
@@ -170,6 +171,8 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 			cJSON_AddItemToArray(gone, o);
 		}
 	}
+	if (r->whatif)
+		cJSON_AddItemToObject(root, "what_if", wc_whatif_json(r->whatif));
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text)

@@ -80,6 +80,7 @@ void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src)
 		absorb_process(dst, src, e->value);
 	wc_groups_absorb(dst, src);
 	wc_timeline_absorb(dst, src);
+	wc_phases_absorb(dst, src);
 	for (int op = 0; op < WC_OP_COUNT; op++)
 		if (!wc_cell_merge(&dst->ops[op], &src->ops[op]))
 			dst->out_of_memory = true;
@@ -116,6 +117,7 @@ void wc_agg_finish(struct wc_agg *agg)
 		}
 		wc_table_free(&proc->pending);
 	}
+	wc_phases_resolve(agg);
 	/* Per-op and overall figures are sums of call sites: one histogram
 	 * update per event while reading instead of three.  From zero, so
 	 * that a live view can finish the same aggregation again. */

@@ -10,6 +10,8 @@
 #include "aggregate.h"
 #include "symbolize.h"
 
+struct wc_whatif;
+
 /* A call site as an earlier report (--baseline) described it. */
 struct wc_before {
 	char *op, *function, *file, *binary;
@@ -92,6 +94,7 @@ struct wc_report {
 	size_t nbaseline;
 	const char *baseline_path;
 	int width;                           /* terminal columns for table; 0: none */
+	const struct wc_whatif *whatif;      /* --what-if, or an observe-mode trace; NULL none */
 };
 
 /* NULL when out of memory. */

@@ -25,7 +25,7 @@ _waitcap()
 	done
 
 	case $prev in
-	--config | -c | --baseline | --debug-dir | -o | --output)
+	--config | -c | --baseline | --debug-dir | -o | --output | --what-if-profile)
 		_filedir
 		return
 		;;
@@ -60,7 +60,7 @@ _waitcap()
 		return
 	fi
 	case $command in
-	analyze) _filedir -d ;;
+	analyze | suggest) _filedir -d ;;
 	check) _filedir json ;;
 	esac
 }
