@@ -147,13 +147,19 @@ bool wc_names_find(const struct sockaddr *addr, socklen_t len, char *buf)
 	struct slot *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
 	if (!t || !addr)
 		return false; /* the program never resolved a name: nothing to ask */
-	uint8_t key[16];
-	bool ok = false;
 	if (addr->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in))
-		ok = key_of(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, 4, key);
-	else if (addr->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6))
-		ok = key_of(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16, key);
-	if (!ok)
+		return wc_names_find_addr(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, buf);
+	if (addr->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6))
+		return wc_names_find_addr(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr,
+					  buf);
+	return false;
+}
+
+bool wc_names_find_addr(int family, const void *addr, char *buf)
+{
+	struct slot *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
+	uint8_t key[16];
+	if (!t || !key_of(family, addr, family == AF_INET ? 4 : 16, key))
 		return false;
 	unsigned mask = nslots - 1, at = hash(key) & mask;
 	for (unsigned i = 0; i < PROBE; i++) {

@@ -30,4 +30,7 @@ void wc_names_learn(const char *name, int family, const void *addr, size_t len);
  * evicted).  No lock, no allocation: connect's path. */
 bool wc_names_find(const struct sockaddr *addr, socklen_t len, char *buf);
 
+/* The same for a bare address (AF_INET: 4 bytes, AF_INET6: 16). */
+bool wc_names_find_addr(int family, const void *addr, char *buf);
+
 #endif
