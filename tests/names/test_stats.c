@@ -2,6 +2,7 @@
  * beside its address (stats text and JSON, the exporter's label); one
  * reached by address shows none. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,8 +64,30 @@ Test(names_stats, stats_show_the_name_beside_the_address)
 	const char *tx[] = {"stats", "--pid", pid_s, NULL};
 	cr_assert_eq(proc_run_tool(&json, js, stats_env, 10000), 0);
 	cr_assert_eq(proc_run_tool(&text, tx, stats_env, 10000), 0);
+
+	/* The exporter, in this test's own network namespace: its port is
+	 * free. */
+	const char *exporter_argv[] = {getenv("WAITCAP_BIN"), "exporter", "--listen",
+				       "127.0.0.1:19464", NULL};
+	pid_t exporter = proc_start(exporter_argv, stats_env, false, -1, -1);
+	const char *curl[] = {"curl", "-sf", "--max-time", "2", "http://127.0.0.1:19464/metrics",
+			      NULL};
+	static struct proc_result metrics;
+	bool up = false;
+	for (int i = 0; i < 50 && !up; i++) { /* at most ~5 s */
+		up = proc_run(&metrics, curl, NULL, false, 5000) == 0 && metrics.exit_code == 0;
+		if (!up)
+			usleep(100000);
+	}
+	kill(exporter, SIGTERM);
+	proc_wait(exporter, 5000);
 	kill(pid, SIGKILL);
 	proc_wait(pid, 5000);
+	cr_assert(up, "the exporter did not answer");
+	char labels[160];
+	snprintf(labels, sizeof labels, "peer=\"" BACKEND_ADDR ":%d\",name=\"" BACKEND "\",rule=\"backend\"",
+		 port);
+	cr_assert(strstr(metrics.out, labels), "no %s in:\n%.3000s", labels, metrics.out);
 
 	cr_assert_eq(json.exit_code, 0, "waitcap stats: %s", json.err);
 	cJSON *doc = cJSON_Parse(json.out);
