@@ -166,7 +166,7 @@ static void print_rules(const struct wc_config *cfg)
 		return;
 	printf("\nrules (first match wins):\n");
 	for (int r = 0; r < cfg->nrules; r++) {
-		char m[128];
+		char m[WC_HOSTNAME_MAX + 64];
 		wc_match_format(&cfg->rules[r].match, m, sizeof m);
 		printf("  %-24s %s", cfg->rules[r].name, m);
 		for (int op = 0; op < WC_OP_COUNT; op++)

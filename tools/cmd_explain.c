@@ -4,6 +4,7 @@
  * library's own policy code, so what it says is what the library does. */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
 #include <stdio.h>
@@ -17,13 +18,15 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: waitcap explain [--dest ADDR:PORT] [--config FILE] [--profile NAME]\n"
+	fputs("usage: waitcap explain [--dest ADDR:PORT|NAME:PORT] [--config FILE] [--profile NAME]\n"
 	      "\n"
 	      "Show what libwaitcap.so would do in this environment: which profile file\n"
 	      "(and why), which profile (and why), the legacy flags, the caps; with\n"
 	      "--dest, which rule matches that destination and the caps it gets.\n"
 	      "\n"
-	      "  -d, --dest ADDR:PORT  a destination: 127.0.0.1:8000, [::1]:443\n"
+	      "  -d, --dest ADDR:PORT  a destination: 127.0.0.1:8000, [::1]:443, or\n"
+	      "                        NAME:PORT (db.internal:5432), resolved with getaddrinfo\n"
+	      "                        as the program would: each address with its rule\n"
 	      "  -c, --config FILE     profile file (as WAITCAP_CONFIG=FILE)\n"
 	      "  -p, --profile NAME    profile (as WAITCAP_PROFILE=NAME)\n"
 	      "  -h, --help            show this help\n"
@@ -47,27 +50,34 @@ static const char *explain_getenv(const char *name)
 	return getenv(name);
 }
 
-static int parse_dest(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+/* Split "HOST:PORT" / "[V6]:PORT" into host (size bytes) and port. */
+static int split_dest(const char *text, char *host, size_t size, long *port_out)
 {
-	char host[128];
 	const char *colon;
-	memset(ss, 0, sizeof *ss);
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
-		if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof host)
+		if (!close || close[1] != ':' || (size_t)(close - text - 1) >= size)
 			return -1;
-		snprintf(host, sizeof host, "%.*s", (int)(close - text - 1), text + 1);
+		snprintf(host, size, "%.*s", (int)(close - text - 1), text + 1);
 		colon = close + 1;
 	} else {
 		colon = strrchr(text, ':');
-		if (!colon || (size_t)(colon - text) >= sizeof host)
+		if (!colon || colon == text || (size_t)(colon - text) >= size)
 			return -1;
-		snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
+		snprintf(host, size, "%.*s", (int)(colon - text), text);
 	}
 	char *end;
 	long port = strtol(colon + 1, &end, 10);
 	if (colon[1] == 0 || *end || port < 0 || port > 65535)
 		return -1;
+	*port_out = port;
+	return 0;
+}
+
+/* A numeric host: its one address.  -1 when host is not an address. */
+static int parse_addr(const char *host, long port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof *ss);
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
@@ -147,18 +157,34 @@ static void print_resolve(const struct wc_policy *policy)
 		printf("          over TCP (use-vc): a lookup still waiting at %s is ended by the library\n", v);
 }
 
-/* Where each of the destination's caps comes from. */
+/* Where each of the destination's caps comes from; name: the host name
+ * the address was resolved from (NULL: given as an address). */
 static void print_dest(const struct wc_policy *policy, const struct wc_config *cfg,
-		       const char *dest, const struct sockaddr_storage *ss, socklen_t len)
+		       const char *name, const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct wc_caps caps;
 	int rule;
-	wc_policy_caps_for(policy, (const struct sockaddr *)ss, len, &caps, &rule);
-	printf("\ndest:     %s\n", dest);
+	wc_policy_caps_for_dest(policy, (const struct sockaddr *)ss, len, name, &caps, &rule);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	int port;
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, addr, sizeof addr);
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+		printf("\ndest:     %s%s%s:%d%s\n", name ? name : "", name ? " (" : "", addr, port,
+		       name ? ")" : "");
+	} else {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, addr, sizeof addr);
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+		printf("\ndest:     %s%s[%s]:%d%s\n", name ? name : "", name ? " (" : "", addr, port,
+		       name ? ")" : "");
+	}
+	if (name)
+		printf("name:     %s (resolved with getaddrinfo: rules by name and by host apply)\n",
+		       name);
 	if (rule < 0) {
 		printf("rule:     none matches; the profile's caps apply\n");
 	} else {
-		char m[128];
+		char m[WC_HOSTNAME_MAX + 64];
 		wc_match_format(&policy->rules[rule].match, m, sizeof m);
 		printf("rule:     %s (%s)\n", policy->rules[rule].name, m);
 	}
@@ -209,12 +235,45 @@ int cmd_explain(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
-	if (dest && parse_dest(dest, &ss, &sslen) != 0) {
-		fprintf(stderr, "waitcap explain: --dest %s: expected ADDR:PORT "
-			"(127.0.0.1:8000, [::1]:443)\n", dest);
-		return 2;
+	/* The destination's addresses: the one given, or every address
+	 * getaddrinfo gives for the name (as a program would see them). */
+	enum { MAX_ADDRS = 16 };
+	static struct sockaddr_storage ss[MAX_ADDRS];
+	socklen_t sslen[MAX_ADDRS];
+	int naddrs = 0;
+	char host[WC_HOSTNAME_MAX];
+	const char *dest_name = NULL;
+	long port = 0;
+	if (dest) {
+		if (split_dest(dest, host, sizeof host, &port) != 0) {
+			fprintf(stderr, "waitcap explain: --dest %s: expected ADDR:PORT or NAME:PORT "
+				"(127.0.0.1:8000, [::1]:443, db.internal:5432)\n", dest);
+			return 2;
+		}
+		if (parse_addr(host, port, &ss[0], &sslen[0]) == 0) {
+			naddrs = 1;
+		} else {
+			struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+			int grc = getaddrinfo(host, NULL, &hints, &res);
+			if (grc != 0) {
+				fprintf(stderr, "waitcap explain: --dest %s: cannot resolve %s: %s\n",
+					dest, host, gai_strerror(grc));
+				return 1;
+			}
+			for (ai = res; ai && naddrs < MAX_ADDRS; ai = ai->ai_next) {
+				char a[INET6_ADDRSTRLEN];
+				const void *bytes = ai->ai_family == AF_INET
+					? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+					: (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+				if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+				    !inet_ntop(ai->ai_family, bytes, a, sizeof a) ||
+				    parse_addr(a, port, &ss[naddrs], &sslen[naddrs]) != 0)
+					continue;
+				naddrs++;
+			}
+			freeaddrinfo(res);
+			dest_name = host;
+		}
 	}
 
 	/* The library's steps (wc_policy_load), keeping the model for sources. */
@@ -269,7 +328,7 @@ int cmd_explain(int argc, char **argv)
 	if (policy->nrules) {
 		printf("rules:    %d, first match wins\n", policy->nrules);
 		for (int r = 0; r < policy->nrules; r++) {
-			char m[128];
+			char m[WC_HOSTNAME_MAX + 64];
 			wc_match_format(&policy->rules[r].match, m, sizeof m);
 			printf("  %-22s %-32s", policy->rules[r].name, m);
 			for (int op = 0, n = 0; op < WC_OP_COUNT; op++) {
@@ -286,8 +345,8 @@ int cmd_explain(int argc, char **argv)
 			}
 		}
 	}
-	if (dest)
-		print_dest(policy, cfg, dest, &ss, sslen);
+	for (int i = 0; i < naddrs; i++)
+		print_dest(policy, cfg, dest_name, &ss[i], sslen[i]);
 	wc_config_free(cfg);
 	free(policy);
 	return 0;

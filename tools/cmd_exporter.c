@@ -29,7 +29,7 @@ static void usage(FILE *out)
 		"waitcap_destination_{connects,connect_failures,connect_timeouts,capped,\n"
 		"responses,response_timeouts,would_cap}_total, the gauge waitcap_destination_rolled_back\n"
 		"and the histogram waitcap_destination_connection_seconds.  Labels: pid,\n"
-		"procname, profile, environment, mode (all series), op, peer, rule.\n"
+		"procname, profile, environment, mode (all series), op, peer, name, rule.\n"
 		"Cardinality per process: 6 ops, at most 65 destination rows (64 and\n"
 		"\"other\"), 20 buckets per histogram.  Rules for the seed plan's alerts:\n"
 		"docs/examples/prometheus/.\n");
@@ -154,6 +154,7 @@ static void dest_labels(char *buf, size_t len, const struct wc_stats_dest *d)
 	}
 	fputc(',', f);
 	put_label(f, "peer", peer, true);
+	put_label(f, "name", d->name, false);
 	put_label(f, "rule", d->rule, false);
 	fclose(f);
 }
@@ -215,7 +216,7 @@ static char *render(size_t *len)
 			const struct wc_stats_dest *rows[WC_STATS_DESTS + 1];
 			int nr = wc_dest_rows(&procs[i].s, rows);
 			for (int r = 0; r < nr; r++) {
-				char labels[256];
+				char labels[512];
 				dest_labels(labels, sizeof(labels), rows[r]);
 				uint64_t v = *(const uint64_t *)((const char *)rows[r] + dest_counters[c].offset);
 				fprintf(f, "%s{", dest_counters[c].name);
@@ -230,7 +231,7 @@ static char *render(size_t *len)
 		const struct wc_stats_dest *rows[WC_STATS_DESTS + 1];
 		int nr = wc_dest_rows(&procs[i].s, rows);
 		for (int r = 0; r < nr; r++) {
-			char labels[256];
+			char labels[512];
 			dest_labels(labels, sizeof(labels), rows[r]);
 			fprintf(f, "waitcap_destination_rolled_back{");
 			put_base(f, &procs[i].s);
@@ -243,7 +244,7 @@ static char *render(size_t *len)
 		const struct wc_stats_dest *rows[WC_STATS_DESTS + 1];
 		int nr = wc_dest_rows(&procs[i].s, rows);
 		for (int r = 0; r < nr; r++) {
-			char labels[256];
+			char labels[512];
 			dest_labels(labels, sizeof(labels), rows[r]);
 			put_hist(f, "waitcap_destination_connection_seconds", &procs[i].s, labels,
 				 &rows[r]->connect_time);

@@ -115,6 +115,7 @@ static cJSON *proc_json(const struct wc_stats_file *s)
 		wc_dest_peer(d, peer, sizeof(peer));
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "peer", peer);
+		cJSON_AddStringToObject(j, "name", d->name);
 		cJSON_AddStringToObject(j, "rule", d->rule);
 		cJSON_AddNumberToObject(j, "connects", (double)d->connects);
 		cJSON_AddNumberToObject(j, "connect_failures", (double)d->connect_failures);
@@ -183,8 +184,13 @@ static void proc_text(const struct wc_stats_file *s)
 	       "timeouts", "capped", "avg_ms", "p95_ms", "timeout");
 	for (int i = 0; i < n; i++) {
 		const struct wc_stats_dest *d = rows[i];
-		char peer[64], a[32], p[32], r[32];
-		wc_dest_peer(d, peer, sizeof(peer));
+		char addr[64], peer[160], a[32], p[32], r[32];
+		wc_dest_peer(d, addr, sizeof(addr));
+		/* "backend.test (127.0.0.5:8000)" when the program resolved it. */
+		if (d->name[0])
+			snprintf(peer, sizeof(peer), "%.63s (%s)", d->name, addr);
+		else
+			snprintf(peer, sizeof(peer), "%s", addr);
 		fmt_ms(a, sizeof(a), wc_hist_avg_ms(&d->connect_time));
 		fmt_ms(p, sizeof(p), wc_hist_quantile_ms(&d->connect_time, 0.95));
 		fmt_rate(r, sizeof(r), rate(d->connect_timeouts, d->connects));

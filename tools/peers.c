@@ -20,7 +20,7 @@ struct server {
 	enum mode mode;
 };
 
-static int listen_on(int port, int backlog)
+static int listen_at(uint32_t addr, int port, int backlog)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -28,12 +28,17 @@ static int listen_on(int port, int backlog)
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+				.sin_addr.s_addr = htonl(addr)};
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, backlog) != 0) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static int listen_on(int port, int backlog)
+{
+	return listen_at(INADDR_LOOPBACK, port, backlog);
 }
 
 static int bound_port(int fd)
@@ -52,11 +57,11 @@ static void peer_init(struct peer *p)
 }
 
 /* Is a fresh connect to the listener stuck in SYN_SENT? */
-static int connect_hangs(int port)
+static int connect_hangs(uint32_t addr, int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+				.sin_addr.s_addr = htonl(addr)};
 	connect(fd, (struct sockaddr *)&a, sizeof(a));
 	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 	int r = poll(&pfd, 1, 100);
@@ -66,13 +71,18 @@ static int connect_hangs(int port)
 
 int peer_full_listener(struct peer *p, int port)
 {
+	return peer_full_listener_at(p, INADDR_LOOPBACK, port);
+}
+
+int peer_full_listener_at(struct peer *p, uint32_t addr, int port)
+{
 	peer_init(p);
-	p->listen_fd = listen_on(port, 0);
+	p->listen_fd = listen_at(addr, port, 0);
 	if (p->listen_fd < 0)
 		return -1;
 	p->port = bound_port(p->listen_fd);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p->port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+				.sin_addr.s_addr = htonl(addr)};
 	/* Fill the queue until a probe connect hangs; bounded. */
 	while (p->nfillers < PEER_MAX_FILLERS) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -80,7 +90,7 @@ int peer_full_listener(struct peer *p, int port)
 		p->fillers[p->nfillers++] = fd;
 		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 		poll(&pfd, 1, 50);
-		if (connect_hangs(p->port))
+		if (connect_hangs(addr, p->port))
 			return 0;
 	}
 	peer_stop(p);

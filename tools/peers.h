@@ -35,6 +35,9 @@ struct peer {
 /* A listener whose accept queue is full: a connect to it hangs (the
  * kernel drops the SYN and the client retransmits). */
 int peer_full_listener(struct peer *p, int port);
+/* The same on another loopback address (host byte order, e.g. 0x7f000005
+ * for 127.0.0.5). */
+int peer_full_listener_at(struct peer *p, uint32_t addr, int port);
 
 /* Accepts connections, reads whatever comes, never answers. */
 int peer_silent_server(struct peer *p, int port);

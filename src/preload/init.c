@@ -8,6 +8,7 @@
 
 #include "control.h"
 #include "fdtab.h"
+#include "names.h"
 #include "real.h"
 #include "reload.h"
 #include "resolve.h"
@@ -45,6 +46,7 @@ __attribute__((constructor)) static void wc_init(void)
 	if (wc_policy_load(&initial_policy, env_lookup, secure) != 0 && initial_policy.error[0])
 		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", initial_policy.error);
 	wc_resolve_init(&initial_policy);
+	wc_names_init(secure);
 	wc_trace_init(&initial_policy);
 	wc_stats_init(&initial_policy, secure);
 	wc_control_init(secure);

@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "real.h"
+#include "names.h"
 #include "stats.h"
 
 struct wc_stats_file *wc_stats;
@@ -203,8 +204,8 @@ void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome)
 		wait_outcome(s, op, begun, err, outcome);
 }
 
-/* A row's key: family, port, address and rule name, the row's first 72
- * bytes, written once and compared with relaxed atomics. */
+/* A row's key: family, port, address, rule name and host name, the row's
+ * first 136 bytes, written once and compared with relaxed atomics. */
 #define KEY_WORDS (offsetof(struct wc_stats_dest, connects) / 8)
 union dest_key {
 	struct {
@@ -213,6 +214,7 @@ union dest_key {
 		uint16_t port;
 		uint8_t addr[16];
 		char rule[48];
+		char name[64];
 	} f;
 	uint64_t w[KEY_WORDS];
 };
@@ -244,6 +246,9 @@ static struct wc_stats_dest *dest_of(struct wc_stats_file *s, const struct wc_fd
 	key.f.port = LD(e->peer_port);
 	memcpy(key.f.addr, raw, 16);
 	snprintf(key.f.rule, sizeof(key.f.rule), "%s", wc_fd_rule_name(e));
+	char name[WC_HOSTNAME_MAX];
+	if (wc_names_find_addr(key.f.family, key.f.addr, name))
+		memcpy(key.f.name, name, strnlen(name, sizeof(key.f.name) - 1));
 	for (unsigned i = 0; i < WC_STATS_DESTS; i++) {
 		struct wc_stats_dest *d = &s->dest[i];
 		uint32_t state = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);

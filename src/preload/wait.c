@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "stats.h"
+#include "names.h"
 #include "wait.h"
 
 const char *wc_outcome_of(int64_t ret, int err)
@@ -24,14 +25,21 @@ static void trace_wait(struct wc_wait *w, int64_t ret, int err, const char *outc
 	if (!wc_trace_wait_enabled())
 		return;
 	int saved = errno;
-	char peer[64];
+	char peer[64], peer_name[WC_HOSTNAME_MAX];
 	wc_guard++;
 	wc_fd_peer_string(w->e, peer, sizeof(peer));
+	/* A socket op's name: the host name the program resolved the peer's
+	 * address from, looked up only here, for a traced wait. */
+	const char *name = w->name;
+	if (!name && w->e && peer[0]) {
+		uint64_t raw[2] = {LD(w->e->peer_addr[0]), LD(w->e->peer_addr[1])};
+		name = wc_names_find_addr(LD(w->e->family), raw, peer_name) ? peer_name : NULL;
+	}
 	struct wc_wait_record r = {
 		.op = w->op, .func = w->func, .fd = w->fd, .peer = peer,
 		.rule = wc_fd_rule_name(w->e), .timeout_ms = w->timeout_ms,
 		.cap_ms = w->cap_ms, .dur_ns = dur, .outcome = outcome,
-		.ret = ret, .err = ret < 0 ? err : 0, .ip = w->ip, .name = w->name,
+		.ret = ret, .err = ret < 0 ? err : 0, .ip = w->ip, .name = name,
 	};
 	wc_trace_wait(&r);
 	wc_guard--;

@@ -21,7 +21,8 @@ struct wc_wait {
 	int64_t cap_ms;     /* the cap that bounded the wait, -1 none */
 	int64_t begun;      /* the caller's clock reading at the start, 0 none */
 	unsigned stats_op;  /* enum wc_stats_op of op (a constant where op is) */
-	const char *name;   /* resolve: the name asked (NULL for socket ops) */
+	const char *name;   /* resolve: the name asked; NULL for socket ops (the
+			     * trace then gives the peer's resolved name) */
 };
 
 /* now: the caller's clock reading at the start, 0 (read it if needed), or

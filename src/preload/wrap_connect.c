@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "deadline.h"
+#include "names.h"
 #include "real.h"
 #include "reload.h"
 #include "wait.h"
@@ -21,7 +22,12 @@ static void assign_caps(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	int rule = -1;
 	wc_reload_tick(wc_now_ns()); /* connect's clock reading (vDSO): the new file, if any */
 	const struct wc_policy *policy = wc_policy_now();
-	wc_policy_caps_for(policy, addr, len, &caps, &rule);
+	/* The name the program resolved this address from, if it did: rules
+	 * by name see it (an address never resolved meets only rules by
+	 * address). */
+	char name[WC_HOSTNAME_MAX];
+	bool named = wc_names_find(addr, len, name);
+	wc_policy_caps_for_dest(policy, addr, len, named ? name : NULL, &caps, &rule);
 	for (int i = 0; i < WC_SOCKET_OPS; i++) {
 		ST(e->cap_ms[i], caps.ms[i]);
 		ST(e->deadline[i], 0);

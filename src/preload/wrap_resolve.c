@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "real.h"
 #include "resolve.h"
 #include "resolve_watch.h"
@@ -93,6 +94,39 @@ void wc_resolve_init(const struct wc_policy *policy)
 	resolve_cap_ms = cap;
 }
 
+/* ---- what a lookup taught: address → name (names.h) ----------------- */
+
+/* At most this many addresses of one answer are learnt: a name with more
+ * would only churn the table. */
+#define LEARN_MAX 16
+
+static void learn_addrinfo(const char *node, const struct addrinfo *ai)
+{
+	int n = 0;
+	for (; ai && n < LEARN_MAX; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET && ai->ai_addr &&
+		    ai->ai_addrlen >= sizeof(struct sockaddr_in))
+			wc_names_learn(node, AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+		else if (ai->ai_family == AF_INET6 && ai->ai_addr &&
+			 ai->ai_addrlen >= sizeof(struct sockaddr_in6))
+			wc_names_learn(node, AF_INET6,
+				       &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+		else
+			continue;
+		n++;
+	}
+}
+
+/* The name asked, not h_name (the canonical name behind a CNAME): rules
+ * are written with the names programs use. */
+static void learn_hostent(const char *name, const struct hostent *h)
+{
+	if (!h || !h->h_addr_list)
+		return;
+	for (int i = 0; i < LEARN_MAX && h->h_addr_list[i]; i++)
+		wc_names_learn(name, h->h_addrtype, h->h_addr_list[i], (size_t)h->h_length);
+}
+
 /* ---- one lookup ------------------------------------------------------- */
 
 /* Returns the watcher's slot for the lookup (-1: not watched). */
@@ -134,9 +168,8 @@ int wc_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 	int slot = resolve_begin(&w, "getaddrinfo", node, ip);
 	int rc = real_getaddrinfo(node, service, hints, res);
 	int err = errno;
-	/* Here (and in hostent_end) a lookup's answer is in hand: node and the
-	 * addresses of *res — where rules by host name (issue #21) would learn
-	 * address → name. */
+	if (rc == 0 && res)
+		learn_addrinfo(node, *res);
 	resolve_end(&w, slot, rc, rc == EAI_SYSTEM ? err : 0, rc == EAI_AGAIN);
 	errno = err;
 	return rc;
@@ -169,9 +202,11 @@ int wc_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, sockl
 
 /* gethostbyname*: ret is 0 when found, else -h_errno (HOST_NOT_FOUND -1,
  * TRY_AGAIN -2, NO_RECOVERY -3, NO_DATA -4); h_errno stays libc's. */
-static struct hostent *hostent_end(struct wc_wait *w, int slot, struct hostent *h)
+static struct hostent *hostent_end(struct wc_wait *w, int slot, const char *name,
+				   struct hostent *h)
 {
 	int err = errno, herr = h_errno;
+	learn_hostent(name, h);
 	int64_t ret = h ? 0 : -(int64_t)(herr > 0 ? herr : NO_RECOVERY);
 	resolve_end(w, slot, ret, 0, !h && herr == TRY_AGAIN);
 	h_errno = herr;
@@ -185,7 +220,7 @@ struct hostent *wc_gethostbyname(const char *name, void *ip)
 		return real_gethostbyname(name);
 	struct wc_wait w;
 	int slot = resolve_begin(&w, "gethostbyname", name, ip);
-	return hostent_end(&w, slot, real_gethostbyname(name));
+	return hostent_end(&w, slot, name, real_gethostbyname(name));
 }
 
 struct hostent *wc_gethostbyname2(const char *name, int af, void *ip)
@@ -194,17 +229,19 @@ struct hostent *wc_gethostbyname2(const char *name, int af, void *ip)
 		return real_gethostbyname2(name, af);
 	struct wc_wait w;
 	int slot = resolve_begin(&w, "gethostbyname2", name, ip);
-	return hostent_end(&w, slot, real_gethostbyname2(name, af));
+	return hostent_end(&w, slot, name, real_gethostbyname2(name, af));
 }
 
 /* The _r forms return an errno value (ERANGE: buffer too small) and say
  * what was found in *result and *h_errnop. */
-static int hostent_r_end(struct wc_wait *w, int slot, int rc, struct hostent **result,
-			 int *h_errnop)
+static int hostent_r_end(struct wc_wait *w, int slot, const char *name, int rc,
+			 struct hostent **result, int *h_errnop)
 {
 	int err = errno;
 	int herr = h_errnop ? *h_errnop : 0;
 	bool found = rc == 0 && result && *result;
+	if (found)
+		learn_hostent(name, *result);
 	int64_t ret = found ? 0 : rc ? -1 : -(int64_t)(herr > 0 ? herr : NO_RECOVERY);
 	resolve_end(w, slot, ret, rc, !found && rc == 0 && herr == TRY_AGAIN);
 	errno = err;
@@ -219,7 +256,7 @@ int wc_gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t 
 	struct wc_wait w;
 	int slot = resolve_begin(&w, "gethostbyname_r", name, ip);
 	int rc = real_gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-	return hostent_r_end(&w, slot, rc, result, h_errnop);
+	return hostent_r_end(&w, slot, name, rc, result, h_errnop);
 }
 
 int wc_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
@@ -230,7 +267,7 @@ int wc_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf
 	struct wc_wait w;
 	int slot = resolve_begin(&w, "gethostbyname2_r", name, ip);
 	int rc = real_gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
-	return hostent_r_end(&w, slot, rc, result, h_errnop);
+	return hostent_r_end(&w, slot, name, rc, result, h_errnop);
 }
 
 /* ---- exported --------------------------------------------------------- */

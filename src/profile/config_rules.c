@@ -10,21 +10,36 @@
 
 /* ---- rules --------------------------------------------------------------- */
 
-static const char *const match_keys[] = {"host", "port"};
+static const char *const match_keys[] = {"host", "port", "name"};
 
 static int parse_match(struct parser *p, const cJSON *match, struct wc_match *out)
 {
-	const cJSON *found[2];
-	int index[2];
-	if (wcp_members(p, match, "a match object", match_keys, 2, found, index) != 0)
+	const cJSON *found[3];
+	int index[3];
+	if (wcp_members(p, match, "a match object", match_keys, 3, found, index) != 0)
 		return -1;
+	if (found[0] && found[2]) {
+		wcp_enter(p, index[2], true);
+		return fail_key(p, "a match has \"host\" or \"name\", not both "
+				"(write two rules)");
+	}
+	if (found[2]) {
+		wcp_enter(p, index[2], false);
+		if (wcp_want(p, found[2], cJSON_IsString(found[2]), "a host name") != 0)
+			return -1;
+		if (wc_match_parse_name(out, found[2]->valuestring) != 0)
+			return fail(p, "bad name \"%.260s\" (expected a host name such as "
+				    "\"payments.internal\" or a suffix such as \"*.internal\")",
+				    found[2]->valuestring);
+		wcp_leave(p);
+	}
 	if (found[0]) {
 		wcp_enter(p, index[0], false);
 		if (wcp_want(p, found[0], cJSON_IsString(found[0]), "an address or CIDR") != 0)
 			return -1;
 		if (wc_match_parse_host(out, found[0]->valuestring) != 0)
 			return fail(p, "bad host \"%s\" (expected an IPv4 or IPv6 address, "
-				    "optionally /PREFIX; no host names)", found[0]->valuestring);
+				    "optionally /PREFIX; for a host name use \"name\")", found[0]->valuestring);
 		wcp_leave(p);
 	}
 	if (found[1]) {

@@ -92,6 +92,80 @@ int wc_match_parse_ports(struct wc_match *match, const char *text)
 	return 0;
 }
 
+int wc_match_parse_name(struct wc_match *match, const char *text)
+{
+	const char *s = text;
+	size_t n = strlen(s);
+	bool suffix = n >= 2 && s[0] == '*' && s[1] == '.';
+	if (suffix)
+		s += 2, n -= 2;
+	if (n > 0 && s[n - 1] == '.')
+		n--; /* "backend.test." is the same name */
+	if (n == 0 || n > 253)
+		return -1;
+	size_t label = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+			continue;
+		}
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_';
+		if (!ok || ++label > 63)
+			return -1;
+	}
+	if (label == 0)
+		return -1;
+	size_t at = 0;
+	if (suffix) {
+		match->name[at++] = '*';
+		match->name[at++] = '.';
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		match->name[at++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	match->name[at] = 0;
+	match->family = 0;
+	return 0;
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Do the n bytes at a equal the lower-case pattern p, ignoring case? */
+static bool same_name(const char *a, size_t n, const char *p, size_t pn)
+{
+	if (n != pn)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(a[i]) != p[i])
+			return false;
+	return true;
+}
+
+bool wc_match_name(const struct wc_match *match, const char *name)
+{
+	if (name == NULL || match->name[0] == 0)
+		return false;
+	size_t n = strlen(name);
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	const char *p = match->name;
+	size_t pn = strlen(p);
+	if (p[0] != '*')
+		return same_name(name, n, p, pn);
+	/* "*.internal": a name ending in ".internal" with at least one label
+	 * before it. */
+	size_t tail = pn - 1; /* ".internal" */
+	return n > tail && same_name(name + n - tail, tail, p + 1, tail);
+}
+
 static bool prefix_equal(const uint8_t *a, const uint8_t *net, int prefix)
 {
 	int whole = prefix / 8, rest = prefix % 8;
@@ -105,6 +179,12 @@ static bool prefix_equal(const uint8_t *a, const uint8_t *net, int prefix)
 
 bool wc_match_addr(const struct wc_match *match, const struct sockaddr *addr,
 		   socklen_t addrlen)
+{
+	return wc_match_dest(match, addr, addrlen, NULL);
+}
+
+bool wc_match_dest(const struct wc_match *match, const struct sockaddr *addr,
+		   socklen_t addrlen, const char *name)
 {
 	const uint8_t *bytes;
 	int family, port;
@@ -132,6 +212,8 @@ bool wc_match_addr(const struct wc_match *match, const struct sockaddr *addr,
 
 	if (port < match->port_lo || port > match->port_hi)
 		return false;
+	if (match->name[0])
+		return wc_match_name(match, name);
 	if (match->family == 0)
 		return true;
 	return match->family == family && prefix_equal(bytes, match->addr, match->prefix);
@@ -139,9 +221,11 @@ bool wc_match_addr(const struct wc_match *match, const struct sockaddr *addr,
 
 void wc_match_format(const struct wc_match *match, char *buf, size_t size)
 {
-	char host[INET6_ADDRSTRLEN + 8] = "any host";
+	char host[WC_HOSTNAME_MAX + 8] = "any host";
 	char ports[32] = "";
-	if (match->family != 0) {
+	if (match->name[0]) {
+		snprintf(host, sizeof host, "name %s", match->name);
+	} else if (match->family != 0) {
 		char a[INET6_ADDRSTRLEN];
 		inet_ntop(match->family, match->addr, a, sizeof a);
 		int full = match->family == AF_INET ? 32 : 128;

@@ -169,11 +169,17 @@ int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure
 void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
 			socklen_t addrlen, struct wc_caps *out, int *rule)
 {
+	wc_policy_caps_for_dest(policy, addr, addrlen, NULL, out, rule);
+}
+
+void wc_policy_caps_for_dest(const struct wc_policy *policy, const struct sockaddr *addr,
+			     socklen_t addrlen, const char *name, struct wc_caps *out, int *rule)
+{
 	*out = policy->caps;
 	*rule = -1;
 	for (int r = 0; r < policy->nrules && r < WC_MAX_RULES; r++) {
 		const struct wc_rule *rl = &policy->rules[r];
-		if (!wc_match_addr(&rl->match, addr, addrlen))
+		if (!wc_match_dest(&rl->match, addr, addrlen, name))
 			continue;
 		for (int op = 0; op < WC_SOCKET_OPS; op++)
 			if (rl->caps.ms[op] != WC_NO_CAP)

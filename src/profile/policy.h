@@ -25,8 +25,13 @@ struct wc_caps {
 	int32_t ms[WC_OP_COUNT];
 };
 
-/* A destination match, compiled from a rule's "match" object. */
+/* A host name, as long as DNS allows (253) plus NUL, rounded up. */
+#define WC_HOSTNAME_MAX 256
+
+/* A destination match, compiled from a rule's "match" object: by address
+ * ("host") or by the name the program resolved ("name"), never both. */
 struct wc_match {
+	char name[WC_HOSTNAME_MAX]; /* lower case; "*.x" a suffix; "" not by name */
 	int family;          /* AF_INET, AF_INET6, or 0: any host */
 	uint8_t addr[16];    /* network byte order, family's length */
 	int prefix;          /* CIDR prefix length in bits */
@@ -106,6 +111,13 @@ int wc_policy_load(struct wc_policy *policy, wc_getenv_fn getenv_fn, bool secure
  * per connection, at connect time. */
 void wc_policy_caps_for(const struct wc_policy *policy, const struct sockaddr *addr,
 			socklen_t addrlen, struct wc_caps *out, int *rule);
+
+/* The same for a destination the program reached by name: name is the host
+ * name it resolved to addr (NULL: none known, then rules by name never
+ * match).  Rules by name and by address are tried in file order; the first
+ * that matches wins. */
+void wc_policy_caps_for_dest(const struct wc_policy *policy, const struct sockaddr *addr,
+			     socklen_t addrlen, const char *name, struct wc_caps *out, int *rule);
 
 /* The automatic rollback trigger for connections that matched rule (-1:
  * none): the rule's own, else the profile's. */

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
-#define WC_STATS_VERSION 3 /* 2: the resolve op; the control block and the rows' rollback words in use; 3: would_cap (observe mode) */
+#define WC_STATS_VERSION 4 /* 2: the resolve op; the control block and the rows' rollback words in use; 3: would_cap (observe mode); 4: the rows' name */
 
 /* The ops counted: the deadline ops first (same order as enum wc_op),
  * then the calls that wait on sets of fds, then name lookups. */
@@ -123,6 +123,10 @@ struct wc_stats_dest {
 	uint16_t port;     /* host order */
 	uint8_t addr[16];  /* network order */
 	char rule[48];     /* "" when no rule matched (the profile's caps) */
+	/* The host name the program resolved the address from (its last
+	 * lookup of it; at most 63 bytes), "" when it never did.  Part of the
+	 * row's key. */
+	char name[64];
 	uint64_t connects;          /* connects that ended: ok, failed or timed out */
 	uint64_t connect_failures;  /* refused, unreachable... (not timeouts) */
 	uint64_t connect_timeouts;  /* the connect deadline fired */
@@ -202,8 +206,9 @@ _Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
 	       && __builtin_offsetof(struct wc_stats_file, ops) == 576
 	       && __builtin_offsetof(struct wc_stats_file, connection_time) == 1088
 	       && __builtin_offsetof(struct wc_stats_file, dest) == 5472
-	       && sizeof(struct wc_stats_file) == 156800,
-	       "stats file layout version 3");
+	       && sizeof(struct wc_stats_dest) == 2392
+	       && sizeof(struct wc_stats_file) == 160960,
+	       "stats file layout version 4");
 
 /* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
  * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else

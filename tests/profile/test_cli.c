@@ -252,9 +252,10 @@ Test(explain, help_and_usage_errors)
 	const char *help[] = {"explain", "--help", NULL};
 	cr_assert_eq(run_tool(&run, NULL, help), 0);
 	cr_assert(strncmp(run.out, "usage: waitcap explain", 22) == 0, "%s", run.out);
-	const char *bad[] = {"explain", "--dest", "localhost:80", NULL};
+	const char *bad[] = {"explain", "--dest", "localhost", NULL};
 	cr_assert_eq(run_tool(&run, NULL, bad), 2);
-	cr_assert(strstr(run.err, "--dest localhost:80: expected ADDR:PORT"), "%s", run.err);
+	cr_assert(strstr(run.err, "--dest localhost: expected ADDR:PORT or NAME:PORT"), "%s",
+		  run.err);
 }
 
 Test(check, a_bad_override_value_is_an_error_at_the_env_key)

@@ -184,7 +184,7 @@ Test(errors, duplicate_rule_name)
 Test(errors, unknown_key_in_match)
 {
 	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"addr\": \"::1\"}}\n  ]\n}\n",
-		     "t.json:6:29: unknown key \"addr\" in match object (known: host, port)");
+		     "t.json:6:29: unknown key \"addr\" in match object (known: host, port, name)");
 }
 
 Test(errors, bad_host)
@@ -195,6 +195,22 @@ Test(errors, bad_host)
 		     "t.json:6:37: bad host \"10.0.0.0/33\"");
 	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"host\": \"::1/129\"}}\n  ]\n}\n",
 		     "t.json:6:37: bad host \"::1/129\"");
+}
+
+Test(errors, bad_name_pattern)
+{
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"name\": \"back end.test\"}}\n  ]\n}\n",
+		     "t.json:6:37: bad name \"back end.test\" (expected a host name");
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"name\": \"a..test\"}}\n  ]\n}\n",
+		     "t.json:6:37: bad name \"a..test\"");
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"name\": \"a.*.test\"}}\n  ]\n}\n",
+		     "t.json:6:37: bad name \"a.*.test\"");
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"name\": \"*\"}}\n  ]\n}\n",
+		     "t.json:6:37: bad name \"*\"");
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"name\": 5}}\n  ]\n}\n",
+		     "t.json:6:37: ");
+	expect_error(RULES "    {\"name\": \"r\", \"match\": {\"host\": \"::1\", \"name\": \"a.test\"}}\n  ]\n}\n",
+		     "t.json:6:44: a match has \"host\" or \"name\", not both");
 }
 
 Test(errors, bad_port)

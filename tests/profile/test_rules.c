@@ -168,3 +168,58 @@ Test(rules, waitcap_caps_changes_the_profile_not_the_rule)
 	cr_assert_str_eq(caps_for("127.0.0.1", 18002, &caps), "");
 	expect(&caps, 1000, 9000, 3000);
 }
+
+/* ---- rules by name -------------------------------------------------------- */
+
+static const char *names_json =
+	"{\"version\": 1, \"default\": \"p\", \"profiles\": {\"p\": {\"caps\": {\"connect\": \"2s\"}}},"
+	" \"rules\": ["
+	"  {\"name\": \"pay\", \"match\": {\"name\": \"Payments.Internal.\", \"port\": 443},"
+	"   \"caps\": {\"connect\": \"100ms\"}},"
+	"  {\"name\": \"net\", \"match\": {\"host\": \"10.0.0.0/8\"}, \"caps\": {\"connect\": \"200ms\"}},"
+	"  {\"name\": \"internal\", \"match\": {\"name\": \"*.internal\"}, \"caps\": {\"connect\": \"300ms\"}}"
+	" ]}";
+
+/* The rule for 10.1.2.3:PORT reached by name (NULL: by address). */
+static const char *rule_for_name(const char *name, int port)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, "10.1.2.3", &in.sin_addr);
+	struct wc_caps caps;
+	int rule = -2;
+	wc_policy_caps_for_dest(&policy, (struct sockaddr *)&in, sizeof in, name, &caps, &rule);
+	cr_assert_geq(rule, -1);
+	return rule < 0 ? "" : policy.rules[rule].name;
+}
+
+Test(rules, a_name_rule_matches_the_resolved_name_exactly_without_case)
+{
+	cr_assert_eq(load_json(&policy, names_json), 0, "%s", policy.error);
+	cr_assert_str_eq(rule_for_name("payments.internal", 443), "pay");
+	cr_assert_str_eq(rule_for_name("PAYMENTS.internal.", 443), "pay", "case, trailing dot");
+	cr_assert_str_eq(rule_for_name("payments.internal", 444), "net", "port decides too");
+	cr_assert_str_eq(rule_for_name("xpayments.internal", 443), "net");
+}
+
+Test(rules, file_order_decides_between_name_and_address_rules)
+{
+	cr_assert_eq(load_json(&policy, names_json), 0, "%s", policy.error);
+	/* "net" comes before "*.internal": the address rule wins for 10/8. */
+	cr_assert_str_eq(rule_for_name("db.internal", 5432), "net");
+	cr_assert_str_eq(rule_for_name(NULL, 443), "net", "never resolved: address rules only");
+}
+
+Test(rules, a_suffix_matches_names_under_it_and_not_itself)
+{
+	const char *json =
+		"{\"version\": 1, \"default\": \"p\", \"profiles\": {\"p\": {\"caps\": {}}},"
+		" \"rules\": [{\"name\": \"i\", \"match\": {\"name\": \"*.internal\"},"
+		" \"caps\": {\"connect\": \"300ms\"}}]}";
+	cr_assert_eq(load_json(&policy, json), 0, "%s", policy.error);
+	cr_assert_str_eq(rule_for_name("db.internal", 1), "i");
+	cr_assert_str_eq(rule_for_name("a.b.INTERNAL", 1), "i");
+	cr_assert_str_eq(rule_for_name("internal", 1), "");
+	cr_assert_str_eq(rule_for_name("dbinternal", 1), "");
+	cr_assert_str_eq(rule_for_name("db.internal.example", 1), "");
+	cr_assert_str_eq(rule_for_name(NULL, 1), "");
+}

@@ -43,6 +43,7 @@ struct wc_obs {
 			       * necessarily a thread (event loops) */
 	/* Decoded only for views (--by): */
 	const char *peer, *rule;  /* as the event has them, NULL if absent */
+	const char *name;         /* wait: the peer's resolved host name (resolve: the name asked) */
 	int64_t tid;              /* vtid, -1 unknown */
 	int64_t ts_ns;            /* when the wait ended (ns from origin), for the timeline */
 };

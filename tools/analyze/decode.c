@@ -13,6 +13,7 @@ enum wc_kind {
 enum wc_field {
 	F_OP, F_DUR_NS, F_OUTCOME, F_TIMEOUT_MS, F_CAP_MS, F_FRAMES,   /* wait */
 	F_PEER, F_RULE,                                                 /* wait, expired */
+	F_NAME,                                                         /* wait */
 	F_WAITED_NS, F_ARMED_IP,                                        /* expired */
 	F_WOULD_CAP, F_MODE,                                            /* phase */
 	F_OBSERVED,                                                     /* expired */
@@ -39,7 +40,8 @@ static const struct field_spec wait_fields[] = {
 	{ F_OP, "op", 's', true }, { F_DUR_NS, "dur_ns", 'i', true },
 	{ F_OUTCOME, "outcome", 's', true }, { F_TIMEOUT_MS, "timeout_ms", 'i', true },
 	{ F_CAP_MS, "cap_ms", 'i', true }, { F_FRAMES, "frames", 'a', false },
-	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false }, { 0 }
+	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false },
+	{ F_NAME, "name", 's', false }, { 0 }
 };
 static const struct field_spec expired_fields[] = {
 	{ F_OP, "op", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
@@ -275,6 +277,7 @@ static void decode_details(const struct wc_decoder *dec, const bt_message *msg,
 		return;
 	obs->peer = get_str(payload, c->field[F_PEER]);
 	obs->rule = get_str(payload, c->field[F_RULE]);
+	obs->name = get_str(payload, c->field[F_NAME]);
 	obs->tid = ctx ? get_int(ctx, c->ctx[C_VTID], -1) : -1;
 	const bt_clock_snapshot *cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 	if (cs && bt_clock_snapshot_get_ns_from_origin(cs, &obs->ts_ns) !=

@@ -85,7 +85,11 @@ static size_t level_key(const struct wc_agg *agg, int dim, const struct wc_proce
 	case WC_BY_CALLSITE:
 		return callsite_key(agg, proc, obs, raw, nraw, out, len);
 	case WC_BY_PEER:
-		n = snprintf(out, len, "%s", obs->peer && obs->peer[0] ? obs->peer : "-");
+		/* "backend.test (127.0.0.5:8000)" when the program resolved it. */
+		if (obs->peer && obs->peer[0] && obs->name && obs->name[0])
+			n = snprintf(out, len, "%s (%s)", obs->name, obs->peer);
+		else
+			n = snprintf(out, len, "%s", obs->peer && obs->peer[0] ? obs->peer : "-");
 		break;
 	case WC_BY_RULE:
 		n = snprintf(out, len, "%s", obs->rule && obs->rule[0] ? obs->rule : "-");
