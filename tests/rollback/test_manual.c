@@ -87,7 +87,7 @@ static void expect_rollback_then_restore(struct prog *const progs[], int n, cons
 	const char *args[] = {"rollback", scope, !strcmp(scope, "--pid") ? pid_s : "--reason",
 			      !strcmp(scope, "--pid") ? "--reason" : "cloud run race",
 			      !strcmp(scope, "--pid") ? "cloud run race" : NULL, NULL};
-	int64_t cmd = mono_ms();
+	int64_t cmd = now_ms();
 	cr_assert_eq(rb_waitcap(&t, r, args), 0, "rollback failed: %s", r->err);
 	for (int i = 0; i < n; i++) {
 		int64_t from = cmd;
@@ -106,7 +106,7 @@ static void expect_rollback_then_restore(struct prog *const progs[], int n, cons
 		cr_expect_str_eq(rb_str(proc, "rollback_reason"), "cloud run race");
 		cJSON_Delete(proc);
 	}
-	int64_t back = mono_ms();
+	int64_t back = now_ms();
 	cr_assert_eq(rb_waitcap(&t, r, restore), 0, "restore failed: %s", r->err);
 	for (int i = 0; i < n; i++) {
 		cr_assert(prog_attempt_after(progs[i], back, &a, 6000), "client %d stopped", i);
@@ -176,7 +176,7 @@ Test(rollback, all_covers_a_process_started_after_it_until_restored)
 	cr_expect_str_eq(rb_str(proc, "mode"), "rolled_back");
 	cr_expect_str_eq(rb_str(proc, "rollback_reason"), "deploy 42");
 	cJSON_Delete(proc);
-	int64_t back = mono_ms();
+	int64_t back = now_ms();
 	const char *restore[] = {"restore", "--all", NULL};
 	cr_assert_eq(rb_waitcap(&t, r, restore), 0, "restore failed: %s", r->err);
 	cr_assert(prog_attempt_after(&p, back, &a, 6000));
@@ -199,7 +199,7 @@ Test(rollback, a_non_owner_cannot_roll_back_another_users_process)
 	snprintf(pid_s, sizeof(pid_s), "%d", p.pid);
 	struct proc_result *r = calloc(1, sizeof(*r));
 	const char *args[] = {"rollback", "--pid", pid_s, NULL};
-	int64_t cmd = mono_ms();
+	int64_t cmd = now_ms();
 	cr_expect_neq(rb_waitcap_as(&t, r, "nobody", args), 0, "nobody rolled back root's process");
 	cr_expect(strstr(r->err, "waitcap rollback: ") && strchr(r->err, '\n') == strrchr(r->err, '\n'),
 		  "not one line: %s", r->err);
