@@ -315,6 +315,28 @@ void an_record_lossy(const char *trace_dir)
 	lt_cleanup(&env);
 }
 
+void an_private_copy(struct an_copy *c, const char *trace, const char *name)
+{
+	snprintf(c->dir, sizeof(c->dir), "/tmp/waitcap-%s-XXXXXX", name);
+	cr_assert(mkdtemp(c->dir));
+	snprintf(c->trace, sizeof(c->trace), "%s/trace", c->dir);
+	an_copy_tree(trace, c->trace);
+	char *out, *err;
+	const char *find[] = { "/usr/bin/find", c->trace, "-name", "metadata", NULL };
+	cr_assert_eq(an_exec(find, 10000, &out, &err), 0);
+	cr_assert(strlen(out) > 9, "no metadata in %s", c->trace);
+	*strrchr(out, '/') = 0;
+	snprintf(c->stream_dir, sizeof(c->stream_dir), "%s", out);
+	free(out);
+	free(err);
+}
+
+void an_private_copy_remove(struct an_copy *c)
+{
+	if (c->dir[0])
+		remove_tree(c->dir);
+}
+
 void an_copy_tree(const char *from, const char *to)
 {
 	const char *argv[] = { "/bin/cp", "-r", from, to, NULL };

@@ -54,6 +54,18 @@ void an_record_lossy(const char *trace_dir);
 /* A private copy of a trace (cp -r), to damage. */
 void an_copy_tree(const char *from, const char *to);
 
+/* A private copy of trace in a new temp dir /tmp/waitcap-NAME-XXXXXX
+ * (dir), at dir/trace (trace), and the directory that holds its metadata
+ * (stream_dir): for the tests that damage a recorded trace. */
+struct an_copy {
+	char dir[64];
+	char trace[600];
+	char stream_dir[900];
+};
+void an_private_copy(struct an_copy *c, const char *trace, const char *name);
+/* Remove its temp dir. */
+void an_private_copy_remove(struct an_copy *c);
+
 /* What blocker measured of its own waits in the shared recording: the
  * total in ms of the function `name`. */
 double an_blocker_measured_ms(const char *name);

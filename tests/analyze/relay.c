@@ -1,3 +1,4 @@
+#include "loopback.h"
 #include "relay.h"
 
 #include <criterion/criterion.h>
@@ -18,17 +19,6 @@
 #include <unistd.h>
 
 /* A port nobody listens on now (the kernel's choice). */
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-		  getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 static bool accepts(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -51,9 +41,9 @@ void relay_start(struct relay *r)
 	snprintf(r->output, sizeof(r->output), "%s/output", r->dir);
 	snprintf(log, sizeof(log), "%s/relayd.log", r->dir);
 	cr_assert(mkdir(home, 0700) == 0 && mkdir(r->output, 0755) == 0);
-	r->ctrl = free_port();
-	do r->data = free_port(); while (r->data == r->ctrl);
-	do r->live = free_port(); while (r->live == r->ctrl || r->live == r->data);
+	r->ctrl = loopback_free_port();
+	do r->data = loopback_free_port(); while (r->data == r->ctrl);
+	do r->live = loopback_free_port(); while (r->live == r->ctrl || r->live == r->data);
 	snprintf(c, sizeof(c), "tcp://127.0.0.1:%d", r->ctrl);
 	snprintf(d, sizeof(d), "tcp://127.0.0.1:%d", r->data);
 	snprintf(l, sizeof(l), "tcp://127.0.0.1:%d", r->live);

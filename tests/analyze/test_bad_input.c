@@ -12,34 +12,16 @@
 
 #include "helpers.h"
 
-static char copy[600];
-static char stream_dir[900];
+static struct an_copy c;
 
-/* A private copy of the generator's trace, and where its files are. */
 static void setup(void)
 {
-	const char *trace = an_shared_trace("known", an_record_known);
-	char dir[] = "/tmp/waitcap-damaged-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	snprintf(copy, sizeof(copy), "%s/trace", dir);
-	an_copy_tree(trace, copy);
-	char *out, *err;
-	const char *find[] = { "/usr/bin/find", copy, "-name", "metadata", NULL };
-	cr_assert_eq(an_exec(find, 10000, &out, &err), 0);
-	cr_assert(strlen(out) > 9, "no metadata in %s", copy);
-	*strrchr(out, '/') = 0;
-	snprintf(stream_dir, sizeof(stream_dir), "%s", out);
-	free(out);
-	free(err);
+	an_private_copy(&c, an_shared_trace("known", an_record_known), "damaged");
 }
 
 static void teardown(void)
 {
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
-	*strrchr(cmd, '/') = 0; /* the mkdtemp directory */
-	strcat(cmd, "'");
-	(void)!system(cmd);
+	an_private_copy_remove(&c);
 }
 
 TestSuite(bad_input, .init = setup, .fini = teardown, .timeout = 120);
@@ -48,14 +30,14 @@ TestSuite(bad_input, .init = setup, .fini = teardown, .timeout = 120);
 static const char *stream_file(void)
 {
 	static char path[1200];
-	DIR *d = opendir(stream_dir);
+	DIR *d = opendir(c.stream_dir);
 	cr_assert(d);
 	struct dirent *e;
 	off_t best = -1;
 	while ((e = readdir(d))) {
 		char p[1200];
 		struct stat st;
-		snprintf(p, sizeof(p), "%s/%s", stream_dir, e->d_name);
+		snprintf(p, sizeof(p), "%s/%s", c.stream_dir, e->d_name);
 		if (strcmp(e->d_name, "metadata") && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
 		    st.st_size > best) {
 			best = st.st_size;
@@ -91,21 +73,21 @@ Test(bad_input, truncated_stream_file_is_one_clear_line)
 {
 	const char *s = stream_file();
 	cr_assert(truncate(s, 3000) == 0);
-	assert_one_clear_line(copy, stream_dir);
+	assert_one_clear_line(c.trace, c.stream_dir);
 }
 
 Test(bad_input, damaged_packet_header_is_one_clear_line)
 {
 	poke(stream_file(), 0, "\0\0\0\0", 4);
-	assert_one_clear_line(copy, "magic");
+	assert_one_clear_line(c.trace, "magic");
 }
 
 Test(bad_input, damaged_metadata_is_one_clear_line)
 {
 	char meta[1300];
-	snprintf(meta, sizeof(meta), "%s/metadata", stream_dir);
+	snprintf(meta, sizeof(meta), "%s/metadata", c.stream_dir);
 	poke(meta, 100, "garbage!", 8);
-	assert_one_clear_line(copy, stream_dir);
+	assert_one_clear_line(c.trace, c.stream_dir);
 }
 
 /* Flips spread over the stream file, one at a time: many land in values
@@ -124,7 +106,7 @@ Test(bad_input, bit_flips_never_crash, .timeout = 200)
 		unsigned char byte = (unsigned char)orig[offset] ^ (unsigned char)(1u << (i % 8));
 		poke(s, offset, &byte, 1);
 		struct an_result r;
-		const char *args[] = { copy, "--format", "json", NULL };
+		const char *args[] = { c.trace, "--format", "json", NULL };
 		an_analyze(&r, args);
 		cr_assert(r.status == 0 || r.status == 1, "flip %d at %ld: status %d: %s", i, offset,
 			  r.status, r.err);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "relay.h"
 
 static const char *known(void)
 {
@@ -197,34 +198,6 @@ Test(generated, parallel_reading_gives_the_same_report)
 		free(reports[i]);
 }
 
-/* This test process's own host name (a UTS namespace of its own): the
- * session daemon it starts records it in the trace's environment, as a
- * relay daemon's traces from another machine would have. */
-static void become_another_host(const char *name)
-{
-	if (unshare(CLONE_NEWUTS) != 0) {
-		/* Not root: a user namespace of our own, mapping our uid. */
-		uid_t uid = getuid();
-		gid_t gid = getgid();
-		cr_assert(unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0, "unshare: %s", strerror(errno));
-		char map[64];
-		int fd = open("/proc/self/setgroups", O_WRONLY);
-		if (fd >= 0) {
-			(void)!write(fd, "deny", 4);
-			close(fd);
-		}
-		snprintf(map, sizeof(map), "%d %d 1", (int)uid, (int)uid);
-		fd = open("/proc/self/uid_map", O_WRONLY);
-		cr_assert(fd >= 0 && write(fd, map, strlen(map)) > 0);
-		close(fd);
-		snprintf(map, sizeof(map), "%d %d 1", (int)gid, (int)gid);
-		fd = open("/proc/self/gid_map", O_WRONLY);
-		cr_assert(fd >= 0 && write(fd, map, strlen(map)) > 0);
-		close(fd);
-	}
-	cr_assert(sethostname(name, strlen(name)) == 0, "sethostname: %s", strerror(errno));
-}
-
 Test(generated, several_hosts_at_once)
 {
 	char dir[] = "/tmp/waitcap-hosts-XXXXXX", a[600], b[600];
@@ -233,7 +206,10 @@ Test(generated, several_hosts_at_once)
 	snprintf(a, sizeof(a), "%s/here", dir);
 	snprintf(b, sizeof(b), "%s/there", dir);
 	an_copy_tree(known(), a);
-	become_another_host("waitcap-host-b");
+	/* This test process's own host name (a UTS namespace of its own): the
+	 * session daemon it starts records it in the trace's environment, as a
+	 * relay daemon's traces from another machine would have. */
+	relay_become_host("waitcap-host-b");
 	an_record_known(b);
 	const char *args[] = { dir, NULL };
 	cJSON *r = an_analyze_json(args);

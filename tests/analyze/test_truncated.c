@@ -12,49 +12,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "timing.h"
 
-static char tmp[64];
-static char copy[600];
-static char stream_dir[900];
+static struct an_copy c;
 
-/* A private copy of a trace recorded by a real session daemon, and the
- * directory that holds its metadata. */
 static void setup(void)
 {
-	const char *trace = an_shared_trace("blocker", an_record_blocker);
-	snprintf(tmp, sizeof(tmp), "/tmp/waitcap-truncated-XXXXXX");
-	cr_assert(mkdtemp(tmp));
-	snprintf(copy, sizeof(copy), "%s/trace", tmp);
-	an_copy_tree(trace, copy);
-	char *out, *err;
-	const char *find[] = { "/usr/bin/find", copy, "-name", "metadata", NULL };
-	cr_assert_eq(an_exec(find, 10000, &out, &err), 0);
-	cr_assert(strlen(out) > 9, "no metadata in %s", copy);
-	*strrchr(out, '/') = 0;
-	snprintf(stream_dir, sizeof(stream_dir), "%s", out);
-	free(out);
-	free(err);
+	an_private_copy(&c, an_shared_trace("blocker", an_record_blocker), "truncated");
 }
 
 static void teardown(void)
 {
-	char cmd[200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	(void)!system(cmd);
+	an_private_copy_remove(&c);
 }
 
 TestSuite(truncated, .init = setup, .fini = teardown, .timeout = 90);
-
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Processes whose command line mentions this test's directory: the
  * analyzer and its worker (the fork has the same arguments). */
@@ -79,7 +54,7 @@ static int processes_on_copy(void)
 				args[i] = ' ';
 		if (n > 0) {
 			args[n] = 0;
-			if (strstr(args, tmp))
+			if (strstr(args, c.dir))
 				found++;
 		}
 	}
@@ -91,24 +66,24 @@ static int processes_on_copy(void)
 static void assert_stopped_in_one_line(const char *names)
 {
 	struct an_result r;
-	const char *args[] = { copy, NULL };
-	int64_t start = ms_now();
+	const char *args[] = { c.trace, NULL };
+	int64_t start = now_ms();
 	an_analyze(&r, args);
-	int64_t took = ms_now() - start;
+	int64_t took = now_ms() - start;
 	cr_assert_eq(r.status, 1, "status %d after %lld ms (stderr: %s)", r.status,
 		     (long long)took, r.err);
 	cr_assert_lt(took, 30000, "took %lld ms", (long long)took);
 	cr_assert(strncmp(r.err, "waitcap analyze: ", 17) == 0, "%s", r.err);
 	cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "not one line:\n%s", r.err);
 	cr_assert(strstr(r.err, names), "'%s' not in: %s", names, r.err);
-	cr_assert_eq(processes_on_copy(), 0, "a process on %s is left behind", tmp);
+	cr_assert_eq(processes_on_copy(), 0, "a process on %s is left behind", c.dir);
 	an_result_free(&r);
 }
 
 static void cut_metadata(off_t size)
 {
 	char meta[1000];
-	snprintf(meta, sizeof(meta), "%s/metadata", stream_dir);
+	snprintf(meta, sizeof(meta), "%s/metadata", c.stream_dir);
 	struct stat st;
 	cr_assert(stat(meta, &st) == 0 && st.st_size > size, "metadata is only %lld bytes",
 		  (long long)st.st_size);
@@ -118,19 +93,19 @@ static void cut_metadata(off_t size)
 Test(truncated, metadata_cut_at_100_bytes)
 {
 	cut_metadata(100);
-	assert_stopped_in_one_line(stream_dir);
+	assert_stopped_in_one_line(c.stream_dir);
 }
 
 Test(truncated, metadata_cut_at_4000_bytes)
 {
 	cut_metadata(4000);
-	assert_stopped_in_one_line(stream_dir);
+	assert_stopped_in_one_line(c.stream_dir);
 }
 
 Test(truncated, a_fifo_among_the_stream_files_is_named)
 {
 	char fifo[1000];
-	snprintf(fifo, sizeof(fifo), "%s/channel0_9", stream_dir);
+	snprintf(fifo, sizeof(fifo), "%s/channel0_9", c.stream_dir);
 	cr_assert(mkfifo(fifo, 0600) == 0);
 	assert_stopped_in_one_line("channel0_9: a FIFO");
 }
@@ -138,7 +113,7 @@ Test(truncated, a_fifo_among_the_stream_files_is_named)
 Test(truncated, a_device_among_the_stream_files_is_named)
 {
 	char dev[1000];
-	snprintf(dev, sizeof(dev), "%s/channel0_9", stream_dir);
+	snprintf(dev, sizeof(dev), "%s/channel0_9", c.stream_dir);
 	cr_assert(symlink("/dev/zero", dev) == 0);
 	assert_stopped_in_one_line("channel0_9: a character device");
 }
@@ -154,20 +129,20 @@ Test(truncated, the_worker_dies_with_the_analyzer)
 		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execl(lt_getenv("WAITCAP_BIN"), "waitcap", "analyze", copy, (char *)NULL);
+		execl(lt_getenv("WAITCAP_BIN"), "waitcap", "analyze", c.trace, (char *)NULL);
 		_exit(127);
 	}
 	/* The worker is the analyzer's fork: two processes on the copy. */
-	int64_t until = ms_now() + 10000;
-	while (processes_on_copy() < 2 && ms_now() < until)
+	int64_t until = now_ms() + 10000;
+	while (processes_on_copy() < 2 && now_ms() < until)
 		usleep(20000);
 	cr_assert_eq(processes_on_copy(), 2, "the worker did not start");
 	usleep(500000); /* well inside the read */
 	cr_assert(kill(pid, SIGKILL) == 0);
 	int status;
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	until = ms_now() + 5000;
-	while (processes_on_copy() > 0 && ms_now() < until)
+	until = now_ms() + 5000;
+	while (processes_on_copy() > 0 && now_ms() < until)
 		usleep(20000);
 	cr_assert_eq(processes_on_copy(), 0, "the worker outlived the analyzer");
 }

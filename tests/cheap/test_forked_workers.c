@@ -4,8 +4,6 @@
  * liblttng-ust's fork hooks itself, only the master registered with the
  * session daemon and the worker's waits were never recorded. */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "harness.h"
 #include "peers.h"
 
@@ -34,17 +33,6 @@ static void teardown(void)
 }
 
 TestSuite(forked_workers, .init = setup, .fini = teardown, .timeout = 80);
-
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof a;
-	cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-		  getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 static void write_config(const char *path, int port, int upstream_port)
 {
@@ -99,7 +87,7 @@ static void squeeze(char *s)
 
 Test(forked_workers, nginx_worker_waits_are_recorded_under_the_worker_pid)
 {
-	int port = free_port();
+	int port = loopback_free_port();
 	char conf[512];
 	snprintf(conf, sizeof conf, "%s", lt_path(&env, "nginx.conf"));
 	write_config(conf, port, upstream.port);

@@ -11,21 +11,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "proc.h"
+#include "strace_total.h"
 
 static char dir[64];
 static char url[96];
 static int port;
 static pid_t nginx;
 
-static int free_port(void);
 
 static void setup(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/waitcap-cheap-XXXXXX");
 	cr_assert(mkdtemp(dir));
 	chmod(dir, 0755);
-	port = free_port();
+	port = loopback_free_port();
 	char conf[128];
 	snprintf(conf, sizeof conf, "%s/nginx.conf", dir);
 	FILE *f = fopen(conf, "w");
@@ -68,21 +69,6 @@ static void teardown(void)
 
 TestSuite(per_connection_syscalls, .init = setup, .fini = teardown, .timeout = 120);
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof a;
-	cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-		  getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 /* System calls of cmd and its threads, preloaded (capped, tracing off so
  * that liblttng-ust's threads do not count) or bare. */
 static long count_syscalls(const char *const cmd[], bool preloaded)
@@ -117,20 +103,7 @@ static long count_syscalls(const char *const cmd[], bool preloaded)
 		  "%s failed: %s", cmd[0], r->err);
 	free(r);
 
-	FILE *f = fopen(out, "r");
-	cr_assert(f, "strace wrote no summary");
-	char line[256];
-	long calls = -1;
-	while (fgets(line, sizeof line, f)) {
-		double pct, secs;
-		long usecs, c;
-		if (strstr(line, " total") &&
-		    sscanf(line, "%lf %lf %ld %ld", &pct, &secs, &usecs, &c) == 4)
-			calls = c;
-	}
-	fclose(f);
-	cr_assert_gt(calls, 0, "no total line in strace's summary");
-	return calls;
+	return strace_total_calls(out);
 }
 
 /* Extra system calls per unit of work: (preloaded - bare) over a long run

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "strace_total.h"
 
 static struct lt_env env;
 
@@ -42,20 +43,7 @@ static long count_syscalls(const char *const set[])
 	struct lt_proc p;
 	cr_assert_eq(lt_run(&env, &p, argv, NULL, 20000), 0, "strace: %s", p.err);
 
-	FILE *f = fopen(lt_path(&env, out), "r");
-	cr_assert(f, "strace wrote no summary");
-	char line[256];
-	long calls = -1;
-	while (fgets(line, sizeof line, f)) {
-		double pct, secs;
-		long usecs, c;
-		if (strstr(line, " total") &&
-		    sscanf(line, "%lf %lf %ld %ld", &pct, &secs, &usecs, &c) == 4)
-			calls = c;
-	}
-	fclose(f);
-	cr_assert_gt(calls, 0, "no total line in strace's summary");
-	return calls;
+	return strace_total_calls(lt_path(&env, out));
 }
 
 Test(startup_syscalls, preloaded_start_up_stays_within_its_budget)

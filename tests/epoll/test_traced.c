@@ -15,15 +15,12 @@ static struct peer silent;
 
 static void setup(void)
 {
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_silent_server(&silent, 0) == 0);
+	lt_start_with_silent_peer(&env, &silent);
 }
 
 static void teardown(void)
 {
-	peer_stop(&silent);
-	lt_cleanup(&env);
+	lt_stop_with_peer(&env, &silent);
 }
 
 TestSuite(epoll_traced, .init = setup, .fini = teardown, .timeout = 60);

@@ -9,49 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clean_env.h"
+#include "files.h"
 #include "helpers.h"
-
-extern char **environ;
-
-static void clean_environment(void)
-{
-	static const char *const keep[] = {"WAITCAP_LIB", "WAITCAP_BIN", "WAITCAP_BUILD",
-					   "WAITCAP_SRC"};
-	static const char *const drop[] = {"ENVIRONMENT", "LOCAL_DEVELOPMENT",
-					   "FORCE_LEGACY_TIMEOUTS", "DISABLE_TIMEOUT_OPTIMIZATIONS",
-					   "XDG_RUNTIME_DIR"};
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		unsetenv(drop[i]);
-	for (bool again = true; again;) {
-		again = false;
-		for (char **e = environ; *e; e++) {
-			if (strncmp(*e, "WAITCAP_", 8))
-				continue;
-			char name[128];
-			size_t n = strcspn(*e, "=");
-			snprintf(name, sizeof(name), "%.*s", (int)n, *e);
-			bool kept = false;
-			for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-				kept |= !strcmp(name, keep[k]);
-			if (!kept) {
-				unsetenv(name);
-				again = true;
-				break;
-			}
-		}
-	}
-}
-
-int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void rb_setup(struct rb *t)
 {
-	clean_environment();
+	clean_env_apply((const char *const[]){"XDG_RUNTIME_DIR", NULL});
 	snprintf(t->dir, sizeof(t->dir), "/tmp/waitcap-rollback-test-XXXXXX");
 	cr_assert_not_null(mkdtemp(t->dir));
 	chmod(t->dir, 0755); /* setpriv'd commands reach the stats dir's door */
@@ -71,9 +35,7 @@ void rb_setup(struct rb *t)
 
 void rb_teardown(struct rb *t)
 {
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (t->dir[0] && system(cmd) != 0)
+	if (t->dir[0] && remove_tree(t->dir) != 0)
 		cr_log_warn("could not remove %s", t->dir);
 }
 

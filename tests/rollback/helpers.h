@@ -62,7 +62,4 @@ const char *prog_stderr(struct prog *p);
 cJSON *rb_stats(struct rb *t, pid_t pid);
 const char *rb_str(cJSON *o, const char *key);
 
-/* CLOCK_MONOTONIC in ms (the programs' clock). */
-int64_t mono_ms(void);
-
 #endif

@@ -3,9 +3,7 @@
  * Each client connects in a loop to a listener whose accept queue is full,
  * with its own 2 s timeout, under a 300 ms connect cap: capped, each
  * attempt takes 300 ms; rolled back, 2 s. */
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -14,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "helpers.h"
 #include "peers.h"
 
@@ -87,7 +86,7 @@ static void expect_rollback_then_restore(struct prog *const progs[], int n, cons
 	const char *args[] = {"rollback", scope, !strcmp(scope, "--pid") ? pid_s : "--reason",
 			      !strcmp(scope, "--pid") ? "--reason" : "cloud run race",
 			      !strcmp(scope, "--pid") ? "cloud run race" : NULL, NULL};
-	int64_t cmd = mono_ms();
+	int64_t cmd = now_ms();
 	cr_assert_eq(rb_waitcap(&t, r, args), 0, "rollback failed: %s", r->err);
 	for (int i = 0; i < n; i++) {
 		int64_t from = cmd;
@@ -106,7 +105,7 @@ static void expect_rollback_then_restore(struct prog *const progs[], int n, cons
 		cr_expect_str_eq(rb_str(proc, "rollback_reason"), "cloud run race");
 		cJSON_Delete(proc);
 	}
-	int64_t back = mono_ms();
+	int64_t back = now_ms();
 	cr_assert_eq(rb_waitcap(&t, r, restore), 0, "restore failed: %s", r->err);
 	for (int i = 0; i < n; i++) {
 		cr_assert(prog_attempt_after(progs[i], back, &a, 6000), "client %d stopped", i);
@@ -176,7 +175,7 @@ Test(rollback, all_covers_a_process_started_after_it_until_restored)
 	cr_expect_str_eq(rb_str(proc, "mode"), "rolled_back");
 	cr_expect_str_eq(rb_str(proc, "rollback_reason"), "deploy 42");
 	cJSON_Delete(proc);
-	int64_t back = mono_ms();
+	int64_t back = now_ms();
 	const char *restore[] = {"restore", "--all", NULL};
 	cr_assert_eq(rb_waitcap(&t, r, restore), 0, "restore failed: %s", r->err);
 	cr_assert(prog_attempt_after(&p, back, &a, 6000));
@@ -199,7 +198,7 @@ Test(rollback, a_non_owner_cannot_roll_back_another_users_process)
 	snprintf(pid_s, sizeof(pid_s), "%d", p.pid);
 	struct proc_result *r = calloc(1, sizeof(*r));
 	const char *args[] = {"rollback", "--pid", pid_s, NULL};
-	int64_t cmd = mono_ms();
+	int64_t cmd = now_ms();
 	cr_expect_neq(rb_waitcap_as(&t, r, "nobody", args), 0, "nobody rolled back root's process");
 	cr_expect(strstr(r->err, "waitcap rollback: ") && strchr(r->err, '\n') == strrchr(r->err, '\n'),
 		  "not one line: %s", r->err);
@@ -238,17 +237,6 @@ Test(rollback, a_world_writable_host_control_is_refused)
 	free(r);
 }
 
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
 /* The exporter's series of a rolled-back process carry mode="rolled_back"
  * (and "capping" again after the restore). */
 Test(rollback, the_exporter_labels_the_process_mode)
@@ -259,7 +247,7 @@ Test(rollback, the_exporter_labels_the_process_mode)
 	cr_assert(prog_next(&p, &a, 5000));
 	char pid_s[16], listen[32], url[64], series[64];
 	snprintf(pid_s, sizeof(pid_s), "%d", p.pid);
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", loopback_free_port());
 	snprintf(url, sizeof(url), "http://%s/metrics", listen);
 	snprintf(series, sizeof(series), "waitcap_process_info{pid=\"%d\",", p.pid);
 	const char *argv[] = {getenv("WAITCAP_BIN"), "exporter", "--listen", listen, NULL};

@@ -7,43 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clean_env.h"
+#include "files.h"
 #include "helpers.h"
 #include "proc.h"
 
-extern char **environ;
-
-static void clean_environment(void)
-{
-	static const char *const keep[] = {"WAITCAP_LIB", "WAITCAP_BIN", "WAITCAP_BUILD",
-					   "WAITCAP_SRC"};
-	static const char *const drop[] = {"ENVIRONMENT", "LOCAL_DEVELOPMENT",
-					   "FORCE_LEGACY_TIMEOUTS", "DISABLE_TIMEOUT_OPTIMIZATIONS",
-					   "XDG_RUNTIME_DIR", "FACTORY_TIMEOUT_SECONDS"};
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		unsetenv(drop[i]);
-	for (bool again = true; again;) {
-		again = false;
-		for (char **e = environ; *e; e++) {
-			if (strncmp(*e, "WAITCAP_", 8))
-				continue;
-			char name[128];
-			size_t n = strcspn(*e, "=");
-			snprintf(name, sizeof(name), "%.*s", (int)n, *e);
-			bool kept = false;
-			for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-				kept |= !strcmp(name, keep[k]);
-			if (!kept) {
-				unsetenv(name);
-				again = true; /* environ changed under us */
-				break;
-			}
-		}
-	}
-}
-
 void st_setup(struct st *t, int rule_port)
 {
-	clean_environment();
+	clean_env_apply((const char *const[]){"XDG_RUNTIME_DIR", "FACTORY_TIMEOUT_SECONDS", NULL});
 	snprintf(t->dir, sizeof(t->dir), "/tmp/waitcap-stats-test-XXXXXX");
 	cr_assert_not_null(mkdtemp(t->dir));
 	snprintf(t->stats_dir, sizeof(t->stats_dir), "%s/stats", t->dir);
@@ -72,10 +43,29 @@ void st_setup(struct st *t, int rule_port)
 
 void st_teardown(struct st *t)
 {
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (t->dir[0] && system(cmd) != 0)
+	if (t->dir[0] && remove_tree(t->dir) != 0)
 		cr_log_warn("could not remove %s", t->dir);
+}
+
+pid_t st_start_until(struct st *t, const char *const argv[], const char *const env[],
+		     const char *marker, int timeout_ms, char *buf, size_t size)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = proc_start(argv, env ? env : t->env, true, p[1], -1);
+	close(p[1]);
+	/* The read fails if the child dies. */
+	size_t len = 0;
+	buf[0] = '\0';
+	int64_t end = now_ms() + timeout_ms;
+	while (!strstr(buf, marker) && now_ms() < end && len + 1 < size) {
+		ssize_t n = read(p[0], buf + len, size - 1 - len);
+		if (n <= 0)
+			break;
+		buf[len += (size_t)n] = '\0';
+	}
+	close(p[0]);
+	return pid;
 }
 
 pid_t st_connector(struct st *t, const char *mode, int port, int count)
@@ -85,27 +75,11 @@ pid_t st_connector(struct st *t, const char *mode, int port, int count)
 	snprintf(count_s, sizeof(count_s), "%d", count);
 	const char *argv[] = {build_path("tests/stats/connector"), mode, port_s, count_s,
 			      "--hold-ms", "60000", NULL};
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	pid_t pid = proc_start(argv, t->env, true, p[1], -1);
-	close(p[1]);
-	if (!strcmp(mode, "loop")) {
-		close(p[0]);
-		return pid;
-	}
-	/* Bounded by the connects' caps; the read fails if the child dies. */
+	if (!strcmp(mode, "loop"))
+		return proc_start(argv, t->env, true, -1, -1);
+	/* Bounded by the connects' caps. */
 	char buf[4096];
-	size_t len = 0;
-	int64_t end = now_ms() + 20000;
-	while (!strstr(buf, "done\n") && now_ms() < end && len + 1 < sizeof(buf)) {
-		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	buf[len] = '\0';
-	close(p[0]);
+	pid_t pid = st_start_until(t, argv, NULL, "done\n", 20000, buf, sizeof(buf));
 	cr_assert(strstr(buf, "done\n"), "connector did not finish its connects: %s", buf);
 	return pid;
 }

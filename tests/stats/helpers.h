@@ -26,6 +26,12 @@ struct st {
 void st_setup(struct st *t, int rule_port);
 void st_teardown(struct st *t);
 
+/* Start argv preloaded with env (NULL: the test's), and read its stdout
+ * into buf (NUL-terminated) until it holds marker, it closes or timeout_ms
+ * pass.  Returns its pid; the caller asserts on what it said. */
+pid_t st_start_until(struct st *t, const char *const argv[], const char *const env[],
+		     const char *marker, int timeout_ms, char *buf, size_t size);
+
 /* Start tests/stats/connector (preloaded) and wait until it printed
  * "done" (all its connects made).  Returns its pid. */
 pid_t st_connector(struct st *t, const char *mode, int port, int count);

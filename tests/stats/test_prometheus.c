@@ -1,8 +1,6 @@
 /* The exporter under a real Prometheus server, promtool's checks of its
  * output and of the seed plan's alert rules (docs/examples/prometheus/). */
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "helpers.h"
 #include "peers.h"
 #include "proc.h"
@@ -32,17 +31,6 @@ static void teardown(void)
 TestSuite(prometheus, .init = setup, .fini = teardown, .timeout = 90);
 
 /* A loopback port free right now (the kernel's choice). */
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
 static pid_t start_exporter(int port)
 {
 	char listen[32];
@@ -93,7 +81,7 @@ static double query(int port, const char *promql)
 Test(prometheus, a_real_prometheus_scrapes_the_capped_count_of_a_running_process)
 {
 	pid_t prog = st_connector(&t, "loop", full.port, 0);
-	int exporter_port = free_port();
+	int exporter_port = loopback_free_port();
 	pid_t exporter = start_exporter(exporter_port);
 	char config[160], data[160], listen[64];
 	snprintf(config, sizeof(config), "%s/prometheus.yml", t.dir);
@@ -105,7 +93,7 @@ Test(prometheus, a_real_prometheus_scrapes_the_capped_count_of_a_running_process
 		   "  - job_name: waitcap\n"
 		   "    static_configs: [{targets: ['127.0.0.1:%d']}]\n", exporter_port);
 	fclose(f);
-	int prom_port = free_port();
+	int prom_port = loopback_free_port();
 	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", prom_port);
 	char config_arg[192];
 	snprintf(config_arg, sizeof(config_arg), "--config.file=%s", config);
@@ -140,7 +128,7 @@ Test(prometheus, a_real_prometheus_scrapes_the_capped_count_of_a_running_process
 Test(prometheus, promtool_accepts_the_exporters_metrics)
 {
 	pid_t prog = st_connector(&t, "connect", full.port, 2);
-	int port = free_port();
+	int port = loopback_free_port();
 	pid_t exporter = start_exporter(port);
 	static struct proc_result r;
 	char cmd[256];

@@ -94,20 +94,8 @@ Test(stats, python_asyncio_connects_count_under_their_destination)
 	char script[160];
 	snprintf(script, sizeof(script), "%s/tests/stats/asyncio_connect.py", getenv("WAITCAP_SRC"));
 	const char *argv[] = {"python3", script, port_s, "2", NULL};
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	pid_t pid = proc_start(argv, t.env, true, p[1], -1);
-	close(p[1]);
-	char buf[512] = "";
-	size_t len = 0;
-	int64_t end = now_ms() + 20000;
-	while (!strstr(buf, "done") && now_ms() < end && len + 1 < sizeof(buf)) {
-		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		buf[len += (size_t)n] = '\0';
-	}
-	close(p[0]);
+	char buf[512];
+	pid_t pid = st_start_until(&t, argv, NULL, "done", 20000, buf, sizeof(buf));
 	cr_assert(strstr(buf, "done"), "python did not finish: %s", buf);
 	cJSON *proc = st_stats(&t, pid);
 	cJSON *ops = cJSON_GetObjectItem(proc, "ops");
@@ -293,20 +281,8 @@ Test(stats, a_legacy_flag_shows_as_legacy_mode_with_nothing_capped)
 			     "FORCE_LEGACY_TIMEOUTS=true", NULL};
 	const char *argv[] = {build_path("tests/stats/connector"), "connect-poll", port_s, "1",
 			      "--timeout-ms", "500", "--hold-ms", "60000", NULL};
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	pid_t pid = proc_start(argv, env, true, p[1], -1);
-	close(p[1]);
-	char buf[256] = "";
-	size_t len = 0;
-	int64_t end = now_ms() + 10000;
-	while (!strstr(buf, "done") && now_ms() < end && len + 1 < sizeof(buf)) {
-		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		buf[len += (size_t)n] = '\0';
-	}
-	close(p[0]);
+	char buf[256];
+	pid_t pid = st_start_until(&t, argv, env, "done", 10000, buf, sizeof(buf));
 	cr_assert(strstr(buf, "connect fail errno=110"), "its own 500 ms timeout: %s", buf);
 	cJSON *proc = st_stats(&t, pid);
 	cr_expect_str_eq(cJSON_GetObjectItem(proc, "mode")->valuestring, "legacy");
@@ -397,20 +373,8 @@ Test(stats, a_forked_child_counts_in_its_own_file)
 	snprintf(port_s, sizeof(port_s), "%d", full.port);
 	snprintf(script, sizeof(script), "%s/tests/stats/forker.py", getenv("WAITCAP_SRC"));
 	const char *argv[] = {"python3", script, port_s, NULL};
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	pid_t pid = proc_start(argv, t.env, true, p[1], -1);
-	close(p[1]);
-	char buf[256] = "";
-	size_t len = 0;
-	int64_t end = now_ms() + 20000;
-	while (!strchr(buf, '\n') && now_ms() < end && len + 1 < sizeof(buf)) {
-		ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		buf[len += (size_t)n] = '\0';
-	}
-	close(p[0]);
+	char buf[256];
+	pid_t pid = st_start_until(&t, argv, NULL, "\n", 20000, buf, sizeof(buf));
 	int parent = 0, child = 0;
 	cr_assert_eq(sscanf(buf, "parent %d child %d", &parent, &child), 2, "forker said: %s", buf);
 	cr_assert_eq(parent, pid);
@@ -425,7 +389,7 @@ Test(stats, a_forked_child_counts_in_its_own_file)
 	cJSON_Delete(cj);
 	kill(child, SIGTERM);
 	struct stat st;
-	end = now_ms() + 5000;
+	int64_t end = now_ms() + 5000;
 	while (stat(st_file(&t, child), &st) == 0 && now_ms() < end)
 		usleep(50000);
 	cr_expect_neq(stat(st_file(&t, child), &st), 0, "the child's file outlived it");

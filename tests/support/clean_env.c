@@ -114,6 +114,24 @@ bool clean_env_drops(const char *name)
 	return false;
 }
 
+void clean_env_apply(const char *const also[])
+{
+	for (int i = 0; also && also[i]; i++)
+		unsetenv(also[i]);
+	for (bool again = true; again;) {
+		again = false;
+		for (char **e = environ; *e; e++) {
+			char name[128];
+			snprintf(name, sizeof name, "%.*s", (int)strcspn(*e, "="), *e);
+			if (clean_env_drops(name)) {
+				unsetenv(name);
+				again = true; /* environ changed under us */
+				break;
+			}
+		}
+	}
+}
+
 const char *clean_env_no_system_file(void)
 {
 	/* tests/meson.build names it; run by hand, any absent path does. */

@@ -23,6 +23,11 @@
  * NULL. */
 char **clean_environ(const char *const extra[]);
 
+/* Remove from this process's own environment every variable a child
+ * would lose (clean_env_drops), and the names in also (NULL-terminated,
+ * may be NULL): for tests that also start children some other way. */
+void clean_env_apply(const char *const also[]);
+
 /* Whether a child of a test would lose the variable NAME. */
 bool clean_env_drops(const char *name);
 

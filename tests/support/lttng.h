@@ -39,6 +39,13 @@ void lt_start_sessiond(struct lt_env *env);
 void lt_kill_sessiond(struct lt_env *env, int sig);
 void lt_cleanup(struct lt_env *env);
 
+/* The fixture of the suites that trace a program against a peer that never
+ * answers: lt_init, the session daemon started, a silent server on
+ * loopback (peers.h); and its end: the peer stopped, then lt_cleanup. */
+struct peer;
+void lt_start_with_silent_peer(struct lt_env *env, struct peer *silent);
+void lt_stop_with_peer(struct lt_env *env, struct peer *peer);
+
 /* "$dir/NAME" */
 const char *lt_path(const struct lt_env *env, const char *name);
 
