@@ -43,8 +43,13 @@ Test(names_bounded, resolving_100000_names_keeps_memory_and_the_last_name)
 	int err;
 	cr_assert_eq(sscanf(r.out, "%ld %ld %ld %d", &first, &last, &ms, &err), 4, "probe said %s",
 		     r.out);
-	cr_log_info("RSS after 1 000 lookups %ld KiB, after 100 000 %ld KiB", first, last);
-	cr_assert(last - first <= 64, "RSS grew from %ld KiB to %ld KiB", first, last);
+	/* From the warm point (10 000 lookups) to the end, 90 000 lookups: a
+	 * leak of the smallest malloc chunk (32 bytes) per lookup would add
+	 * 2.8 MiB; 256 KiB leaves room for malloc's and the resolver's own
+	 * page-level noise (CI once saw 68 KiB from the first round on). */
+	cr_log_info("RSS after 10 000 lookups %ld KiB, after 100 000 %ld KiB", first, last);
+	cr_assert(last - first <= 256, "RSS grew from %ld KiB to %ld KiB over 90 000 lookups",
+		  first, last);
 	cr_assert_eq(err, ETIMEDOUT, "connect errno %d", err);
 	cr_assert(ms >= 280 && ms <= 500, "connect to backend.test took %ld ms, cap 300 ms", ms);
 }
