@@ -322,7 +322,7 @@ int wc_default_syncnt(void)
 	int fd = open("/proc/sys/net/ipv4/tcp_syn_retries", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		char text[16] = "";
-		ssize_t n = read(fd, text, sizeof text - 1);
+		ssize_t n = real_read(fd, text, sizeof text - 1);
 		real_close(fd);
 		int parsed = n > 0 ? atoi(text) : 0;
 		if (parsed > 0 && parsed <= 127)
