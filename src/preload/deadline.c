@@ -313,7 +313,8 @@ int wc_backstop_syncnt(int64_t at_least_ms)
 int wc_default_syncnt(void)
 {
 	/* The network namespace's net.ipv4.tcp_syn_retries, read when first
-	 * needed (a program asking for TCP_SYNCNT of a backstopped socket). */
+	 * needed: a program asking for TCP_SYNCNT of a backstopped socket, or
+	 * a backstop put back (wc_backstop_drop). */
 	static int value;
 	int v = LD(value);
 	if (v)
