@@ -131,6 +131,17 @@ cJSON *an_analyze_json(const char *const args[])
 	return json;
 }
 
+const cJSON *an_group(const cJSON *groups, const char *key)
+{
+	const cJSON *g;
+	cJSON_ArrayForEach(g, groups)
+		if (strcmp(an_str(g, "key"), key) == 0)
+			return g;
+	char *text = cJSON_Print(groups);
+	cr_assert_fail("no group '%s' in %s", key, text);
+	return NULL;
+}
+
 const cJSON *an_callsite(const cJSON *report, const char *function)
 {
 	const cJSON *sites = cJSON_GetObjectItemCaseSensitive(report, "callsites");

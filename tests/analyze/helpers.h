@@ -80,6 +80,8 @@ cJSON *an_analyze_json(const char *const args[]);
 
 /* The callsite whose function is `function` (asserts there is one). */
 const cJSON *an_callsite(const cJSON *report, const char *function);
+/* The group of a view (--by) whose key is `key` (asserts there is one). */
+const cJSON *an_group(const cJSON *groups, const char *key);
 double an_num(const cJSON *obj, const char *key);
 const char *an_str(const cJSON *obj, const char *key);
 

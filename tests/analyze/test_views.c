@@ -52,17 +52,6 @@ static const char *trace(void)
 	return dir;
 }
 
-static const cJSON *group(const cJSON *groups, const char *key)
-{
-	const cJSON *g;
-	cJSON_ArrayForEach(g, groups)
-		if (strcmp(an_str(g, "key"), key) == 0)
-			return g;
-	char *text = cJSON_Print(groups);
-	cr_assert_fail("no group '%s' in %s", key, text);
-	return NULL;
-}
-
 TestSuite(views, .timeout = 120);
 
 Test(views, by_peer_counts_each_peers_waits)
@@ -76,7 +65,7 @@ Test(views, by_peer_counts_each_peers_waits)
 	char a[32], b[32];
 	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
 	snprintf(b, sizeof(b), "127.0.0.1:%d", port_b);
-	const cJSON *ga = group(groups, a), *gb = group(groups, b);
+	const cJSON *ga = an_group(groups, a), *gb = an_group(groups, b);
 	cr_assert_eq(an_num(ga, "count"), WAITS_A);
 	cr_assert_eq(an_num(gb, "count"), WAITS_B);
 	/* Each wait ended without data, on the program's 100 ms (once in a
@@ -112,7 +101,7 @@ Test(views, two_levels_split_a_process_by_peer)
 	cr_assert_eq(cJSON_GetArraySize(inner), 2);
 	char a[32];
 	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
-	cr_assert_eq(an_num(group(inner, a), "count"), WAITS_A);
+	cr_assert_eq(an_num(an_group(inner, a), "count"), WAITS_A);
 	cJSON_Delete(r);
 }
 
@@ -192,10 +181,10 @@ Test(views, callsite_then_peer)
 	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
 	snprintf(site_a, sizeof(site_a), "wait_on_peer_a (two_peers.c:%d) recv",
 		 an_marker_line("two_peers.c", "wait_on_peer_a"));
-	const cJSON *ga = group(groups, site_a);
+	const cJSON *ga = an_group(groups, site_a);
 	cr_assert_eq(an_num(ga, "count"), WAITS_A);
 	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(ga, "groups");
 	cr_assert_eq(cJSON_GetArraySize(inner), 1);
-	cr_assert_eq(an_num(group(inner, a), "count"), WAITS_A);
+	cr_assert_eq(an_num(an_group(inner, a), "count"), WAITS_A);
 	cJSON_Delete(r);
 }
