@@ -256,6 +256,33 @@ void an_record_blocker(const char *trace_dir)
 	lt_cleanup(&env);
 }
 
+void an_record_two_peers(const char *trace_dir, int waits_a, int waits_b,
+			 const char *const more[], const char *const extra_env[], int ports[2])
+{
+	struct lt_env env;
+	struct peer a, b;
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	cr_assert(peer_silent_server(&a, 0) == 0);
+	cr_assert(peer_silent_server(&b, 0) == 0);
+	char pa[16], pb[16], na[16], nb[16];
+	snprintf(pa, sizeof(pa), "%d", a.port);
+	snprintf(pb, sizeof(pb), "%d", b.port);
+	snprintf(na, sizeof(na), "%d", waits_a);
+	snprintf(nb, sizeof(nb), "%d", waits_b);
+	const char *argv[16] = { an_build("tests/analyze/two_peers"), pa, na, pb, nb };
+	for (int i = 0; more && more[i]; i++) {
+		cr_assert(5 + i < 15, "too many arguments for two_peers");
+		argv[5 + i] = more[i];
+	}
+	an_record(&env, trace_dir, argv, extra_env);
+	ports[0] = a.port;
+	ports[1] = b.port;
+	peer_stop(&a);
+	peer_stop(&b);
+	lt_cleanup(&env);
+}
+
 double an_blocker_measured_ms(const char *name)
 {
 	char path[700], fn[64];

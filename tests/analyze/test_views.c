@@ -14,30 +14,17 @@ static int port_a, port_b;
 
 static void record_two_peers(const char *trace_dir)
 {
-	struct lt_env env;
-	struct peer a, b;
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_silent_server(&a, 0) == 0);
-	cr_assert(peer_silent_server(&b, 0) == 0);
-	char pa[16], pb[16], na[16], nb[16], ports[700];
-	snprintf(pa, sizeof(pa), "%d", a.port);
-	snprintf(pb, sizeof(pb), "%d", b.port);
-	snprintf(na, sizeof(na), "%d", WAITS_A);
-	snprintf(nb, sizeof(nb), "%d", WAITS_B);
-	const char *argv[] = { an_build("tests/analyze/two_peers"), pa, na, pb, nb, NULL };
 	/* Only the 100 ms waits: a connect on a busy machine may block 1 ms too. */
 	const char *extra[] = { "WAITCAP_MIN_BLOCK=50ms", NULL };
-	an_record(&env, trace_dir, argv, extra);
+	int port[2];
+	an_record_two_peers(trace_dir, WAITS_A, WAITS_B, NULL, extra, port);
 	/* The other tests of this binary need the ports the trace has. */
+	char ports[700];
 	snprintf(ports, sizeof(ports), "%s.ports", trace_dir);
 	FILE *f = fopen(ports, "w");
 	cr_assert(f);
-	fprintf(f, "%d %d\n", a.port, b.port);
+	fprintf(f, "%d %d\n", port[0], port[1]);
 	fclose(f);
-	peer_stop(&a);
-	peer_stop(&b);
-	lt_cleanup(&env);
 }
 
 static const char *trace(void)
