@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the live counters cost a TCP send/poll/recv ping-pong.
 
-    bench/stats.py [--build DIR] [--base-lib PATH] [--rounds N] [--iters N]
+    bench/stats.py [--build DIR] [--base-lib PATH] [--rounds N] [--iters N] [--small]
 
 Contenders: bare; libwaitcap.so with counters off (WAITCAP_STATS=0); with
 counters on (the default; files in a temp WAITCAP_STATS_DIR); and, with
@@ -27,54 +27,45 @@ ping-pong are the stable measure.
 
 Prints a Markdown table.  Nothing here asserts a speed."""
 import argparse
-import importlib.machinery
-import importlib.util
-import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
-import time
 import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_bench_run():
-    loader = importlib.machinery.SourceFileLoader("bench_run", os.path.join(HERE, "run"))
-    spec = importlib.util.spec_from_loader("bench_run", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+from benchlib import Pingpong, add_common_args, br, cg_lengths
 
 
-br = load_bench_run()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def redis_rps(env, requests, tmp):
-    """Requests/s of redis-benchmark (PING, SET, GET; 10 clients) against a
-    redis-server, both run with env; the server is stopped by pid."""
-    port = free_port()
+def start_redis(env, tmp):
+    """A redis-server on a free loopback port, up (or RunError); stop it
+    with stop_redis."""
+    port = br.free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no", "--daemonize", "no",
                                "--dir", tmp],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not br.wait_port(port, 5):
+        stop_redis(server)
+        raise br.RunError("redis-server: not listening after 5 s")
+    return server, port
+
+
+def stop_redis(server):
+    """By pid: SIGTERM, then SIGKILL after 10 s."""
+    server.send_signal(signal.SIGTERM)
     try:
-        for _ in range(100):  # up within 5 s
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def redis_rps(env, requests, tmp):
+    """Requests/s of redis-benchmark (PING, SET, GET; 10 clients) against a
+    redis-server, both run with env."""
+    server, port = start_redis(env, tmp)
+    try:
         status, out, err = br.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port),
                                    "-n", str(requests), "-c", "10", "-t", "ping,set,get",
                                    "--csv"], env, br.User(False))
@@ -85,12 +76,7 @@ def redis_rps(env, requests, tmp):
             raise br.RunError(f"redis-benchmark: unexpected output: {out[:200]}")
         return sum(rps) / len(rps)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_redis(server)
 
 
 def redis_callgrind(env, lengths, tmp):
@@ -98,80 +84,49 @@ def redis_callgrind(env, lengths, tmp):
     clients) under callgrind, from two lengths; the server runs bare.
     redis-benchmark's own work varies with timing (its latency histogram),
     so only the library's share is compared."""
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no", "--dir", tmp],
-                              env=br.clean_env(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, port = start_redis(br.clean_env(), tmp)
+
+    def check(status, out, err):
+        if status != 0:
+            raise br.RunError(f"callgrind redis-benchmark: exit {status}")
+
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        lib = []
-        for n in lengths:
-            out = os.path.join(tmp, f"cg-redis-{n}.out")
-            status, o, e = br.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                                   "redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
-                                   "-t", "get", "-n", str(n), "-c", "10"], env, br.User(False))
-            if status != 0:
-                raise br.RunError(f"callgrind redis-benchmark: exit {status}")
-            _, funcs, _ = br.callgrind_counts(out)
-            lib.append(sum(v for f, v in funcs.items() if f.startswith("libwaitcap.so: ")))
-        return (lib[1] - lib[0]) / (lengths[1] - lengths[0])
+        return br.callgrind_per_iteration(
+            lambda n: (["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
+                        "-t", "get", "-n", str(n), "-c", "10"], env),
+            br.User(False), lambda n: f"{tmp}/cg-redis-{n}.out", lengths, check)["library"]
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_redis(server)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
-    ap.add_argument("--base-lib", help="another libwaitcap.so to compare (e.g. before counters)")
+    add_common_args(ap)
     ap.add_argument("--rounds", type=int, default=7, help="timed pairs per contender")
     ap.add_argument("--iters", type=int, default=20000, help="round trips per timed run")
-    ap.add_argument("--cg-iters", default="2000,6000", help="the two callgrind lengths")
     ap.add_argument("--stats-parent", default="/dev/shm",
                     help="where the counters' files go (default /dev/shm, a tmpfs)")
     ap.add_argument("--redis-rounds", type=int, default=5, help="0: no redis section")
     ap.add_argument("--redis-requests", type=int, default=50000, help="per test per run")
     args = ap.parse_args()
-    build = os.path.abspath(args.build)
-    pingpong = os.path.join(build, "bench", "pingpong")
-    lib = os.path.join(build, "src", "preload", "libwaitcap.so")
+    if args.small:
+        args.rounds, args.iters = 1, 2000
+        args.redis_rounds, args.redis_requests = min(args.redis_rounds, 1), 2000
     # On a tmpfs, as /run and $XDG_RUNTIME_DIR are on a host: a
     # disk-backed file adds writeback and page_mkwrite faults (docs/stats.md).
-    stats_dir = tempfile.mkdtemp(prefix="waitcap-bench-stats-", dir=args.stats_parent)
-    os.chmod(stats_dir, 0o700)
-    base = br.clean_env()
-    base["WAITCAP_TRACE"] = "0"
+    pp = Pingpong(args, "waitcap-bench-stats-", args.stats_parent)
+    stats_dir = pp.dir
     contenders = {
-        "bare": {k: v for k, v in base.items() if k != "WAITCAP_TRACE"},
-        "counters off": dict(base, LD_PRELOAD=lib, WAITCAP_STATS="0"),
-        "counters on": dict(base, LD_PRELOAD=lib, WAITCAP_STATS_DIR=stats_dir),
+        "bare": pp.bare,
+        "counters off": pp.preloaded(WAITCAP_STATS="0"),
+        "counters on": pp.preloaded(WAITCAP_STATS_DIR=stats_dir),
     }
-    if args.base_lib:
-        contenders["base lib"] = dict(base, LD_PRELOAD=os.path.abspath(args.base_lib),
-                                      WAITCAP_STATS_DIR=stats_dir)
-    me = br.User(False)
+    if pp.base_lib:
+        contenders["base lib"] = pp.preloaded(pp.base_lib, WAITCAP_STATS_DIR=stats_dir)
+    pingpong, me = pp.program, pp.user
 
-    small, large = (int(x) for x in args.cg_iters.split(","))
-    cg = {}
-    for name, env in contenders.items():
-        counts = []
-        for n in (small, large):
-            out = os.path.join(stats_dir, f"cg-{name.replace(' ', '_')}-{n}.out")
-            status, o, e = br.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                                   pingpong, "tcp", str(n)], env, me)
-            br.bench_value(status, o, e, f"callgrind {name}")
-            counts.append(br.callgrind_counts(out))
-        (t1, f1, k1), (t2, f2, k2) = counts
-        d = large - small
-        lib_ins = sum(f2.get(f, 0) - f1.get(f, 0) for f in set(f1) | set(f2)
-                      if f.startswith("libwaitcap.so: ")) / d
-        cg[name] = ((t2 - t1) / d, lib_ins, (k2 - k1) / d)
+    small, large = cg_lengths(args)
+    cg = {name: pp.callgrind(name, env, (small, large)) for name, env in contenders.items()}
 
     times = {}
     for name, env in contenders.items():
@@ -206,11 +161,10 @@ def main():
         redis = {n: statistics.median(v) for n, v in ratios.items()}
         redis["bare"] = 1.0
         redis_bare = statistics.median(bare_rps)
-        redis_lib = {n: redis_callgrind(contenders[n], (5000, 15000), stats_dir) for n in names}
+        cg_requests = (500, 1500) if args.small else (5000, 15000)
+        redis_lib = {n: redis_callgrind(contenders[n], cg_requests, stats_dir) for n in names}
 
-    for f in os.listdir(stats_dir):
-        os.unlink(os.path.join(stats_dir, f))
-    os.rmdir(stats_dir)
+    pp.close()
 
     print(f"pingpong tcp (send, poll, recv on a capped socket); callgrind {small} and {large} "
           f"round trips; time: {args.rounds} pairs of {args.iters} round trips against "

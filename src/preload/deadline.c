@@ -313,7 +313,8 @@ int wc_backstop_syncnt(int64_t at_least_ms)
 int wc_default_syncnt(void)
 {
 	/* The network namespace's net.ipv4.tcp_syn_retries, read when first
-	 * needed (a program asking for TCP_SYNCNT of a backstopped socket). */
+	 * needed: a program asking for TCP_SYNCNT of a backstopped socket, or
+	 * a backstop put back (wc_backstop_drop). */
 	static int value;
 	int v = LD(value);
 	if (v)
@@ -322,7 +323,7 @@ int wc_default_syncnt(void)
 	int fd = open("/proc/sys/net/ipv4/tcp_syn_retries", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		char text[16] = "";
-		ssize_t n = read(fd, text, sizeof text - 1);
+		ssize_t n = real_read(fd, text, sizeof text - 1);
 		real_close(fd);
 		int parsed = n > 0 ? atoi(text) : 0;
 		if (parsed > 0 && parsed <= 127)

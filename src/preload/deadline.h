@@ -1,6 +1,7 @@
 /* Socket deadlines: connect, response and send, per capped socket.
  *
- * Deadlines belong to sockets, not to calls (DESIGN.md): every wait that
+ * Deadlines belong to sockets, not to calls (docs/architecture.md, "Socket
+ * deadlines"): every wait that
  * involves a capped socket honours its armed deadlines, whether the program
  * blocks in recv(), loops over poll() with short timeouts, or waits in an
  * event loop.  When one passes, the socket is timed out as if the network

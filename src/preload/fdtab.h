@@ -78,7 +78,10 @@ struct wc_fd {
 	 * number without a system call (the inode cost an fstat per
 	 * connection). */
 	uint64_t ident;
-	uint64_t epoll_ref;    /* reserved for epoll bookkeeping */
+	/* epoll bookkeeping (epoll_reg.h): on an epoll fd's slot its set,
+	 * WC_EP_SET_TAG | index; on a registered socket's, its node index;
+	 * 0: neither.  close() and dup() keep the registrations true. */
+	uint64_t epoll_ref;
 	/* Upload progress while the response deadline is armed, one word so
 	 * that disarming clears it with one store: the low half counts sends,
 	 * the high half is SIOCOUTQ at the last look.  When the deadline is

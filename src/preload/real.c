@@ -7,8 +7,12 @@
 
 int wc_real_done;
 
-/* One fallback per signature would be noise: every wrapped function
- * returns an int-like value, so one variadic stub serves them all. */
+/* One fallback per signature would be noise: every function in
+ * WC_REAL_FUNCS returns an integer (int, ssize_t, pid_t) or nothing, so one
+ * stub that takes no arguments and returns -1 in a register serves them
+ * all, cast to each pointer type (the x86-64 and AArch64 calling
+ * conventions let a caller pass arguments the callee ignores).  The
+ * pointer-returning functions get missing_symbol_ptr. */
 static long missing_symbol(void)
 {
 	errno = ENOSYS;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "real.h"
 #include "trace.h"
 /* The emit API is plain C: no LTTng header reaches this library. */
 #include "../../tracepoints/waitcap_emit.h"
@@ -147,7 +148,7 @@ static void warn(const char *what)
 	char line[256];
 	int n = snprintf(line, sizeof line, "waitcap: %s\n", what);
 	if (n > 0)
-		(void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+		(void)!real_write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 static void read_min_block(void)

@@ -1,8 +1,9 @@
 /* Tracing seen from the wrappers: what happened, not how it is recorded.
  *
  * The wrappers fill a record and call wc_trace_*; trace.c turns it into an
- * LTTng-UST event through the provider library (tracepoints/), which it
- * dlopen()s at start unless WAITCAP_TRACE=0.  Nothing here touches LTTng
+ * LTTng-UST event (waitcap:wait, waitcap:expired, waitcap:phase,
+ * waitcap:config; docs/tracing.md) through the provider library
+ * (tracepoints/), which it dlopen()s at start unless WAITCAP_TRACE=0.  Nothing here touches LTTng
  * headers, so liblttng-ust is never mapped when tracing is off.
  */
 #ifndef WAITCAP_TRACE_H
@@ -75,9 +76,9 @@ extern int64_t wc_trace_min_block_ns;
  * libunwind, and emits waitcap:config.  Returns 0 if tracing is available. */
 int wc_trace_init(const struct wc_policy *policy);
 
-/* True when the provider is loaded and some session enabled waitcap:wait.
- * One load and a compare: the wrappers time their waits only when this
- * holds or when a cap is in play. */
+/* True when the provider is loaded and some session enabled waitcap:wait
+ * or waitcap:expired (a load of each one's state).  The wrappers time
+ * their waits only when this holds or when a cap is in play. */
 bool wc_trace_wait_enabled(void);
 
 /* Emit waitcap:wait.  Captures the call stack (libunwind), dropping the
@@ -90,11 +91,13 @@ void wc_trace_expired(const struct wc_expired_record *record);
 /* Emit waitcap:phase. */
 void wc_trace_phase(const struct wc_phase_record *record);
 
-/* Emit waitcap:config (at start and whenever the policy changes). */
+/* Emit waitcap:config: at start (wc_trace_init) and when reload.c applies
+ * a changed profile file; trace.c emits the last one again, at most once a
+ * second, along with traced events for sessions opened later. */
 void wc_trace_config(const struct wc_policy *policy);
 
-/* A rollback or restore happened: waitcap:config again, its control
- * field saying what (kept for the re-emitted copies). */
+/* A rollback or restore happened (control.c): waitcap:config again, its
+ * control field saying what (kept for the re-emitted copies). */
 void wc_trace_control(const char *what);
 
 #endif

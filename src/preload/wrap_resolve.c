@@ -162,6 +162,7 @@ static void resolve_end(struct wc_wait *w, int slot, int64_t ret, int err, bool 
 int wc_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		   struct addrinfo **res, void *ip)
 {
+	wc_real_ensure();
 	if (!wc_active())
 		return real_getaddrinfo(node, service, hints, res);
 	struct wc_wait w;
@@ -178,6 +179,7 @@ int wc_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 int wc_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
 		   char *serv, socklen_t servlen, int flags, void *ip)
 {
+	wc_real_ensure();
 	if (!wc_active())
 		return real_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 	struct wc_wait w;
@@ -216,6 +218,7 @@ static struct hostent *hostent_end(struct wc_wait *w, int slot, const char *name
 
 struct hostent *wc_gethostbyname(const char *name, void *ip)
 {
+	wc_real_ensure();
 	if (!wc_active())
 		return real_gethostbyname(name);
 	struct wc_wait w;
@@ -225,6 +228,7 @@ struct hostent *wc_gethostbyname(const char *name, void *ip)
 
 struct hostent *wc_gethostbyname2(const char *name, int af, void *ip)
 {
+	wc_real_ensure();
 	if (!wc_active())
 		return real_gethostbyname2(name, af);
 	struct wc_wait w;
@@ -251,6 +255,7 @@ static int hostent_r_end(struct wc_wait *w, int slot, const char *name, int rc,
 int wc_gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
 		       struct hostent **result, int *h_errnop, void *ip)
 {
+	wc_real_ensure();
 	if (!wc_active())
 		return real_gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
 	struct wc_wait w;
@@ -262,6 +267,7 @@ int wc_gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t 
 int wc_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
 			struct hostent **result, int *h_errnop, void *ip)
 {
+	wc_real_ensure();
 	if (!wc_active())
 		return real_gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
 	struct wc_wait w;

@@ -6,9 +6,10 @@
  * (wrap_fd.c).  getpid() != wc_pid tells it apart, but asking on every
  * close of a socket cost a system call per connection.  No C wrapper can
  * stand between the program and vfork() (the child would return through
- * a frame the parent then reuses), so this one is three instructions: note
- * the vfork, then jump to libc's, which returns straight to the program in
- * both processes.  Never cleared: the parent cannot tell when the child is
+ * a frame the parent then reuses), so this one is five instructions: note
+ * the vfork, load libc's (resolved first if the constructor has not run),
+ * jump to it; libc's returns straight to the program in both processes.
+ * Never cleared: the parent cannot tell when the child is
  * gone, and another thread's vfork child may still be running.
  * posix_spawn() and system() clone without this symbol, but their children
  * close through libc's internal calls, never through the wrappers. */

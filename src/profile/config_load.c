@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "locate.h"
+#include "sys.h"
 
 extern const char wc_embedded_default[];
 extern const unsigned long wc_embedded_default_len;
@@ -78,7 +79,7 @@ static char *read_all(int fd, size_t limit, size_t *len)
 	if (!buf)
 		return NULL;
 	while (n <= limit) {
-		ssize_t r = read(fd, buf + n, limit + 1 - n);
+		ssize_t r = wc_sys_read(fd, buf + n, limit + 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -104,17 +105,17 @@ static struct wc_config *load_file(const char *path, char *err, size_t errsz)
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		snprintf(err, errsz, "%s:1:1: cannot stat: %s", path, strerror(errno));
-		close(fd);
+		wc_sys_close(fd);
 		return NULL;
 	}
 	if (refuse(path, &st, err, errsz) != 0) {
-		close(fd);
+		wc_sys_close(fd);
 		return NULL;
 	}
 	size_t len = 0;
 	char *text = read_all(fd, WC_MAX_FILE_SIZE, &len);
 	int saved = errno;
-	close(fd);
+	wc_sys_close(fd);
 	if (!text) {
 		snprintf(err, errsz, "%s:1:1: cannot read: %s", path, strerror(saved));
 		return NULL;

@@ -3,7 +3,9 @@
  * This header is the contract between src/profile (which owns JSON,
  * environment selection, rules and hierarchy) and src/preload (which owns
  * sockets).  The preload library never parses JSON; the profile code never
- * touches a socket.  Everything here is plain data, resolved once at start.
+ * touches a socket.  Everything here is plain data, resolved at start and
+ * again whenever reload.c applies a changed profile file; a published
+ * policy is never changed.
  */
 #ifndef WAITCAP_POLICY_H
 #define WAITCAP_POLICY_H
@@ -89,8 +91,8 @@ struct wc_policy {
 	char error[512];        /* non-empty: the file failed; no caps, tracing on */
 };
 
-/* How the policy reads its environment: getenv() in the tools, a safe
- * lookup in the library, a table in tests. */
+/* How the policy reads its environment: getenv() in the tools and in the
+ * library (init.c, also for reload.c's later loads), a table in tests. */
 typedef const char *(*wc_getenv_fn)(const char *name);
 
 /* Resolve the active policy.  Never fails: on any error the policy has no
@@ -144,13 +146,13 @@ int wc_parse_duration_ns(const char *text, int64_t *out_ns);
  * over the servers, timeout × attempts within the cap. */
 void wc_resolver_knobs(int32_t cap_ms, int *timeout_s, int *attempts);
 
-/* The RES_OPTIONS value that applies cap_ms: env (the current RES_OPTIONS,
- * or NULL) followed by " timeout:T attempts:A", leaving out each option
- * env or conf (the text of /etc/resolv.conf, or NULL) already gives.
- * Returns which options were added (0: nothing to set). */
 /* Does RES_OPTIONS (env) or resolv.conf (conf) give option NAME ("use-vc")? */
 bool wc_resolver_has_option(const char *env, const char *conf, const char *name);
 
+/* The RES_OPTIONS value that applies cap_ms: env (the current RES_OPTIONS,
+ * or NULL) followed by " timeout:T attempts:A", leaving out each option
+ * env or conf (the text of /etc/resolv.conf, or NULL) already gives.
+ * Returns which options were added (WC_RESOLVER_SET_*; 0: nothing to set). */
 #define WC_RESOLVER_SET_TIMEOUT 1
 #define WC_RESOLVER_SET_ATTEMPTS 2
 int wc_resolver_env(int32_t cap_ms, const char *env, const char *conf, char *out, size_t size);

@@ -1,4 +1,4 @@
-/* Which profile applies: DESIGN.md "Profiles", first match wins. */
+/* Which profile applies, first match wins (docs/profiles.md, "Which profile"). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>

@@ -131,6 +131,17 @@ cJSON *an_analyze_json(const char *const args[])
 	return json;
 }
 
+const cJSON *an_group(const cJSON *groups, const char *key)
+{
+	const cJSON *g;
+	cJSON_ArrayForEach(g, groups)
+		if (strcmp(an_str(g, "key"), key) == 0)
+			return g;
+	char *text = cJSON_Print(groups);
+	cr_assert_fail("no group '%s' in %s", key, text);
+	return NULL;
+}
+
 const cJSON *an_callsite(const cJSON *report, const char *function)
 {
 	const cJSON *sites = cJSON_GetObjectItemCaseSensitive(report, "callsites");
@@ -242,6 +253,33 @@ void an_record_blocker(const char *trace_dir)
 	const char *extra[] = { "WAITCAP_CAPS=recv=300ms", NULL };
 	an_record(&env, trace_dir, argv, extra);
 	peer_stop(&silent);
+	lt_cleanup(&env);
+}
+
+void an_record_two_peers(const char *trace_dir, int waits_a, int waits_b,
+			 const char *const more[], const char *const extra_env[], int ports[2])
+{
+	struct lt_env env;
+	struct peer a, b;
+	lt_init(&env);
+	lt_start_sessiond(&env);
+	cr_assert(peer_silent_server(&a, 0) == 0);
+	cr_assert(peer_silent_server(&b, 0) == 0);
+	char pa[16], pb[16], na[16], nb[16];
+	snprintf(pa, sizeof(pa), "%d", a.port);
+	snprintf(pb, sizeof(pb), "%d", b.port);
+	snprintf(na, sizeof(na), "%d", waits_a);
+	snprintf(nb, sizeof(nb), "%d", waits_b);
+	const char *argv[16] = { an_build("tests/analyze/two_peers"), pa, na, pb, nb };
+	for (int i = 0; more && more[i]; i++) {
+		cr_assert(5 + i < 15, "too many arguments for two_peers");
+		argv[5 + i] = more[i];
+	}
+	an_record(&env, trace_dir, argv, extra_env);
+	ports[0] = a.port;
+	ports[1] = b.port;
+	peer_stop(&a);
+	peer_stop(&b);
 	lt_cleanup(&env);
 }
 

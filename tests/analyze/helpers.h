@@ -35,6 +35,13 @@ const char *an_shared_trace(const char *name, void (*record)(const char *trace_d
  * lttng-sessiond (for an_shared_trace). */
 void an_record_blocker(const char *trace_dir);
 
+/* tests/analyze/two_peers against two silent loopback peers: waits_a and
+ * waits_b 100 ms waits, then the arguments in more (NULL-terminated, may be
+ * NULL), with extra "K=V" environment; recorded into trace_dir under a real
+ * lttng-sessiond.  ports: the two peers' ports, as the trace has them. */
+void an_record_two_peers(const char *trace_dir, int waits_a, int waits_b,
+			 const char *const more[], const char *const extra_env[], int ports[2]);
+
 /* Run argv (argv[0] a path) with stdin /dev/null, stdout and stderr
  * collected (malloc()ed), killed by pid after timeout_ms.  The exit
  * status, 128+signal when killed by one. */
@@ -80,6 +87,8 @@ cJSON *an_analyze_json(const char *const args[]);
 
 /* The callsite whose function is `function` (asserts there is one). */
 const cJSON *an_callsite(const cJSON *report, const char *function);
+/* The group of a view (--by) whose key is `key` (asserts there is one). */
+const cJSON *an_group(const cJSON *groups, const char *key);
 double an_num(const cJSON *obj, const char *key);
 const char *an_str(const cJSON *obj, const char *key);
 

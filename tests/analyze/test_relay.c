@@ -99,17 +99,6 @@ static void teardown(void)
 	relay_cleanup(&relay);
 }
 
-static const cJSON *group(const cJSON *groups, const char *key)
-{
-	const cJSON *g;
-	cJSON_ArrayForEach(g, groups)
-		if (strcmp(an_str(g, "key"), key) == 0)
-			return g;
-	char *text = cJSON_Print(groups);
-	cr_assert_fail("no group '%s' in %s", key, text);
-	return NULL;
-}
-
 TestSuite(relay, .init = setup, .fini = teardown, .timeout = 200);
 
 Test(relay, by_host_counts_each_hosts_waits)
@@ -119,9 +108,9 @@ Test(relay, by_host_counts_each_hosts_waits)
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "groups");
 	char *text = cJSON_Print(groups);
 	cr_assert_eq(cJSON_GetArraySize(groups), 2, "%s", text);
-	cr_assert_eq(an_num(group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B, "%s", text);
-	cr_assert_eq(an_num(group(groups, "beta"), "count"), BETA_A + BETA_B, "%s", text);
-	const cJSON *beta = group(groups, "beta");
+	cr_assert_eq(an_num(an_group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B, "%s", text);
+	cr_assert_eq(an_num(an_group(groups, "beta"), "count"), BETA_A + BETA_B, "%s", text);
+	const cJSON *beta = an_group(groups, "beta");
 	cr_assert_eq(an_num(beta, "app_timeouts") + an_num(beta, "capped") + an_num(beta, "errors"),
 		     BETA_A + BETA_B, "%s", text);
 	/* The relay's tree agrees: OUTPUT/alpha/... and OUTPUT/beta/... */
@@ -140,12 +129,12 @@ Test(relay, by_host_and_peer_splits_hosts_by_destination)
 	char a[32], b[32];
 	snprintf(a, sizeof(a), "127.0.0.1:%s", port_a);
 	snprintf(b, sizeof(b), "127.0.0.1:%s", port_b);
-	const cJSON *alpha = cJSON_GetObjectItemCaseSensitive(group(groups, "alpha"), "groups");
-	const cJSON *beta = cJSON_GetObjectItemCaseSensitive(group(groups, "beta"), "groups");
-	cr_assert_eq(an_num(group(alpha, a), "count"), ALPHA_A);
-	cr_assert_eq(an_num(group(alpha, b), "count"), ALPHA_B);
-	cr_assert_eq(an_num(group(beta, a), "count"), BETA_A);
-	cr_assert_eq(an_num(group(beta, b), "count"), BETA_B);
+	const cJSON *alpha = cJSON_GetObjectItemCaseSensitive(an_group(groups, "alpha"), "groups");
+	const cJSON *beta = cJSON_GetObjectItemCaseSensitive(an_group(groups, "beta"), "groups");
+	cr_assert_eq(an_num(an_group(alpha, a), "count"), ALPHA_A);
+	cr_assert_eq(an_num(an_group(alpha, b), "count"), ALPHA_B);
+	cr_assert_eq(an_num(an_group(beta, a), "count"), BETA_A);
+	cr_assert_eq(an_num(an_group(beta, b), "count"), BETA_B);
 	cJSON_Delete(r);
 }
 
@@ -157,7 +146,7 @@ Test(relay, the_relay_tree_is_host_then_session)
 	cJSON *r = an_analyze_json(args);
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "groups");
 	cr_assert_eq(cJSON_GetArraySize(groups), 1, "%s", cJSON_Print(r));
-	cr_assert_eq(an_num(group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B, "%s", cJSON_Print(r));
+	cr_assert_eq(an_num(an_group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B, "%s", cJSON_Print(r));
 	cJSON_Delete(r);
 }
 
@@ -207,7 +196,7 @@ Test(relay, without_a_hostname_the_relay_tree_names_the_host)
 	cJSON *r = an_analyze_json(args);
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "groups");
 	cr_assert_eq(cJSON_GetArraySize(groups), 2, "%s", cJSON_Print(groups));
-	cr_assert_eq(an_num(group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B);
-	cr_assert_eq(an_num(group(groups, "beta"), "count"), BETA_A + BETA_B);
+	cr_assert_eq(an_num(an_group(groups, "alpha"), "count"), ALPHA_A + ALPHA_B);
+	cr_assert_eq(an_num(an_group(groups, "beta"), "count"), BETA_A + BETA_B);
 	cJSON_Delete(r);
 }

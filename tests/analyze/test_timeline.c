@@ -16,24 +16,11 @@ enum { WAITS_A = 3, WAITS_B = 4 };
 
 static void record_threads(const char *trace_dir)
 {
-	struct lt_env env;
-	struct peer a, b;
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_silent_server(&a, 0) == 0);
-	cr_assert(peer_silent_server(&b, 0) == 0);
-	char pa[16], pb[16], na[16], nb[16];
-	snprintf(pa, sizeof(pa), "%d", a.port);
-	snprintf(pb, sizeof(pb), "%d", b.port);
-	snprintf(na, sizeof(na), "%d", WAITS_A);
-	snprintf(nb, sizeof(nb), "%d", WAITS_B);
-	const char *argv[] = { an_build("tests/analyze/two_peers"), pa, na, pb, nb, "0", "threads", NULL };
 	/* Each 100 ms recv capped at 60 ms: the bars are marked capped. */
+	const char *more[] = { "0", "threads", NULL };
 	const char *extra[] = { "WAITCAP_CAPS=recv=60ms", "WAITCAP_MIN_BLOCK=20ms", NULL };
-	an_record(&env, trace_dir, argv, extra);
-	peer_stop(&a);
-	peer_stop(&b);
-	lt_cleanup(&env);
+	int ports[2];
+	an_record_two_peers(trace_dir, WAITS_A, WAITS_B, more, extra, ports);
 }
 
 /* gen_trace bulk 100000: as many as LTTng's default buffers keep. */

@@ -14,30 +14,17 @@ static int port_a, port_b;
 
 static void record_two_peers(const char *trace_dir)
 {
-	struct lt_env env;
-	struct peer a, b;
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_silent_server(&a, 0) == 0);
-	cr_assert(peer_silent_server(&b, 0) == 0);
-	char pa[16], pb[16], na[16], nb[16], ports[700];
-	snprintf(pa, sizeof(pa), "%d", a.port);
-	snprintf(pb, sizeof(pb), "%d", b.port);
-	snprintf(na, sizeof(na), "%d", WAITS_A);
-	snprintf(nb, sizeof(nb), "%d", WAITS_B);
-	const char *argv[] = { an_build("tests/analyze/two_peers"), pa, na, pb, nb, NULL };
 	/* Only the 100 ms waits: a connect on a busy machine may block 1 ms too. */
 	const char *extra[] = { "WAITCAP_MIN_BLOCK=50ms", NULL };
-	an_record(&env, trace_dir, argv, extra);
+	int port[2];
+	an_record_two_peers(trace_dir, WAITS_A, WAITS_B, NULL, extra, port);
 	/* The other tests of this binary need the ports the trace has. */
+	char ports[700];
 	snprintf(ports, sizeof(ports), "%s.ports", trace_dir);
 	FILE *f = fopen(ports, "w");
 	cr_assert(f);
-	fprintf(f, "%d %d\n", a.port, b.port);
+	fprintf(f, "%d %d\n", port[0], port[1]);
 	fclose(f);
-	peer_stop(&a);
-	peer_stop(&b);
-	lt_cleanup(&env);
 }
 
 static const char *trace(void)
@@ -50,17 +37,6 @@ static const char *trace(void)
 	cr_assert(fscanf(f, "%d %d", &port_a, &port_b) == 2);
 	fclose(f);
 	return dir;
-}
-
-static const cJSON *group(const cJSON *groups, const char *key)
-{
-	const cJSON *g;
-	cJSON_ArrayForEach(g, groups)
-		if (strcmp(an_str(g, "key"), key) == 0)
-			return g;
-	char *text = cJSON_Print(groups);
-	cr_assert_fail("no group '%s' in %s", key, text);
-	return NULL;
 }
 
 TestSuite(views, .timeout = 120);
@@ -76,7 +52,7 @@ Test(views, by_peer_counts_each_peers_waits)
 	char a[32], b[32];
 	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
 	snprintf(b, sizeof(b), "127.0.0.1:%d", port_b);
-	const cJSON *ga = group(groups, a), *gb = group(groups, b);
+	const cJSON *ga = an_group(groups, a), *gb = an_group(groups, b);
 	cr_assert_eq(an_num(ga, "count"), WAITS_A);
 	cr_assert_eq(an_num(gb, "count"), WAITS_B);
 	/* Each wait ended without data, on the program's 100 ms (once in a
@@ -112,7 +88,7 @@ Test(views, two_levels_split_a_process_by_peer)
 	cr_assert_eq(cJSON_GetArraySize(inner), 2);
 	char a[32];
 	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
-	cr_assert_eq(an_num(group(inner, a), "count"), WAITS_A);
+	cr_assert_eq(an_num(an_group(inner, a), "count"), WAITS_A);
 	cJSON_Delete(r);
 }
 
@@ -192,10 +168,10 @@ Test(views, callsite_then_peer)
 	snprintf(a, sizeof(a), "127.0.0.1:%d", port_a);
 	snprintf(site_a, sizeof(site_a), "wait_on_peer_a (two_peers.c:%d) recv",
 		 an_marker_line("two_peers.c", "wait_on_peer_a"));
-	const cJSON *ga = group(groups, site_a);
+	const cJSON *ga = an_group(groups, site_a);
 	cr_assert_eq(an_num(ga, "count"), WAITS_A);
 	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(ga, "groups");
 	cr_assert_eq(cJSON_GetArraySize(inner), 1);
-	cr_assert_eq(an_num(group(inner, a), "count"), WAITS_A);
+	cr_assert_eq(an_num(an_group(inner, a), "count"), WAITS_A);
 	cJSON_Delete(r);
 }

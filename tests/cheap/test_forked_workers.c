@@ -12,27 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loopback.h"
+#include "files.h"
 #include "harness.h"
+#include "loopback.h"
 #include "peers.h"
 
 static struct lt_env env;
 static struct peer upstream;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_silent_server(&upstream, 0) == 0);
-}
-
-static void teardown(void)
-{
-	peer_stop(&upstream);
-	lt_cleanup(&env);
-}
-
-TestSuite(forked_workers, .init = setup, .fini = teardown, .timeout = 80);
+LT_SUITE_PEER(forked_workers, env, upstream, peer_silent_server, .timeout = 80);
 
 static void write_config(const char *path, int port, int upstream_port)
 {
@@ -61,13 +49,7 @@ static pid_t worker_of(pid_t master)
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
 	for (int tries = 0; tries < 100; tries++) {
-		FILE *f = fopen(path, "r");
-		int pid = 0;
-		if (f) {
-			if (fscanf(f, "%d", &pid) != 1)
-				pid = 0;
-			fclose(f);
-		}
+		pid_t pid = (pid_t)read_first_number(path);
 		if (pid > 0)
 			return pid;
 		nanosleep(&(struct timespec){.tv_nsec = 50 * 1000000L}, NULL);

@@ -13,17 +13,7 @@
 static struct lt_env env;
 static struct peer silent;
 
-static void setup(void)
-{
-	lt_start_with_silent_peer(&env, &silent);
-}
-
-static void teardown(void)
-{
-	lt_stop_with_peer(&env, &silent);
-}
-
-TestSuite(run_trace_fork, .init = setup, .fini = teardown, .timeout = 60);
+LT_SUITE_PEER(run_trace_fork, env, silent, peer_silent_server, .timeout = 60);
 
 Test(run_trace_fork, forked_child_is_traced_once_and_the_fork_does_not_hang)
 {

@@ -12,18 +12,7 @@
 
 static struct lt_env env;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-}
-
-static void teardown(void)
-{
-	lt_cleanup(&env);
-}
-
-TestSuite(startup_syscalls, .init = setup, .fini = teardown, .timeout = 60);
+LT_SUITE(startup_syscalls, env, .timeout = 60);
 
 /* System calls /bin/true's thread makes, with extra "-E K=V" for it only
  * (strace itself is not preloaded). */

@@ -12,20 +12,7 @@
 static struct lt_env env;
 static struct peer silent;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert_eq(peer_silent_server(&silent, 0), 0);
-}
-
-static void teardown(void)
-{
-	peer_stop(&silent);
-	lt_cleanup(&env);
-}
-
-TestSuite(lttng_unix, .init = setup, .fini = teardown, .timeout = 60);
+LT_SUITE_PEER(lttng_unix, env, silent, peer_silent_server, .timeout = 60);
 
 /* A new connection every 100 ms, a request, and a wait for the answer in
  * poll() with a 50 ms timeout, which the 10 ms cap cuts short. */

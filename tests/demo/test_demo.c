@@ -32,18 +32,7 @@ static const struct component components[] = {
 
 static struct lt_env env;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-}
-
-static void teardown(void)
-{
-	lt_cleanup(&env);
-}
-
-TestSuite(demo, .init = setup, .fini = teardown, .timeout = 240);
+LT_SUITE(demo, env, .timeout = 240);
 
 /* tools/demo on the build under test (--build, so no tools/setup), as the
  * fixture's user next to its own session daemon; report.json parsed. */

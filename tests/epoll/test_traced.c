@@ -13,17 +13,7 @@
 static struct lt_env env;
 static struct peer silent;
 
-static void setup(void)
-{
-	lt_start_with_silent_peer(&env, &silent);
-}
-
-static void teardown(void)
-{
-	lt_stop_with_peer(&env, &silent);
-}
-
-TestSuite(epoll_traced, .init = setup, .fini = teardown, .timeout = 60);
+LT_SUITE_PEER(epoll_traced, env, silent, peer_silent_server, .timeout = 60);
 
 static void assert_field(const char *line, const char *name, const char *want)
 {

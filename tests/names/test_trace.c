@@ -12,16 +12,6 @@
 
 TestSuite(names_trace, .fini = world_leave, .timeout = 120);
 
-static const cJSON *group(const cJSON *groups, const char *key)
-{
-	const cJSON *g;
-	cJSON_ArrayForEach(g, groups)
-		if (strcmp(an_str(g, "key"), key) == 0)
-			return g;
-	cr_assert_fail("no group %s in %s", key, cJSON_Print(groups));
-	return NULL;
-}
-
 Test(names_trace, a_connect_by_name_is_traced_and_analyzed_with_its_name)
 {
 	int port = world_enter(NULL);
@@ -72,7 +62,7 @@ Test(names_trace, a_connect_by_name_is_traced_and_analyzed_with_its_name)
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(report, "groups");
 	char key[128];
 	snprintf(key, sizeof key, BACKEND " (" BACKEND_ADDR ":%d)", port);
-	cr_assert_eq(an_num(group(groups, key), "capped"), 1, "%s", cJSON_Print(report));
+	cr_assert_eq(an_num(an_group(groups, key), "capped"), 1, "%s", cJSON_Print(report));
 	cJSON_Delete(report);
 	lt_cleanup(&env);
 }

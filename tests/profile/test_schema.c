@@ -1,5 +1,5 @@
-/* Every element of the profile file, accepted and meaning what DESIGN.md
- * says. */
+/* Every element of the profile file, accepted and meaning what
+ * docs/profiles.md ("The file") says. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>

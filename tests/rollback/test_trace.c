@@ -14,20 +14,7 @@
 static struct lt_env env;
 static struct peer full;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert_eq(peer_full_listener(&full, 0), 0);
-}
-
-static void teardown(void)
-{
-	peer_stop(&full);
-	lt_cleanup(&env);
-}
-
-TestSuite(rollback_trace, .init = setup, .fini = teardown, .timeout = 60);
+LT_SUITE_PEER(rollback_trace, env, full, peer_full_listener, .timeout = 60);
 
 Test(rollback_trace, config_event_carries_the_reason)
 {

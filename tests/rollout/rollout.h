@@ -22,6 +22,23 @@ struct deps {
 void deps_start(struct deps *d);
 void deps_stop(struct deps *d);
 
+/* The rollout suites' fixture: for every test a session daemon of its own
+ * in env and the three dependencies in deps (both of the test file),
+ * stopped after it:  ROLLOUT_SUITE(observe, env, deps, .timeout = 90); */
+#define ROLLOUT_SUITE(name, env, deps, ...)                                         \
+	static void name##_start(void)                                              \
+	{                                                                           \
+		lt_init(&(env));                                                    \
+		lt_start_sessiond(&(env));                                          \
+		deps_start(&(deps));                                                \
+	}                                                                           \
+	static void name##_stop(void)                                               \
+	{                                                                           \
+		deps_stop(&(deps));                                                 \
+		lt_cleanup(&(env));                                                 \
+	}                                                                           \
+	TestSuite(name, .init = name##_start, .fini = name##_stop, __VA_ARGS__)
+
 /* What three_deps.py printed about one dependency. */
 struct dep_result {
 	char outcome[32];

@@ -12,20 +12,7 @@
 static struct lt_env env;
 static struct deps deps;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	deps_start(&deps);
-}
-
-static void teardown(void)
-{
-	deps_stop(&deps);
-	lt_cleanup(&env);
-}
-
-TestSuite(observe, .init = setup, .fini = teardown, .timeout = 90);
+ROLLOUT_SUITE(observe, env, deps, .timeout = 90);
 
 static const cJSON *op_counts(const cJSON *stats, const char *op)
 {

@@ -12,20 +12,7 @@
 static struct lt_env env;
 static struct deps deps;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	deps_start(&deps);
-}
-
-static void teardown(void)
-{
-	deps_stop(&deps);
-	lt_cleanup(&env);
-}
-
-TestSuite(phases, .init = setup, .fini = teardown, .timeout = 90);
+ROLLOUT_SUITE(phases, env, deps, .timeout = 90);
 
 struct phase {
 	char outcome[32], mode[16];

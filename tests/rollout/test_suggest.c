@@ -14,20 +14,7 @@
 static struct lt_env env;
 static struct deps deps;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	deps_start(&deps);
-}
-
-static void teardown(void)
-{
-	deps_stop(&deps);
-	lt_cleanup(&env);
-}
-
-TestSuite(suggest, .init = setup, .fini = teardown, .timeout = 120);
+ROLLOUT_SUITE(suggest, env, deps, .timeout = 120);
 
 /* Milliseconds of a profile duration ("1.5s", "300ms"). */
 static double ms_of(const char *text)

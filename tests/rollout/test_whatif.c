@@ -14,20 +14,7 @@
 static struct lt_env env;
 static struct deps deps;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	deps_start(&deps);
-}
-
-static void teardown(void)
-{
-	deps_stop(&deps);
-	lt_cleanup(&env);
-}
-
-TestSuite(whatif, .init = setup, .fini = teardown, .timeout = 120);
+ROLLOUT_SUITE(whatif, env, deps, .timeout = 120);
 
 #define SAVED_MS ((FULL_OWN_MS - 300) + (SILENT_OWN_MS - 300))
 

@@ -16,6 +16,18 @@ int remove_tree(const char *path)
 	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+long read_first_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
 char *read_whole_file(const char *path)
 {
 	FILE *f = fopen(path, "r");

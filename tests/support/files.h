@@ -8,4 +8,8 @@ int remove_tree(const char *path);
 /* The whole file, malloc()ed and NUL-terminated; NULL if unreadable. */
 char *read_whole_file(const char *path);
 
+/* The number a file starts with (a pid file, /proc/PID/task/TID/children);
+ * 0 when the file is missing or does not start with one. */
+long read_first_number(const char *path);
+
 #endif

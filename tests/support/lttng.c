@@ -366,15 +366,3 @@ bool lt_field(const char *line, const char *name, char *value, size_t valuelen)
 	return true;
 }
 
-void lt_start_with_silent_peer(struct lt_env *env, struct peer *silent)
-{
-	lt_init(env);
-	lt_start_sessiond(env);
-	cr_assert(peer_silent_server(silent, 0) == 0);
-}
-
-void lt_stop_with_peer(struct lt_env *env, struct peer *peer)
-{
-	peer_stop(peer);
-	lt_cleanup(env);
-}

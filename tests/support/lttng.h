@@ -39,12 +39,36 @@ void lt_start_sessiond(struct lt_env *env);
 void lt_kill_sessiond(struct lt_env *env, int sig);
 void lt_cleanup(struct lt_env *env);
 
-/* The fixture of the suites that trace a program against a peer that never
- * answers: lt_init, the session daemon started, a silent server on
- * loopback (peers.h); and its end: the peer stopped, then lt_cleanup. */
-struct peer;
-void lt_start_with_silent_peer(struct lt_env *env, struct peer *silent);
-void lt_stop_with_peer(struct lt_env *env, struct peer *peer);
+/* A criterion suite whose every test gets a session daemon of its own in
+ * env (an lt_env of the test file), stopped and cleaned up after the test:
+ *	static struct lt_env env;
+ *	LT_SUITE(config, env, .timeout = 50);
+ * With LT_SUITE_PEER, also a loopback peer (peers.h) that start_peer
+ * (peer_silent_server, peer_full_listener) starts after the daemon:
+ *	static struct peer silent;
+ *	LT_SUITE_PEER(record, env, silent, peer_silent_server, .timeout = 50); */
+#define LT_SUITE(name, env, ...)                                                    \
+	static void name##_start(void)                                              \
+	{                                                                           \
+		lt_init(&(env));                                                    \
+		lt_start_sessiond(&(env));                                          \
+	}                                                                           \
+	static void name##_stop(void) { lt_cleanup(&(env)); }                       \
+	TestSuite(name, .init = name##_start, .fini = name##_stop, __VA_ARGS__)
+
+#define LT_SUITE_PEER(name, env, peer, start_peer, ...)                             \
+	static void name##_start(void)                                              \
+	{                                                                           \
+		lt_init(&(env));                                                    \
+		lt_start_sessiond(&(env));                                          \
+		cr_assert_eq(start_peer(&(peer), 0), 0, #start_peer " failed");     \
+	}                                                                           \
+	static void name##_stop(void)                                               \
+	{                                                                           \
+		peer_stop(&(peer));                                                 \
+		lt_cleanup(&(env));                                                 \
+	}                                                                           \
+	TestSuite(name, .init = name##_start, .fini = name##_stop, __VA_ARGS__)
 
 /* "$dir/NAME" */
 const char *lt_path(const struct lt_env *env, const char *name);

@@ -9,18 +9,7 @@
 
 static struct lt_env env;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-}
-
-static void teardown(void)
-{
-	lt_cleanup(&env);
-}
-
-TestSuite(config, .init = setup, .fini = teardown, .timeout = 50);
+LT_SUITE(config, env, .timeout = 50);
 
 /* Run a program that exits at once under `waitcap run --trace`; the trace's
  * only waitcap:config line. */

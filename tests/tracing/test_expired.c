@@ -13,20 +13,7 @@
 static struct lt_env env;
 static struct peer full;
 
-static void setup(void)
-{
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_full_listener(&full, 0) == 0);
-}
-
-static void teardown(void)
-{
-	peer_stop(&full);
-	lt_cleanup(&env);
-}
-
-TestSuite(expired, .init = setup, .fini = teardown, .timeout = 50);
+LT_SUITE_PEER(expired, env, full, peer_full_listener, .timeout = 50);
 
 Test(expired, curl_connect_deadline_is_traced_at_the_connect_in_libcurl)
 {

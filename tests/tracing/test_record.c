@@ -11,17 +11,7 @@
 static struct lt_env env;
 static struct peer silent;
 
-static void setup(void)
-{
-	lt_start_with_silent_peer(&env, &silent);
-}
-
-static void teardown(void)
-{
-	lt_stop_with_peer(&env, &silent);
-}
-
-TestSuite(record, .init = setup, .fini = teardown, .timeout = 50);
+LT_SUITE_PEER(record, env, silent, peer_silent_server, .timeout = 50);
 
 Test(record, program_started_before_the_session_is_traced)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "harness.h"
 
 static struct lt_env env;
@@ -28,14 +29,7 @@ static pid_t daemon_pid(void)
 {
 	char path[300];
 	snprintf(path, sizeof path, "%s/.lttng/lttng-sessiond.pid", env.home);
-	FILE *f = fopen(path, "r");
-	int pid = 0;
-	if (f) {
-		if (fscanf(f, "%d", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	return pid;
+	return (pid_t)read_first_number(path);
 }
 
 Test(session, run_trace_starts_a_session_daemon_when_none_runs)
