@@ -36,8 +36,10 @@ static const char *const funcs[] = { "connect", "recv", "send", "poll", "select"
 static uint64_t caller_frame;   /* where "main" called the site */
 
 /* One emission from a call site: `here` is an address inside the calling
- * function, +1 so that the analyzer's return-address adjustment lands on it. */
-static void emit(const void *here, enum wc_op op, const char *func, int64_t dur_ns,
+ * function, +1 so that the analyzer's return-address adjustment lands on it.
+ * Never inlined: `here` would then symbolize as emit's own (inlined) code. */
+__attribute__((noinline)) static void emit(const void *here, enum wc_op op, const char *func,
+					   int64_t dur_ns,
 		 enum wc_outcome outcome, int64_t timeout_ms, int64_t cap_ms)
 {
 	struct waitcap_tp_wait w = {
