@@ -39,8 +39,8 @@ static uint64_t caller_frame;   /* where "main" called the site */
  * function, +1 so that the analyzer's return-address adjustment lands on it.
  * Never inlined: `here` would then symbolize as emit's own (inlined) code. */
 __attribute__((noinline)) static void emit(const void *here, enum wc_op op, const char *func,
-					   int64_t dur_ns,
-		 enum wc_outcome outcome, int64_t timeout_ms, int64_t cap_ms)
+					   int64_t dur_ns, enum wc_outcome outcome, int64_t timeout_ms,
+					   int64_t cap_ms)
 {
 	struct waitcap_tp_wait w = {
 		.op = op, .func = func, .fd = 7, .peer = "127.0.0.1:8000", .rule = "",
