@@ -1,4 +1,5 @@
 /* The names of wc_vocab.h's lists, in one table each. */
+#include <stdio.h>
 #include <string.h>
 
 #include "wc_vocab.h"
@@ -16,6 +17,20 @@ const char *wc_op_name(enum wc_op op)
 const char *wc_outcome_name(enum wc_outcome outcome)
 {
 	return (unsigned)outcome < WC_OUT_COUNT ? wc_outcome_names[outcome] : "?";
+}
+
+const char *wc_op_list(char *buf, size_t len, int count)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	for (int op = 0; op < count && op < WC_OP_COUNT && used < len; op++) {
+		int n = snprintf(buf + used, len - used, "%s%s", op ? ", " : "", wc_op_names[op]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
 }
 
 int wc_op_parse(const char *name)

@@ -11,6 +11,8 @@
 #ifndef WAITCAP_VOCAB_H
 #define WAITCAP_VOCAB_H
 
+#include <stddef.h>
+
 /* X(ID, "name").  The order is a contract:
  * - connect, recv, send first: a socket carries a deadline for each of them
  *   (WC_SOCKET_OPS; fdtab.h sizes its per-socket arrays by it);
@@ -66,6 +68,11 @@ extern const char *const wc_outcome_names[WC_OUT_COUNT];
 /* The name of op or outcome; "?" out of range. */
 const char *wc_op_name(enum wc_op op);
 const char *wc_outcome_name(enum wc_outcome outcome);
+
+/* The names of the first count ops joined by ", " into buf, for messages
+ * ("connect, recv, send"); returns buf. */
+#define WC_OP_LIST_MAX 96
+const char *wc_op_list(char *buf, size_t len, int count);
 
 /* The op or outcome called name (an exact match); -1 for none. */
 int wc_op_parse(const char *name);

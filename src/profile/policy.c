@@ -42,8 +42,9 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
 				op = -1;
 		}
 		if (op < 0) {
+			char ops[WC_OP_LIST_MAX];
 			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": \"%s\" is not OP=DURATION "
-				 "with OP one of connect, recv, send, resolve", text, item);
+				 "with OP one of %s", text, item, wc_op_list(ops, sizeof ops, WC_CAP_OPS));
 			return -1;
 		}
 		if (strcmp(eq + 1, "none") == 0)

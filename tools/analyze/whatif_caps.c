@@ -37,8 +37,9 @@ int wc_whatif_parse_caps(const char *text, int64_t caps_ms[WC_WHATIF_OPS], char 
 		if (op >= WC_WHATIF_OPS)
 			op = -1;
 		if (op < 0) {
+			char ops[WC_OP_LIST_MAX];
 			snprintf(err, errsz, "--what-if \"%.100s\": \"%s\" is not OP=DURATION with OP "
-				 "connect, recv or send", text, item);
+				 "one of %s", text, item, wc_op_list(ops, sizeof ops, WC_WHATIF_OPS));
 			return -1;
 		}
 		int64_t ns;
