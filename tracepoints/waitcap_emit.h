@@ -26,9 +26,12 @@ extern "C" {
 #define WAITCAP_TP_MAX_FRAMES 32
 
 struct waitcap_tp_wait {
-	enum wc_op op;
-	const char *func;    /* the libc name the program called */
-	int32_t fd;
+	enum wc_op op;       /* any op */
+	const char *func;    /* the libc name the program called: "recv",
+			      * "__poll_chk", ... */
+	int32_t fd;          /* the socket; for poll/select/epoll the capped
+			      * socket that bounded the wait, else the first
+			      * network socket in the set */
 	const char *peer;    /* "127.0.0.1:8000", "[::1]:443" or "" */
 	const char *rule;    /* matched rule name or "" */
 	int64_t timeout_ms;  /* the program's own timeout, -1 for none */
@@ -37,7 +40,9 @@ struct waitcap_tp_wait {
 	enum wc_outcome outcome; /* ready, app_timeout, capped, error, interrupted */
 	int64_t ret;         /* return value the program saw */
 	int32_t err;         /* errno the program saw, 0 when none */
-	const char *name;    /* resolve: the host name (or address) asked, else "" */
+	const char *name;    /* resolve: the host name (or address) asked; a
+			      * socket op: the name the peer was resolved from;
+			      * else NULL or "" */
 };
 
 struct waitcap_tp_expired {
