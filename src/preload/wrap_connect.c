@@ -185,7 +185,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			ST(e->role, WC_ROLE_NONE); /* a new attempt gets its own caps */
 		break;
 	}
-	if (!outcome)
+	if (outcome == WC_OUT_UNDECIDED)
 		outcome = wc_outcome_of(r, err);
 	wc_wait_end(w, r, err, outcome);
 	errno = r == 0 ? saved : err;
