@@ -104,7 +104,7 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 	int64_t prog = is_ppoll ? prog_deadline_ts(ts, now) : prog_deadline_ms(timeout_ms, now);
 	wc_wait_begin(&w, WC_OP_POLL, func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
 	int r, err = 0;
-	enum wc_outcome outcome;
+	enum wc_outcome outcome = WC_OUT_READY; /* unless a branch below decides otherwise */
 	for (;;) {
 		int64_t wait = wc_ws_wait_ns(&ws, prog, now);
 		struct timespec wts = wc_ns_to_timespec(wait < 0 ? 0 : wait);
@@ -124,7 +124,8 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 		if (r == 0 && !now)
 			now = wc_now_ns();
 		if (r > 0 || (prog >= 0 && now >= prog)) {
-			outcome = r ? WC_OUT_READY : WC_OUT_APP_TIMEOUT;
+			if (!r)
+				outcome = WC_OUT_APP_TIMEOUT;
 			break;
 		}
 		poll_scan(fds, n, &ws, now, ip); /* woke early: deadlines moved */
