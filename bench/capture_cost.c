@@ -120,9 +120,9 @@ __attribute__((noinline)) static int direct_capture(long count)
 	if (!*api->wait_state)
 		return 1;
 
-	struct waitcap_tp_wait w = {.op = "recv", .func = "recv", .fd = 3,
+	struct waitcap_tp_wait w = {.op = WC_OP_RECV, .func = "recv", .fd = 3,
 				    .peer = "127.0.0.1:8000", .rule = "", .timeout_ms = -1,
-				    .cap_ms = 5000, .dur_ns = 2000000, .outcome = "ready",
+				    .cap_ms = 5000, .dur_ns = 2000000, .outcome = WC_OUT_READY,
 				    .ret = 1, .err = 0};
 	void *ips[48];
 	uint64_t frames[WAITCAP_TP_MAX_FRAMES];

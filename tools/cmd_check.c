@@ -37,12 +37,12 @@ static const char *real_getenv(const char *name)
 
 /* ---- the table ---------------------------------------------------------- */
 
-#define MAX_ROWS (WC_OP_COUNT * (WC_MAX_RULES + 1))
+#define MAX_ROWS (WC_CAP_OPS * (WC_MAX_RULES + 1))
 #define CELL 96
 
 struct table {
 	int nrows, ncols;
-	int row_of[WC_MAX_RULES + 1][WC_OP_COUNT]; /* [0]: the profile's ops, [r+1]: rule r */
+	int row_of[WC_MAX_RULES + 1][WC_CAP_OPS]; /* [0]: the profile's ops, [r+1]: rule r */
 	char label[MAX_ROWS][2 * WC_NAME_MAX + 8];
 	char cell[MAX_ROWS][WC_MAX_PROFILES][CELL];
 };
@@ -69,7 +69,7 @@ static void rule_cell(const struct wc_config *cfg, const struct wc_config_rule *
 static void build(const struct wc_config *cfg, struct table *t)
 {
 	t->ncols = cfg->nprofiles;
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_CAP_OPS; op++) {
 		t->row_of[0][op] = t->nrows;
 		snprintf(t->label[t->nrows], sizeof t->label[0], "%s", wc_op_name(op));
 		for (int p = 0; p < cfg->nprofiles; p++)
@@ -77,7 +77,7 @@ static void build(const struct wc_config *cfg, struct table *t)
 		t->nrows++;
 	}
 	for (int r = 0; r < cfg->nrules; r++)
-		for (int op = 0; op < WC_OP_COUNT; op++) {
+		for (int op = 0; op < WC_CAP_OPS; op++) {
 			t->row_of[r + 1][op] = t->row_of[0][op];
 			if (!cfg->rules[r].has_op[op])
 				continue;
@@ -169,7 +169,7 @@ static void print_rules(const struct wc_config *cfg)
 		char m[WC_HOSTNAME_MAX + 64];
 		wc_match_format(&cfg->rules[r].match, m, sizeof m);
 		printf("  %-24s %s", cfg->rules[r].name, m);
-		for (int op = 0; op < WC_OP_COUNT; op++)
+		for (int op = 0; op < WC_CAP_OPS; op++)
 			if (cfg->rules[r].env[op][0])
 				printf("  %s from $%s%s%s", wc_op_name(op), cfg->rules[r].env[op],
 				       cfg->rules[r].env_applied[op] ? "=" : "",

@@ -110,7 +110,7 @@ static void why_file(const char *path)
 static void print_caps(const char *label, const struct wc_caps *caps)
 {
 	printf("%s", label);
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_CAP_OPS; op++) {
 		char v[32];
 		wc_format_ms(caps->ms[op], v, sizeof v);
 		printf("%s%s %s", op ? ", " : "", wc_op_name(op), v);
@@ -331,7 +331,7 @@ int cmd_explain(int argc, char **argv)
 			char m[WC_HOSTNAME_MAX + 64];
 			wc_match_format(&policy->rules[r].match, m, sizeof m);
 			printf("  %-22s %-32s", policy->rules[r].name, m);
-			for (int op = 0, n = 0; op < WC_OP_COUNT; op++) {
+			for (int op = 0, n = 0; op < WC_CAP_OPS; op++) {
 				if (policy->rules[r].caps.ms[op] == WC_NO_CAP)
 					continue;
 				char v[32];

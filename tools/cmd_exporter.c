@@ -195,7 +195,7 @@ static char *render(size_t *len)
 				uint64_t v = *(const uint64_t *)(base + op_counters[c].offset);
 				fprintf(f, "%s{", op_counters[c].name);
 				put_base(f, &procs[i].s);
-				put_label(f, "op", wc_stats_op_names[op], false);
+				put_label(f, "op", wc_stats_op_name(op), false);
 				if (op_counters[c].scale == 1)
 					fprintf(f, "} %llu\n", (unsigned long long)v);
 				else

@@ -75,11 +75,12 @@ static int add_cap(char *caps, size_t len, const char *arg)
 	}
 	size_t oplen = (size_t)(eq - arg);
 	bool known = false;
-	for (int op = 0; op < WC_OP_COUNT; op++)
-		known |= strlen(wc_op_name(op)) == oplen && !strncmp(arg, wc_op_name(op), oplen);
+	for (int op = 0; op < WC_CAP_OPS; op++)
+		known |= strlen(wc_op_names[op]) == oplen && !strncmp(arg, wc_op_names[op], oplen);
 	if (!known) {
-		fprintf(stderr, "waitcap run: --cap '%s': unknown op '%.*s' (connect, recv, send, resolve)\n",
-			arg, (int)oplen, arg);
+		char ops[WC_OP_LIST_MAX];
+		fprintf(stderr, "waitcap run: --cap '%s': unknown op '%.*s' (%s)\n", arg, (int)oplen,
+			arg, wc_op_list(ops, sizeof ops, WC_CAP_OPS));
 		return -1;
 	}
 	size_t used = strlen(caps);

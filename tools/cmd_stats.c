@@ -93,7 +93,7 @@ static cJSON *proc_json(const struct wc_stats_file *s)
 	cJSON *ops = cJSON_AddObjectToObject(p, "ops");
 	for (int i = 0; i < WC_SOP_COUNT; i++) {
 		const struct wc_stats_op_counts *o = &s->ops[i];
-		cJSON *j = cJSON_AddObjectToObject(ops, wc_stats_op_names[i]);
+		cJSON *j = cJSON_AddObjectToObject(ops, wc_stats_op_name(i));
 		cJSON_AddNumberToObject(j, "waits", (double)o->waits);
 		cJSON_AddNumberToObject(j, "capped", (double)o->capped);
 		cJSON_AddNumberToObject(j, "would_cap", (double)o->would_cap);
@@ -166,14 +166,14 @@ static void proc_text(const struct wc_stats_file *s)
 		fmt_ms(a, sizeof(a), avg);
 		fmt_ms(p, sizeof(p), p95);
 		fmt_rate(r, sizeof(r), rate(o->capped, o->waits));
-		printf("  %-8s %10llu %8llu %8llu %8llu %10s %10s %8s\n", wc_stats_op_names[i],
+		printf("  %-8s %10llu %8llu %8llu %8llu %10s %10s %8s\n", wc_stats_op_name(i),
 		       (unsigned long long)o->waits, (unsigned long long)o->capped,
 		       (unsigned long long)o->app_timeouts, (unsigned long long)o->errors, a, p, r);
 	}
 	if (s->mode == WC_MODE_OBSERVE) {
 		printf("  would_cap (observe: deadlines passed, not enforced):");
 		for (int i = 0; i <= WC_SOP_SEND; i++)
-			printf(" %s %llu", wc_stats_op_names[i], (unsigned long long)s->ops[i].would_cap);
+			printf(" %s %llu", wc_stats_op_name(i), (unsigned long long)s->ops[i].would_cap);
 		printf("\n");
 	}
 	const struct wc_stats_dest *rows[WC_STATS_DESTS + 1];

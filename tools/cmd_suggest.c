@@ -24,7 +24,8 @@
 #include "analyze/read.h"
 #include "tools.h"
 
-#define SUGGEST_OPS 3
+/* The ops suggested: the socket ops, indexed by enum wc_op. */
+#define SUGGEST_OPS WC_SOCKET_OPS
 
 static const char usage[] =
 	"usage: waitcap suggest TRACE... [-o FILE] [--margin 2x] [--quantile 99.9]\n"
@@ -65,10 +66,8 @@ struct dest {
 
 static int op_index(int op)
 {
-	return op == WC_OP_CONNECT ? 0 : op == WC_OP_RECV ? 1 : op == WC_OP_SEND ? 2 : -1;
+	return op >= 0 && op < SUGGEST_OPS ? op : -1;
 }
-
-static const char *const op_names[SUGGEST_OPS] = {"connect", "recv", "send"};
 
 static int add(struct series *s, int64_t ns)
 {
@@ -278,7 +277,7 @@ int cmd_suggest(int argc, char **argv)
 		}
 		if (p->cap_ms > all[k].max_cap)
 			all[k].max_cap = p->cap_ms;
-		if (p->outcome == WC_PH_COMPLETED) {
+		if (p->outcome == WC_OUT_COMPLETED) {
 			if (add(&d->op[k], p->dur_ns) < 0 || add(&all[k], p->dur_ns) < 0)
 				goto oom;
 		} else {
@@ -311,7 +310,7 @@ int cmd_suggest(int argc, char **argv)
 		if (ms < 0)
 			continue;
 		fmt_dur(ms, v, sizeof v);
-		cJSON_AddStringToObject(pcaps, op_names[k], v);
+		cJSON_AddStringToObject(pcaps, wc_op_names[k], v);
 	}
 	cJSON *rules = cJSON_AddArrayToObject(root, "rules");
 	for (size_t j = 0; j < ndests && j < 64; j++) {
@@ -330,17 +329,17 @@ int cmd_suggest(int argc, char **argv)
 			if (!s->n) {
 				n += (size_t)snprintf(evidence + n, sizeof evidence - n,
 						      " %s: 0 completed, %llu failed (the profile's cap applies);",
-						      op_names[k], (unsigned long long)s->failed);
+						      wc_op_names[k], (unsigned long long)s->failed);
 				continue;
 			}
 			int64_t qn, mx;
 			int64_t ms = suggest_ms(s, q, margin, floor_ms, &qn, &mx);
 			char v[32];
 			fmt_dur(ms, v, sizeof v);
-			cJSON_AddStringToObject(caps, op_names[k], v);
+			cJSON_AddStringToObject(caps, wc_op_names[k], v);
 			n += (size_t)snprintf(evidence + n, sizeof evidence - n,
 					      " %s %s: %zu completed (p%g %.1fms, max %.1fms), %llu failed;",
-					      op_names[k], v, s->n, q, (double)qn / 1e6, (double)mx / 1e6,
+					      wc_op_names[k], v, s->n, q, (double)qn / 1e6, (double)mx / 1e6,
 					      (unsigned long long)s->failed);
 			if (n >= sizeof evidence)
 				n = sizeof evidence - 1;

@@ -22,11 +22,9 @@ WAITCAP_EXPORT void waitcap_tp_emit_wait(const struct waitcap_tp_wait *w,
 	if (!lttng_ust_tracepoint_enabled(waitcap, wait))
 		return;
 	struct waitcap_tp_wait safe = *w;
-	safe.op = or_empty(w->op);
 	safe.func = or_empty(w->func);
 	safe.peer = or_empty(w->peer);
 	safe.rule = or_empty(w->rule);
-	safe.outcome = or_empty(w->outcome);
 	safe.name = or_empty(w->name);
 	if (!frames)
 		nframes = 0;
@@ -40,7 +38,6 @@ WAITCAP_EXPORT void waitcap_tp_emit_expired(const struct waitcap_tp_expired *e)
 	if (!lttng_ust_tracepoint_enabled(waitcap, expired))
 		return;
 	struct waitcap_tp_expired safe = *e;
-	safe.op = or_empty(e->op);
 	safe.peer = or_empty(e->peer);
 	safe.rule = or_empty(e->rule);
 	lttng_ust_do_tracepoint(waitcap, expired, &safe, e->armed_ip);
@@ -51,10 +48,8 @@ WAITCAP_EXPORT void waitcap_tp_emit_phase(const struct waitcap_tp_phase *p)
 	if (!lttng_ust_tracepoint_enabled(waitcap, phase))
 		return;
 	struct waitcap_tp_phase safe = *p;
-	safe.op = or_empty(p->op);
 	safe.peer = or_empty(p->peer);
 	safe.rule = or_empty(p->rule);
-	safe.outcome = or_empty(p->outcome);
 	safe.mode = or_empty(p->mode);
 	lttng_ust_do_tracepoint(waitcap, phase, &safe, p->armed_ip);
 }

@@ -5,14 +5,18 @@
  * (one symbol, one table); a plain program (the trace generator in bench/)
  * may instead link libwaitcap-tp.so and call the functions directly.
  *
- * All strings may be NULL (recorded as "").  The emit functions never block
- * and never allocate; they do nothing unless a session enabled the event.
+ * All strings may be NULL (recorded as "").  Ops and outcomes are the enums
+ * of wc_vocab.h, recorded as enumeration fields (value and label).  The
+ * emit functions never block and never allocate; they do nothing unless a
+ * session enabled the event.
  */
 #ifndef WAITCAP_EMIT_H
 #define WAITCAP_EMIT_H
 
 #include <signal.h>
 #include <stdint.h>
+
+#include "wc_vocab.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,22 +26,27 @@ extern "C" {
 #define WAITCAP_TP_MAX_FRAMES 32
 
 struct waitcap_tp_wait {
-	const char *op;      /* connect, accept, recv, send, poll, select, epoll, resolve */
-	const char *func;    /* the libc name the program called */
-	int32_t fd;
+	enum wc_op op;       /* any op */
+	const char *func;    /* the libc name the program called: "recv",
+			      * "__poll_chk", ... */
+	int32_t fd;          /* the socket; for poll/select/epoll the capped
+			      * socket that bounded the wait, else the first
+			      * network socket in the set */
 	const char *peer;    /* "127.0.0.1:8000", "[::1]:443" or "" */
 	const char *rule;    /* matched rule name or "" */
 	int64_t timeout_ms;  /* the program's own timeout, -1 for none */
 	int64_t cap_ms;      /* the cap that bounded the wait, -1 for none */
 	int64_t dur_ns;      /* time blocked */
-	const char *outcome; /* ready, app_timeout, capped, error, interrupted */
+	enum wc_outcome outcome; /* ready, app_timeout, capped, error, interrupted */
 	int64_t ret;         /* return value the program saw */
 	int32_t err;         /* errno the program saw, 0 when none */
-	const char *name;    /* resolve: the host name (or address) asked, else "" */
+	const char *name;    /* resolve: the host name (or address) asked; a
+			      * socket op: the name the peer was resolved from;
+			      * else NULL or "" */
 };
 
 struct waitcap_tp_expired {
-	const char *op;      /* connect, recv or send: which deadline fired */
+	enum wc_op op;       /* connect, recv or send: which deadline fired */
 	int32_t fd;
 	const char *peer;
 	const char *rule;
@@ -48,13 +57,13 @@ struct waitcap_tp_expired {
 };
 
 struct waitcap_tp_phase {
-	const char *op;      /* connect, recv (the response) or send */
+	enum wc_op op;       /* connect, recv (the response) or send */
 	int32_t fd;
 	const char *peer;
 	const char *rule;
 	int64_t cap_ms;      /* the cap armed for it, -1 none (legacy) */
 	int64_t dur_ns;      /* from the call that armed it to its end */
-	const char *outcome; /* completed, error, app_timeout, capped, closed */
+	enum wc_outcome outcome; /* completed, error, app_timeout, capped, closed */
 	int32_t would_cap;   /* observe mode: its deadline passed, not enforced */
 	const char *mode;    /* capping, observe, legacy */
 	void *armed_ip;      /* the connect or send that started it */
@@ -98,7 +107,8 @@ const volatile int *waitcap_tp_config_state(void);
 const volatile int *waitcap_tp_phase_state(void);
 
 /* Everything above in one table, for dlsym() users. */
-#define WAITCAP_TP_API_VERSION 4 /* 2: the fork hooks; 3: waitcap_tp_wait.name; 4: phases */
+#define WAITCAP_TP_API_VERSION 5 /* 2: the fork hooks; 3: waitcap_tp_wait.name; 4: phases;
+				  * 5: op and outcome are enums (wc_vocab.h) */
 
 struct waitcap_tp_api {
 	uint32_t version;            /* WAITCAP_TP_API_VERSION */

@@ -9,7 +9,9 @@
  * at the wrapper or at libwaitcap-tp.so.
  *
  * Field names and types are a contract with the analyzer (tools/analyze):
- * change them only together.
+ * change them only together.  `op` and `outcome` are enumeration fields
+ * whose labels are wc_vocab.h's names: a reader gets the name without
+ * knowing the values (babeltrace2 prints the label).
  */
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
 #define LTTNG_UST_TRACEPOINT_PROVIDER waitcap
@@ -25,6 +27,18 @@
 
 #include "waitcap_emit.h"
 
+/* One entry per op and per outcome, from wc_vocab.h's lists. */
+#define WAITCAP_TP_OP_VALUE_(id, name) lttng_ust_field_enum_value(name, WC_OP_##id)
+#define WAITCAP_TP_OUTCOME_VALUE_(id, name) lttng_ust_field_enum_value(name, WC_OUT_##id)
+
+LTTNG_UST_TRACEPOINT_ENUM(waitcap, op,
+	LTTNG_UST_TP_ENUM_VALUES(WC_OPS(WAITCAP_TP_OP_VALUE_))
+)
+
+LTTNG_UST_TRACEPOINT_ENUM(waitcap, outcome,
+	LTTNG_UST_TP_ENUM_VALUES(WC_OUTCOMES(WAITCAP_TP_OUTCOME_VALUE_))
+)
+
 /* waitcap:wait — one wait that blocked at least WAITCAP_MIN_BLOCK, or was
  * capped.  frames: return addresses, innermost first, libwaitcap.so's own
  * frames dropped, at most WAITCAP_TP_MAX_FRAMES. */
@@ -33,7 +47,7 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, wait,
 			  const uint64_t *, frames, uint32_t, nframes,
 			  void *, ip),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_string(op, w->op)
+		lttng_ust_field_enum(waitcap, op, uint8_t, op, w->op)
 		lttng_ust_field_string(func, w->func)
 		lttng_ust_field_integer(int32_t, fd, w->fd)
 		lttng_ust_field_string(peer, w->peer)
@@ -41,7 +55,7 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, wait,
 		lttng_ust_field_integer(int64_t, timeout_ms, w->timeout_ms)
 		lttng_ust_field_integer(int64_t, cap_ms, w->cap_ms)
 		lttng_ust_field_integer(int64_t, dur_ns, w->dur_ns)
-		lttng_ust_field_string(outcome, w->outcome)
+		lttng_ust_field_enum(waitcap, outcome, uint8_t, outcome, w->outcome)
 		lttng_ust_field_integer(int64_t, ret, w->ret)
 		lttng_ust_field_integer(int32_t, err, w->err)
 		lttng_ust_field_string(name, w->name)
@@ -57,7 +71,7 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, wait,
 LTTNG_UST_TRACEPOINT_EVENT(waitcap, expired,
 	LTTNG_UST_TP_ARGS(const struct waitcap_tp_expired *, e, void *, ip),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_string(op, e->op)
+		lttng_ust_field_enum(waitcap, op, uint8_t, op, e->op)
 		lttng_ust_field_integer(int32_t, fd, e->fd)
 		lttng_ust_field_string(peer, e->peer)
 		lttng_ust_field_string(rule, e->rule)
@@ -78,13 +92,13 @@ LTTNG_UST_TRACEPOINT_EVENT(waitcap, expired,
 LTTNG_UST_TRACEPOINT_EVENT(waitcap, phase,
 	LTTNG_UST_TP_ARGS(const struct waitcap_tp_phase *, p, void *, ip),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_string(op, p->op)
+		lttng_ust_field_enum(waitcap, op, uint8_t, op, p->op)
 		lttng_ust_field_integer(int32_t, fd, p->fd)
 		lttng_ust_field_string(peer, p->peer)
 		lttng_ust_field_string(rule, p->rule)
 		lttng_ust_field_integer(int64_t, cap_ms, p->cap_ms)
 		lttng_ust_field_integer(int64_t, dur_ns, p->dur_ns)
-		lttng_ust_field_string(outcome, p->outcome)
+		lttng_ust_field_enum(waitcap, outcome, uint8_t, outcome, p->outcome)
 		lttng_ust_field_integer(int32_t, would_cap, p->would_cap)
 		lttng_ust_field_string(mode, p->mode)
 		lttng_ust_field_integer_hex(uint64_t, armed_ip,

@@ -29,20 +29,23 @@
 
 #define MAX_SITES 64
 
-static const char *const ops[] = { "connect", "recv", "send", "poll", "select", "epoll", "accept" };
+static const enum wc_op ops[] = { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_POLL, WC_OP_SELECT,
+				  WC_OP_EPOLL, WC_OP_ACCEPT };
 static const char *const funcs[] = { "connect", "recv", "send", "poll", "select", "epoll_wait", "accept" };
 
 static uint64_t caller_frame;   /* where "main" called the site */
 
 /* One emission from a call site: `here` is an address inside the calling
- * function, +1 so that the analyzer's return-address adjustment lands on it. */
-static void emit(const void *here, const char *op, const char *func, int64_t dur_ns,
-		 const char *outcome, int64_t timeout_ms, int64_t cap_ms)
+ * function, +1 so that the analyzer's return-address adjustment lands on it.
+ * Never inlined: `here` would then symbolize as emit's own (inlined) code. */
+__attribute__((noinline)) static void emit(const void *here, enum wc_op op, const char *func,
+					   int64_t dur_ns, enum wc_outcome outcome, int64_t timeout_ms,
+					   int64_t cap_ms)
 {
 	struct waitcap_tp_wait w = {
 		.op = op, .func = func, .fd = 7, .peer = "127.0.0.1:8000", .rule = "",
 		.timeout_ms = timeout_ms, .cap_ms = cap_ms, .dur_ns = dur_ns, .outcome = outcome,
-		.ret = strcmp(outcome, "ready") ? -1 : 1, .err = strcmp(outcome, "ready") ? 110 : 0,
+		.ret = outcome != WC_OUT_READY ? -1 : 1, .err = outcome != WC_OUT_READY ? 110 : 0,
 	};
 	uint64_t frames[2] = { (uint64_t)(uintptr_t)here + 1, caller_frame };
 	waitcap_tp_emit_wait(&w, frames, 2, (void *)((uintptr_t)here + 1));
@@ -51,14 +54,14 @@ static void emit(const void *here, const char *op, const char *func, int64_t dur
 __attribute__((noinline)) static void connects_slowly(void)
 {
 	for (int i = 0; i < 4; i++) {
-here:		emit(&&here, "connect", "connect", 250000000, "capped", 1000, 250);
+here:		emit(&&here, WC_OP_CONNECT, "connect", 250000000, WC_OUT_CAPPED, 1000, 250);
 	}
 }
 
 __attribute__((noinline)) static void reads_quickly(void)
 {
 	for (int i = 0; i < 100; i++) {
-here:		emit(&&here, "recv", "recv", 2000000, "ready", -1, 5000);
+here:		emit(&&here, WC_OP_RECV, "recv", 2000000, WC_OUT_READY, -1, 5000);
 	}
 }
 
@@ -66,7 +69,7 @@ __attribute__((noinline)) static void arms_deadline(void)
 {
 	for (int i = 0; i < 3; i++) {
 here:;		struct waitcap_tp_expired e = {
-			.op = "recv", .fd = 9, .peer = "127.0.0.1:8001", .rule = "",
+			.op = WC_OP_RECV, .fd = 9, .peer = "127.0.0.1:8001", .rule = "",
 			.cap_ms = 300, .waited_ns = 300000000,
 			.armed_ip = (void *)((uintptr_t)&&here + 1),
 		};
@@ -78,7 +81,7 @@ here:;		struct waitcap_tp_expired e = {
  * labels), so that SITES call sites cost no code generation. */
 #define SITE(n) case n: { site##n: emit(&&site##n, ops[n % 7], funcs[n % 7], dur, outcome, timeout, cap); break; }
 
-__attribute__((noinline)) static void bulk_site(int n, int64_t dur, const char *outcome,
+__attribute__((noinline)) static void bulk_site(int n, int64_t dur, enum wc_outcome outcome,
 						int64_t timeout, int64_t cap)
 {
 	switch (n) {
@@ -112,16 +115,16 @@ static void bulk(long events, int sites, uint64_t seed)
 		 * durations from 50 us up to seconds. */
 		int64_t dur = 50000LL * (1 + site % 5) * (int64_t)(1 + ((r >> 20) % 64)) *
 			      (site % 9 == 0 ? 50 : 1);
-		const char *outcome = "ready";
+		enum wc_outcome outcome = WC_OUT_READY;
 		int64_t timeout = -1, cap = 5000;
 		switch ((r >> 40) % 20) {
-		case 0: outcome = "capped"; timeout = (r >> 50) % 2 ? 30000 : -1; dur = 5000000000LL; break;
-		case 1: outcome = "app_timeout"; timeout = dur / 1000000; break;
-		case 2: outcome = "error"; break;
+		case 0: outcome = WC_OUT_CAPPED; timeout = (r >> 50) % 2 ? 30000 : -1; dur = 5000000000LL; break;
+		case 1: outcome = WC_OUT_APP_TIMEOUT; timeout = dur / 1000000; break;
+		case 2: outcome = WC_OUT_ERROR; break;
 		}
 		if (i % 1000 == 999) {
 			struct waitcap_tp_expired e = {
-				.op = "recv", .fd = 9, .peer = "127.0.0.1:8001", .rule = "",
+				.op = WC_OP_RECV, .fd = 9, .peer = "127.0.0.1:8001", .rule = "",
 				.cap_ms = 5000, .waited_ns = 5000000000LL,
 				.armed_ip = (void *)((uintptr_t)&bulk_site + 16),
 			};

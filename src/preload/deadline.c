@@ -170,7 +170,7 @@ static const char *mode_name(void)
 	return wc_policy_now()->legacy ? "legacy" : wc_policy_now()->observe ? "observe" : "capping";
 }
 
-void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome)
+void wc_phase_end(struct wc_fd *e, enum wc_op op, enum wc_outcome outcome)
 {
 	int64_t d = LD(e->deadline[op]);
 	if (!d || !wc_trace_phase_enabled())
@@ -178,7 +178,7 @@ void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome)
 	int saved = errno;
 	int64_t dur = wc_now_ns() - LD(e->armed_at[op]);
 	bool would = d == WC_DEADLINE_OBSERVED;
-	bool capped = outcome[0] == 'c' && outcome[1] == 'a';
+	bool capped = outcome == WC_OUT_CAPPED;
 	wc_fd_set_flag(e, WC_F_GAVE_UP, false);
 	if (dur < wc_trace_min_block_ns && !would && !capped) {
 		errno = saved;
@@ -188,14 +188,14 @@ void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome)
 	wc_guard++;
 	wc_fd_peer_string(e, peer, sizeof(peer));
 	int32_t cap = LD(e->cap_ms[op]);
-	struct wc_phase_record r = {
-		.op = wc_op_name(op), .fd = (int)(e - wc_fdtab), .peer = peer,
+	struct waitcap_tp_phase event = {
+		.op = op, .fd = (int)(e - wc_fdtab), .peer = peer,
 		.rule = wc_fd_rule_name(e),
 		.cap_ms = wc_policy_now()->legacy || cap == WC_PHASE_ONLY_CAP_MS ? -1 : cap,
 		.dur_ns = dur, .outcome = outcome, .would_cap = would, .mode = mode_name(),
 		.armed_ip = LD(e->armed_ip[op]),
 	};
-	wc_trace_phase(&r);
+	wc_trace_phase(&event);
 	wc_guard--;
 	errno = saved;
 }
@@ -205,7 +205,7 @@ void wc_phase_close(int fd)
 	struct wc_fd *e = wc_fd_slot(fd);
 	if (!e || LD(e->kind) != WC_KIND_NET || !wc_fd_capped(e))
 		return;
-	const char *outcome = (LD(e->flags) & WC_F_GAVE_UP) ? "app_timeout" : "closed";
+	enum wc_outcome outcome = (LD(e->flags) & WC_F_GAVE_UP) ? WC_OUT_APP_TIMEOUT : WC_OUT_CLOSED;
 	for (int op = 0; op < WC_SOCKET_OPS; op++)
 		wc_phase_end(e, (enum wc_op)op, outcome);
 }
@@ -231,7 +231,7 @@ bool wc_expire(int fd, struct wc_fd *e, enum wc_op op)
 	}
 	wc_stats_expired(e, op);
 	if (wc_trace_phase_enabled())
-		wc_phase_end(e, op, "capped");
+		wc_phase_end(e, op, WC_OUT_CAPPED);
 	for (int i = 0; i < WC_SOCKET_OPS; i++)
 		ST(e->deadline[i], 0);
 	bool connecting = LD(e->role) == WC_ROLE_CONNECTING;
@@ -280,7 +280,7 @@ void wc_connect_settled(int fd, struct wc_fd *e, bool ok)
 	wc_stats_connected(e, ok);
 	ST(e->role, WC_ROLE_OUTBOUND);
 	if (!ok && wc_trace_phase_enabled()) {
-		wc_phase_end(e, WC_OP_CONNECT, "error");
+		wc_phase_end(e, WC_OP_CONNECT, WC_OUT_ERROR);
 		ST(e->deadline[WC_OP_CONNECT], 0); /* ended: not "completed" too */
 	}
 	wc_deadline_disarm(e, WC_OP_CONNECT);

@@ -22,7 +22,7 @@ void wc_deadline_arm(struct wc_fd *e, enum wc_op op, int64_t now, void *ip);
  * emits waitcap:phase when a session wants it and the phase lasted at
  * least WAITCAP_MIN_BLOCK or was (or would have been) capped.  outcome:
  * completed, error, app_timeout, capped, closed. */
-void wc_phase_end(struct wc_fd *e, enum wc_op op, const char *outcome);
+void wc_phase_end(struct wc_fd *e, enum wc_op op, enum wc_outcome outcome);
 
 /* close(): every armed phase of fd ends, "app_timeout" when the program's
  * own timeout ended a wait on it, else "closed". */
@@ -37,7 +37,7 @@ static inline void wc_deadline_disarm(struct wc_fd *e, enum wc_op op)
 {
 	if (LD(e->deadline[op])) {
 		if (wc_trace_phase_enabled())
-			wc_phase_end(e, op, "completed");
+			wc_phase_end(e, op, WC_OUT_COMPLETED);
 		if (op == WC_OP_RECV) {
 			wc_stats_response(e); /* the response came (or the wait gave up) */
 			ST(e->tx_progress, 0);

@@ -171,7 +171,7 @@ static void hist_add(struct wc_stats_hist *h, int64_t us, uint64_t weight)
 /* Out of line and cold: the common end of a wait (ready) stays a few
  * instructions. */
 __attribute__((noinline, cold)) static void wait_outcome(struct wc_stats_file *s, unsigned op, int64_t begun, int err,
-			 const char *outcome)
+			 enum wc_outcome outcome)
 {
 	struct wc_stats_op_counts *o = &s->ops[op];
 	if (op == WC_SOP_CONNECT && err == EINPROGRESS)
@@ -181,26 +181,32 @@ __attribute__((noinline, cold)) static void wait_outcome(struct wc_stats_file *s
 		WC_STAT_ADD(o->timed_waits, 1);
 		WC_STAT_ADD(o->blocked_ns, (uint64_t)(wc_now_ns() - begun));
 	}
-	if (!strcmp(outcome, "capped")) {
+	switch (outcome) {
+	case WC_OUT_CAPPED:
 		/* connect/recv/send count their deadline in wc_stats_expired,
 		 * whatever call the program waited in. */
 		if (op >= WC_SOP_POLL)
 			WC_STAT_ADD(o->capped, 1);
-	} else if (!strcmp(outcome, "app_timeout")) {
+		break;
+	case WC_OUT_APP_TIMEOUT:
 		WC_STAT_ADD(o->app_timeouts, 1);
-	} else if (!strcmp(outcome, "error")) {
+		break;
+	case WC_OUT_ERROR:
 		WC_STAT_ADD(o->errors, 1);
+		break;
+	default:
+		break;
 	}
 	errno = saved;
 }
 
-void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome)
+void wc_stats_wait(unsigned op, int64_t begun, int err, enum wc_outcome outcome)
 {
 	struct wc_stats_file *s = wc_stats;
 	if (!s || op >= WC_SOP_COUNT)
 		return;
 	WC_STAT_ADD(s->ops[op].waits, 1);
-	if (WC_UNLIKELY(outcome[0] != 'r'))
+	if (WC_UNLIKELY(outcome != WC_OUT_READY))
 		wait_outcome(s, op, begun, err, outcome);
 }
 

@@ -23,25 +23,17 @@ extern struct wc_stats_file *wc_stats;
 /* Create this process's file (constructor; also re-made in a forked child). */
 void wc_stats_init(const struct wc_policy *policy, bool secure);
 
-/* The stats op of a wait's op name (folded at compile time for a literal):
- * "connect", "recv", "resolve", "send", "poll", "select", "epoll";
- * WC_SOP_COUNT for others (accept). */
-static inline unsigned wc_stats_op_of(const char *op)
+/* The stats row of a wait's op (folded at compile time for a constant);
+ * WC_SOP_COUNT for ops not counted (accept). */
+static inline unsigned wc_stats_op_of(enum wc_op op)
 {
-	switch (op[0]) {
-	case 'c': return WC_SOP_CONNECT;
-	case 'r': return op[2] == 's' ? WC_SOP_RESOLVE : WC_SOP_RECV;
-	case 's': return op[1] == 'e' && op[2] == 'n' ? WC_SOP_SEND : WC_SOP_SELECT;
-	case 'p': return WC_SOP_POLL;
-	case 'e': return WC_SOP_EPOLL;
-	default: return WC_SOP_COUNT;
-	}
+	return (unsigned)op < WC_OP_COUNT ? wc_stats_row_of[op] : WC_SOP_COUNT;
 }
 
 /* A wait ended (called by wc_wait_end when wc_stats is set, out of line so
  * that a wait's end costs a load and a branch with counters off).  begun:
  * its start if the caller had read the clock, else 0. */
-void wc_stats_wait(unsigned op, int64_t begun, int err, const char *outcome);
+void wc_stats_wait(unsigned op, int64_t begun, int err, enum wc_outcome outcome);
 
 /* op's deadline fired on e (called by wc_expire). */
 void wc_stats_expired(const struct wc_fd *e, enum wc_op op);

@@ -23,8 +23,6 @@
 #include "preload.h"
 #include "real.h"
 #include "trace.h"
-/* The emit API is plain C: no LTTng header reaches this library. */
-#include "../../tracepoints/waitcap_emit.h"
 
 #define WC_TP_LIBRARY "libwaitcap-tp.so"
 
@@ -391,46 +389,30 @@ static void config_if_due(void)
 	tp->emit_config(&config_event, NULL);
 }
 
-void wc_trace_wait(const struct wc_wait_record *r)
+void wc_trace_wait(const struct waitcap_tp_wait *event, void *ip)
 {
 	if (!tp || !*wait_state || on_tracer_thread())
 		return;
 	config_if_due();
-	struct waitcap_tp_wait w = {
-		.op = r->op, .func = r->func, .fd = r->fd, .peer = r->peer,
-		.rule = r->rule, .timeout_ms = r->timeout_ms, .cap_ms = r->cap_ms,
-		.dur_ns = r->dur_ns, .outcome = r->outcome, .ret = r->ret,
-		.err = r->err, .name = r->name,
-	};
 	uint64_t frames[WAITCAP_TP_MAX_FRAMES];
 	uint32_t n = callsite_capture(frames, WAITCAP_TP_MAX_FRAMES);
-	tp->emit_wait(&w, frames, n, r->ip);
+	tp->emit_wait(event, frames, n, ip);
 }
 
-void wc_trace_expired(const struct wc_expired_record *r)
+void wc_trace_expired(const struct waitcap_tp_expired *event)
 {
 	if (!tp || !*expired_state || on_tracer_thread())
 		return;
 	config_if_due();
-	struct waitcap_tp_expired e = {
-		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
-		.cap_ms = r->cap_ms, .waited_ns = r->waited_ns, .armed_ip = r->armed_ip,
-		.observed = r->observed,
-	};
-	tp->emit_expired(&e);
+	tp->emit_expired(event);
 }
 
-void wc_trace_phase(const struct wc_phase_record *r)
+void wc_trace_phase(const struct waitcap_tp_phase *event)
 {
 	if (!tp || !*wc_phase_state || on_tracer_thread())
 		return;
 	config_if_due();
-	struct waitcap_tp_phase p = {
-		.op = r->op, .fd = r->fd, .peer = r->peer, .rule = r->rule,
-		.cap_ms = r->cap_ms, .dur_ns = r->dur_ns, .outcome = r->outcome,
-		.would_cap = r->would_cap, .mode = r->mode, .armed_ip = r->armed_ip,
-	};
-	tp->emit_phase(&p);
+	tp->emit_phase(event);
 }
 
 static int64_t cap_or_none(const struct wc_policy *policy, enum wc_op op)

@@ -113,19 +113,19 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 	int64_t own = LD(e->own_sndtimeo_ns);
 	int64_t own_deadline = own ? LD(e->armed_at[WC_OP_CONNECT]) + own : 0;
 	bool observed = false;
-	const char *outcome = NULL;
+	enum wc_outcome outcome = WC_OUT_UNDECIDED;
 	int r = -1, err = 0;
 	bool lifted = false;
 	for (;;) {
 		if (LD(e->flags) & WC_F_CONNFAIL) { /* timed out by another wait */
 			err = wc_connect_failed(fd, e);
-			outcome = err == ETIMEDOUT ? "capped" : "error";
+			outcome = err == ETIMEDOUT ? WC_OUT_CAPPED : WC_OUT_ERROR;
 			break;
 		}
 		int64_t now = wc_now_ns();
 		if (observed && own_deadline && now >= own_deadline) {
 			/* The kernel's answer to its own SO_SNDTIMEO: still connecting. */
-			err = EINPROGRESS, outcome = "app_timeout";
+			err = EINPROGRESS, outcome = WC_OUT_APP_TIMEOUT;
 			break;
 		}
 		if (now >= deadline && WC_UNLIKELY(wc_policy_now()->observe)) {
@@ -137,7 +137,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 		}
 		if (now >= deadline) {
 			if (lifted) { /* the kernel's blocking connect under SO_SNDTIMEO */
-				err = EINPROGRESS, outcome = "app_timeout";
+				err = EINPROGRESS, outcome = WC_OUT_APP_TIMEOUT;
 				break;
 			}
 			if (!wc_expire(fd, e, WC_OP_CONNECT)) {
@@ -147,10 +147,10 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 					deadline = own_deadline ? own_deadline : INT64_MAX;
 					continue;
 				}
-				err = EBADF, outcome = "error";
+				err = EBADF, outcome = WC_OUT_ERROR;
 				break;
 			}
-			err = wc_connect_failed(fd, e), outcome = "capped";
+			err = wc_connect_failed(fd, e), outcome = WC_OUT_CAPPED;
 			break;
 		}
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -185,7 +185,7 @@ static int connect_wait(int fd, struct wc_fd *e, const struct sockaddr *addr, so
 			ST(e->role, WC_ROLE_NONE); /* a new attempt gets its own caps */
 		break;
 	}
-	if (!outcome)
+	if (outcome == WC_OUT_UNDECIDED)
 		outcome = wc_outcome_of(r, err);
 	wc_wait_end(w, r, err, outcome);
 	errno = r == 0 ? saved : err;
@@ -243,7 +243,7 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 		 * EINTR): the kernel waits for the same handshake, so do we,
 		 * until the same deadline. */
 		if (!nonblock && wc_fd_capped(e) && LD(e->deadline[WC_OP_CONNECT])) {
-			wc_wait_begin(&w, "connect", "connect", ip, fd, e, own ? own / WC_MS : -1, 0);
+			wc_wait_begin(&w, WC_OP_CONNECT, "connect", ip, fd, e, own ? own / WC_MS : -1, 0);
 			return connect_wait(fd, e, addr, len, saved, &w);
 		}
 		/* Else the kernel's answer (EALREADY, 0 once connected, the
@@ -262,7 +262,7 @@ static int wc_connect(int fd, const struct sockaddr *addr, socklen_t len, void *
 	/* Rolled back: no backstop, no deadline; later phases ask again. */
 	bool capped = wc_fd_capped(e) && LD(e->cap_ms[WC_OP_CONNECT]) != WC_NO_CAP
 		      && !wc_caps_lifted(e);
-	wc_wait_begin(&w, "connect", "connect", ip, fd, e,
+	wc_wait_begin(&w, WC_OP_CONNECT, "connect", ip, fd, e,
 		      nonblock ? 0 : own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (!capped) {
 		wc_backstop_drop(fd, e);
@@ -302,7 +302,7 @@ static int wc_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, b
 		return four ? real_accept4(fd, addr, len, flags) : real_accept(fd, addr, len);
 	struct wc_wait w;
 	bool nonblock = LD(e->flags) & WC_F_NONBLOCK;
-	wc_wait_begin(&w, "accept", four ? "accept4" : "accept", ip, fd, e,
+	wc_wait_begin(&w, WC_OP_ACCEPT, four ? "accept4" : "accept", ip, fd, e,
 		      nonblock ? 0 : -1, 0);
 	int r = four ? real_accept4(fd, addr, len, flags) : real_accept(fd, addr, len);
 	int err = errno;

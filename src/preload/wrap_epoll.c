@@ -116,9 +116,9 @@ static int wc_epoll_wait(const struct ep_call *c)
 	int64_t prog = prog_deadline(c, now, &own_ms);
 	bool nonblock = prog >= 0 && prog <= now;
 	struct wc_wait w;
-	wc_wait_begin(&w, "epoll", c->func, c->ip, sc.bound_fd, sc.bound_e, own_ms, nonblock ? -1 : 0);
+	wc_wait_begin(&w, WC_OP_EPOLL, c->func, c->ip, sc.bound_fd, sc.bound_e, own_ms, nonblock ? -1 : 0);
 	int r, err = 0;
-	const char *outcome;
+	enum wc_outcome outcome;
 	for (;;) {
 		bool by_prog = prog >= 0 && prog <= sc.bound;
 		int64_t until = by_prog ? prog : sc.bound;
@@ -138,11 +138,11 @@ static int wc_epoll_wait(const struct ep_call *c)
 				r = ep_collect(c, si, r, &w);
 		}
 		if (r > 0 && w.cap_ms >= 0) {
-			outcome = "capped";
+			outcome = WC_OUT_CAPPED;
 			break;
 		}
 		if (r > 0 || (prog >= 0 && now >= prog)) {
-			outcome = r ? "ready" : "app_timeout";
+			outcome = r ? WC_OUT_READY : WC_OUT_APP_TIMEOUT;
 			break;
 		}
 		/* Woke for a bound that did not fire (settled, moved, or only a

@@ -92,19 +92,19 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 	if (!ws.has_capped) {
 		if (!ws.has_net || nonblock || !wc_trace_wait_enabled())
 			return is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
-		wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, 0);
+		wc_wait_begin(&w, WC_OP_POLL, func, ip, ws.bound_fd, ws.bound_e, own_ms, 0);
 		int r = is_ppoll ? real_ppoll(fds, n, ts, mask) : real_poll(fds, n, timeout_ms);
 		int err = errno;
-		wc_wait_end(&w, r, err, r == 0 ? "app_timeout" : wc_outcome_of(r, err));
+		wc_wait_end(&w, r, err, r == 0 ? WC_OUT_APP_TIMEOUT : wc_outcome_of(r, err));
 		errno = err;
 		return r;
 	}
 
 	int64_t now = wc_now_ns();
 	int64_t prog = is_ppoll ? prog_deadline_ts(ts, now) : prog_deadline_ms(timeout_ms, now);
-	wc_wait_begin(&w, "poll", func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
+	wc_wait_begin(&w, WC_OP_POLL, func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
 	int r, err = 0;
-	const char *outcome;
+	enum wc_outcome outcome = WC_OUT_READY; /* unless a branch below decides otherwise */
 	for (;;) {
 		int64_t wait = wc_ws_wait_ns(&ws, prog, now);
 		struct timespec wts = wc_ns_to_timespec(wait < 0 ? 0 : wait);
@@ -118,13 +118,14 @@ static int wc_poll_set(struct pollfd *fds, nfds_t n, int timeout_ms, const struc
 		int added = poll_merge(fds, n, &ws, &now, &w);
 		if (added || (r && w.cap_ms >= 0)) {
 			r += added;
-			outcome = "capped";
+			outcome = WC_OUT_CAPPED;
 			break;
 		}
 		if (r == 0 && !now)
 			now = wc_now_ns();
 		if (r > 0 || (prog >= 0 && now >= prog)) {
-			outcome = r ? "ready" : "app_timeout";
+			if (!r)
+				outcome = WC_OUT_APP_TIMEOUT;
 			break;
 		}
 		poll_scan(fds, n, &ws, now, ip); /* woke early: deadlines moved */
@@ -245,10 +246,10 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 	if (!ws.has_capped) {
 		if (!ws.has_net || nonblock || !wc_trace_wait_enabled())
 			return REAL_SELECT();
-		wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, 0);
+		wc_wait_begin(&w, WC_OP_SELECT, func, ip, ws.bound_fd, ws.bound_e, own_ms, 0);
 		int res = REAL_SELECT();
 		int err = errno;
-		wc_wait_end(&w, res, err, res == 0 ? "app_timeout" : wc_outcome_of(res, err));
+		wc_wait_end(&w, res, err, res == 0 ? WC_OUT_APP_TIMEOUT : wc_outcome_of(res, err));
 		errno = err;
 		return res;
 	}
@@ -263,9 +264,9 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 		want_x = *x;
 	int64_t now = wc_now_ns();
 	int64_t prog = prog_deadline_ts(pts, now);
-	wc_wait_begin(&w, "select", func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
+	wc_wait_begin(&w, WC_OP_SELECT, func, ip, ws.bound_fd, ws.bound_e, own_ms, nonblock ? -1 : now);
 	int res, err = 0;
-	const char *outcome;
+	enum wc_outcome outcome;
 	for (;;) {
 		int64_t wait = wc_ws_wait_ns(&ws, prog, now);
 		struct timespec wts = wc_ns_to_timespec(wait < 0 ? 0 : wait);
@@ -278,13 +279,13 @@ static int wc_select_set(int nfds, fd_set *r, fd_set *wr, fd_set *x, struct time
 		now = 0;
 		if (select_merge(nfds, &s, r ? &want_r : NULL, wr ? &want_w : NULL, &now, &w)) {
 			res = count_bits(nfds, &s);
-			outcome = "capped";
+			outcome = WC_OUT_CAPPED;
 			break;
 		}
 		if (!now)
 			now = wc_now_ns(); /* also for the time left, below */
 		if (res > 0 || (prog >= 0 && now >= prog)) {
-			outcome = res ? "ready" : "app_timeout";
+			outcome = res ? WC_OUT_READY : WC_OUT_APP_TIMEOUT;
 			break;
 		}
 		if (r)

@@ -85,7 +85,7 @@ static ssize_t rx_traced(int fd, struct wc_fd *e, const struct rx *c, const char
 		return rx_call(fd, c, 0);
 	struct wc_wait w;
 	int64_t own = LD(e->own_rcvtimeo_ns);
-	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, 0);
+	wc_wait_begin(&w, WC_OP_RECV, func, ip, fd, e, own ? own / WC_MS : -1, 0);
 	ssize_t r = rx_call(fd, c, 0);
 	int err = errno;
 	if (r >= 0 && wc_fd_capped(e))
@@ -138,10 +138,10 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 	}
 
 	struct wc_wait w;
-	wc_wait_begin(&w, "recv", func, ip, fd, e, own ? own / WC_MS : -1, start);
+	wc_wait_begin(&w, WC_OP_RECV, func, ip, fd, e, own ? own / WC_MS : -1, start);
 	w.cap_ms = LD(e->cap_ms[dop]);
 	bool verified = false, just_tried = !wait_first;
-	const char *outcome = NULL;
+	enum wc_outcome outcome = WC_OUT_UNDECIDED;
 	ssize_t r = -1;
 	int err = EAGAIN;
 	for (;;) {
@@ -178,7 +178,7 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 		int64_t until = app ? own_deadline : deadline;
 		if (now >= until) {
 			if (app) {
-				r = -1, err = EAGAIN, outcome = "app_timeout";
+				r = -1, err = EAGAIN, outcome = WC_OUT_APP_TIMEOUT;
 				break;
 			}
 			if (owned && wc_deadline_progressed(fd, e, dop, now))
@@ -196,7 +196,7 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 			}
 			wc_take_pending(e);
 			w.cap_ms = LD(e->cap_ms[dop]);
-			r = -1, err = ETIMEDOUT, outcome = "capped";
+			r = -1, err = ETIMEDOUT, outcome = WC_OUT_CAPPED;
 			break;
 		}
 		struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -214,7 +214,7 @@ static ssize_t rx_blocking(int fd, struct wc_fd *e, const struct rx *c, const ch
 	}
 	if (r >= 0)
 		rx_arrived(fd, e);
-	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
+	wc_wait_end(&w, r, err, outcome != WC_OUT_UNDECIDED ? outcome : wc_outcome_of(r, err));
 	errno = r >= 0 ? saved : err;
 	return r;
 }

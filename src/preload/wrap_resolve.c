@@ -134,7 +134,7 @@ static inline int resolve_begin(struct wc_wait *w, const char *func, const char 
 {
 	/* The clock is read only when the lookup may be capped or is traced:
 	 * a lookup costs microseconds to seconds, a clock read 20 ns. */
-	wc_wait_begin(w, "resolve", func, ip, -1, NULL, -1,
+	wc_wait_begin(w, WC_OP_RESOLVE, func, ip, -1, NULL, -1,
 		      resolve_cap_ms != WC_NO_CAP ? wc_now_ns() : 0);
 	w->cap_ms = resolve_cap_ms;
 	w->name = name;
@@ -148,13 +148,13 @@ static inline int resolve_begin(struct wc_wait *w, const char *func, const char 
 static void resolve_end(struct wc_wait *w, int slot, int64_t ret, int err, bool again)
 {
 	wc_resolve_watch_disarm(slot);
-	const char *outcome = "ready";
+	enum wc_outcome outcome = WC_OUT_READY;
 	if (ret != 0) {
-		outcome = "error";
+		outcome = WC_OUT_ERROR;
 		int64_t begun = w->begun ? w->begun : w->start;
 		if (again && resolve_timeout_s && begun &&
 		    wc_now_ns() - begun >= resolve_timeout_s * 1000 * WC_MS - 50 * WC_MS)
-			outcome = "capped";
+			outcome = WC_OUT_CAPPED;
 	}
 	wc_wait_end(w, ret, err, outcome);
 }

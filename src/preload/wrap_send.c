@@ -118,7 +118,7 @@ static ssize_t tx_traced(int fd, struct wc_fd *e, const struct tx *c, const char
 {
 	struct wc_wait w;
 	int64_t own = LD(e->own_sndtimeo_ns);
-	wc_wait_begin(&w, "send", func, ip, fd, e, own ? own / WC_MS : -1, 0);
+	wc_wait_begin(&w, WC_OP_SEND, func, ip, fd, e, own ? own / WC_MS : -1, 0);
 	ssize_t r = tx_call(fd, c, 0, 0);
 	int err = errno;
 	if (r > 0 && wc_fd_capped(e))
@@ -169,9 +169,9 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	int64_t own = LD(e->own_sndtimeo_ns);
 	int64_t own_deadline = own ? start + own : 0;
 	struct wc_wait w;
-	wc_wait_begin(&w, "send", func, ip, fd, e, own ? own / WC_MS : -1, start);
+	wc_wait_begin(&w, WC_OP_SEND, func, ip, fd, e, own ? own / WC_MS : -1, start);
 	w.cap_ms = LD(e->cap_ms[WC_OP_SEND]);
-	const char *outcome = NULL;
+	enum wc_outcome outcome = WC_OUT_UNDECIDED;
 	for (;;) {
 		int64_t now = wc_now_ns();
 		int64_t deadline = LD(e->deadline[WC_OP_SEND]);
@@ -188,11 +188,11 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 			}
 			if (done) {
 				r = (ssize_t)done, err = 0; /* a timed-out send reports what went */
-				outcome = app ? "app_timeout" : "capped";
+				outcome = app ? WC_OUT_APP_TIMEOUT : WC_OUT_CAPPED;
 				break;
 			}
 			if (app) {
-				r = -1, err = EAGAIN, outcome = "app_timeout";
+				r = -1, err = EAGAIN, outcome = WC_OUT_APP_TIMEOUT;
 				break;
 			}
 			if (!wc_expire(fd, e, WC_OP_SEND)) {
@@ -201,7 +201,7 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 				break;
 			}
 			wc_take_pending(e);
-			r = -1, err = ETIMEDOUT, outcome = "capped";
+			r = -1, err = ETIMEDOUT, outcome = WC_OUT_CAPPED;
 			break;
 		}
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -230,7 +230,7 @@ static ssize_t tx_blocking(int fd, struct wc_fd *e, const struct tx *c, const ch
 	}
 	if (r > 0)
 		tx_sent(fd, e, ip);
-	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
+	wc_wait_end(&w, r, err, outcome != WC_OUT_UNDECIDED ? outcome : wc_outcome_of(r, err));
 	errno = r >= 0 ? saved : err;
 	return r;
 }
@@ -370,7 +370,7 @@ static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, 
 		     && (!own || own > (int64_t)cap * WC_MS) && LD(e->role) != WC_ROLE_CONNECTING
 		     && !wc_caps_lifted(e);
 	struct wc_wait w;
-	wc_wait_begin(&w, "send", "sendfile", ip, out, e, own ? own / WC_MS : -1, nonblock ? -1 : 0);
+	wc_wait_begin(&w, WC_OP_SEND, "sendfile", ip, out, e, own ? own / WC_MS : -1, nonblock ? -1 : 0);
 	if (bound) {
 		struct timeval tv = ns_to_timeval((int64_t)cap * WC_MS);
 		real_setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -378,7 +378,7 @@ static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, 
 	}
 	ssize_t r = real(out, in, off, count);
 	int err = errno;
-	const char *outcome = NULL;
+	enum wc_outcome outcome = WC_OUT_UNDECIDED;
 	if (bound) {
 		struct timeval tv = ns_to_timeval(own);
 		real_setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -391,10 +391,10 @@ static ssize_t wc_sendfile(ssize_t (*real)(int, int, off_t *, size_t), int out, 
 		} else if (bound && wc_expire(out, e, WC_OP_SEND)) {
 			/* Nothing went for a whole cap: the send deadline fired. */
 			wc_take_pending(e);
-			err = ETIMEDOUT, outcome = "capped";
+			err = ETIMEDOUT, outcome = WC_OUT_CAPPED;
 		}
 	}
-	wc_wait_end(&w, r, err, outcome ? outcome : wc_outcome_of(r, err));
+	wc_wait_end(&w, r, err, outcome != WC_OUT_UNDECIDED ? outcome : wc_outcome_of(r, err));
 	errno = r >= 0 ? saved : err;
 	return r;
 }

@@ -34,8 +34,8 @@ struct wc_jloc {
 struct wc_config_profile {
 	char name[WC_NAME_MAX];
 	int parent;                  /* index of the inherited profile, -1 none */
-	int32_t own[WC_OP_COUNT];    /* written in this profile, or WC_NO_CAP */
-	int32_t caps[WC_OP_COUNT];   /* after inheritance */
+	int32_t own[WC_CAP_OPS];    /* written in this profile, or WC_NO_CAP */
+	int32_t caps[WC_CAP_OPS];   /* after inheritance */
 	struct wc_rollback own_rollback; /* written in this profile (on=false: not) */
 	struct wc_rollback rollback;     /* after inheritance, else the file's */
 	int mode;                    /* own "mode": WC_PMODE_*, inherited when unset */
@@ -52,18 +52,18 @@ bool wc_config_profile_observes(const struct wc_config *config, int profile);
 struct wc_config_rule {
 	char name[WC_NAME_MAX];
 	struct wc_match match;
-	bool has_op[WC_OP_COUNT];    /* the rule says something about this op */
-	int32_t all[WC_OP_COUNT];    /* one value for every profile, or WC_NO_CAP */
-	int32_t per[WC_MAX_PROFILES][WC_OP_COUNT];  /* per profile, WC_NO_CAP */
+	bool has_op[WC_CAP_OPS];    /* the rule says something about this op */
+	int32_t all[WC_CAP_OPS];    /* one value for every profile, or WC_NO_CAP */
+	int32_t per[WC_MAX_PROFILES][WC_CAP_OPS];  /* per profile, WC_NO_CAP */
 	/* The value in each profile: per-profile (inherited along "inherits"),
 	 * else the one value, else WC_NO_CAP (the profile's cap applies);
 	 * environment overrides applied by wc_config_apply_env. */
-	int32_t caps[WC_MAX_PROFILES][WC_OP_COUNT];
-	char env[WC_OP_COUNT][WC_NAME_MAX];   /* override variable, "" none */
-	struct wc_jloc env_loc[WC_OP_COUNT];
+	int32_t caps[WC_MAX_PROFILES][WC_CAP_OPS];
+	char env[WC_CAP_OPS][WC_NAME_MAX];   /* override variable, "" none */
+	struct wc_jloc env_loc[WC_CAP_OPS];
 	int64_t env_unit_ns;         /* bare numbers in env values; 0: unit required */
-	bool env_applied[WC_OP_COUNT];
-	char env_value[WC_OP_COUNT][32];      /* the variable's value, when applied */
+	bool env_applied[WC_CAP_OPS];
+	char env_value[WC_CAP_OPS][32];      /* the variable's value, when applied */
 	struct wc_rollback rollback; /* its own trigger (on=false: the profile's) */
 };
 

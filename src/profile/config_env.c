@@ -15,7 +15,7 @@ int wc_config_apply_env(struct wc_config *cfg, wc_getenv_fn getenv_fn, char *err
 {
 	for (int r = 0; r < cfg->nrules; r++) {
 		struct wc_config_rule *rule = &cfg->rules[r];
-		for (int op = 0; op < WC_OP_COUNT; op++) {
+		for (int op = 0; op < WC_CAP_OPS; op++) {
 			const char *value = rule->env[op][0] && getenv_fn ? getenv_fn(rule->env[op]) : NULL;
 			if (!value || !*value)
 				continue;

@@ -18,11 +18,11 @@
 
 static int parse_profile_caps(struct parser *p, const cJSON *caps, int32_t *own)
 {
-	const cJSON *found[WC_OP_COUNT];
-	int index[WC_OP_COUNT];
-	if (wcp_members(p, caps, "a caps object", wc_parse_op_names, WC_OP_COUNT, found, index) != 0)
+	const cJSON *found[WC_CAP_OPS];
+	int index[WC_CAP_OPS];
+	if (wcp_members(p, caps, "a caps object", wc_op_names, WC_CAP_OPS, found, index) != 0)
 		return -1;
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_CAP_OPS; op++) {
 		if (!found[op])
 			continue;
 		wcp_enter(p, index[op], false);
@@ -56,7 +56,7 @@ static int parse_profiles(struct parser *p, const cJSON *profiles)
 		struct wc_config_profile *prof = &cfg->profiles[cfg->nprofiles++];
 		snprintf(prof->name, sizeof prof->name, "%s", m->string);
 		prof->parent = -1;
-		for (int op = 0; op < WC_OP_COUNT; op++)
+		for (int op = 0; op < WC_CAP_OPS; op++)
 			prof->own[op] = WC_NO_CAP;
 
 		const cJSON *found[5];
@@ -143,7 +143,7 @@ static int resolve_inherits(struct parser *p, const cJSON *profiles)
 
 	/* Acyclic now: every chain ends within nprofiles steps. */
 	for (i = 0; i < cfg->nprofiles; i++)
-		for (int op = 0; op < WC_OP_COUNT; op++) {
+		for (int op = 0; op < WC_CAP_OPS; op++) {
 			int at = i;
 			while (at >= 0 && cfg->profiles[at].own[op] == WC_NO_CAP)
 				at = cfg->profiles[at].parent;

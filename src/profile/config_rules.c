@@ -75,13 +75,13 @@ static int not_per_destination(struct parser *p, int index)
 
 static int parse_rule_caps(struct parser *p, const cJSON *caps, struct wc_config_rule *rule)
 {
-	const cJSON *found[WC_OP_COUNT];
-	int index[WC_OP_COUNT];
-	if (wcp_members(p, caps, "a caps object", wc_parse_op_names, WC_OP_COUNT, found, index) != 0)
+	const cJSON *found[WC_CAP_OPS];
+	int index[WC_CAP_OPS];
+	if (wcp_members(p, caps, "a caps object", wc_op_names, WC_CAP_OPS, found, index) != 0)
 		return -1;
 	if (found[WC_OP_RESOLVE])
 		return not_per_destination(p, index[WC_OP_RESOLVE]);
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_CAP_OPS; op++) {
 		const cJSON *v = found[op];
 		if (!v)
 			continue;
@@ -101,7 +101,7 @@ static int parse_rule_caps(struct parser *p, const cJSON *caps, struct wc_config
 			int prof = wc_config_find_profile(p->cfg, m->string);
 			if (prof < 0)
 				return fail_key(p, "unknown profile \"%s\" in %s caps", m->string,
-						wc_parse_op_names[op]);
+						wc_op_names[op]);
 			p->at.key = false;
 			if (wcp_want_cap(p, m, &rule->per[prof][op]) != 0)
 				return -1;
@@ -114,13 +114,13 @@ static int parse_rule_caps(struct parser *p, const cJSON *caps, struct wc_config
 
 static int parse_rule_env(struct parser *p, const cJSON *env, struct wc_config_rule *rule)
 {
-	const cJSON *found[WC_OP_COUNT];
-	int index[WC_OP_COUNT];
-	if (wcp_members(p, env, "an env object", wc_parse_op_names, WC_OP_COUNT, found, index) != 0)
+	const cJSON *found[WC_CAP_OPS];
+	int index[WC_CAP_OPS];
+	if (wcp_members(p, env, "an env object", wc_op_names, WC_CAP_OPS, found, index) != 0)
 		return -1;
 	if (found[WC_OP_RESOLVE])
 		return not_per_destination(p, index[WC_OP_RESOLVE]);
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_CAP_OPS; op++) {
 		if (!found[op])
 			continue;
 		wcp_enter(p, index[op], false);
@@ -140,7 +140,7 @@ static int parse_rule_env(struct parser *p, const cJSON *env, struct wc_config_r
 static void resolve_rule(const struct wc_config *cfg, struct wc_config_rule *rule)
 {
 	for (int i = 0; i < cfg->nprofiles; i++)
-		for (int op = 0; op < WC_OP_COUNT; op++) {
+		for (int op = 0; op < WC_CAP_OPS; op++) {
 			int at = i;
 			while (at >= 0 && rule->per[at][op] == WC_NO_CAP)
 				at = cfg->profiles[at].parent;
@@ -158,7 +158,7 @@ static int parse_rule(struct parser *p, const cJSON *r, struct wc_config_rule *r
 	if (wcp_members(p, r, "a rule object", rule_keys, 7, found, index) != 0)
 		return -1;
 	wc_match_any(&rule->match);
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_CAP_OPS; op++) {
 		rule->all[op] = WC_NO_CAP;
 		for (int i = 0; i < WC_MAX_PROFILES; i++)
 			rule->per[i][op] = WC_NO_CAP;

@@ -19,7 +19,6 @@ struct parser {
 	size_t errsz;
 };
 
-extern const char *const wc_parse_op_names[WC_OP_COUNT];
 
 /* Step into child number index (its key when key=true), and back out. */
 void wcp_enter(struct parser *p, int index, bool key);
@@ -39,7 +38,7 @@ int wcp_want_name(struct parser *p, const char *s, bool key, const char *what);
 int wcp_want_cap(struct parser *p, const cJSON *v, int32_t *out_ms);
 /* A known profile's name, into *out. */
 int wcp_want_profile(struct parser *p, const cJSON *v, const char *what, int *out);
-/* connect/recv/send → enum wc_op, else -1. */
+/* An op a profile caps (connect, recv, send, resolve) → enum wc_op, else -1. */
 int wcp_op_of(const char *name);
 
 /* An object whose keys are all among keys[], none twice: found[i] gets the

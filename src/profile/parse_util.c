@@ -11,7 +11,6 @@
 #include "locate.h"
 #include "parse.h"
 
-const char *const wc_parse_op_names[WC_OP_COUNT] = {"connect", "recv", "send", "resolve"};
 
 /* ---- positions and errors ------------------------------------------- */
 
@@ -88,10 +87,8 @@ int wcp_want_name(struct parser *p, const char *s, bool key, const char *what)
 
 int wcp_op_of(const char *name)
 {
-	for (int op = 0; op < WC_OP_COUNT; op++)
-		if (strcmp(name, wc_parse_op_names[op]) == 0)
-			return op;
-	return -1;
+	int op = wc_op_parse(name);
+	return op < WC_CAP_OPS ? op : -1;
 }
 
 /* A cap: a string with a unit, positive, at most INT32_MAX ms. */

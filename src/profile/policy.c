@@ -13,16 +13,9 @@
 #include "locate.h"
 #include "match.h"
 
-static const char *const op_names[WC_OP_COUNT] = {"connect", "recv", "send", "resolve"};
-
-const char *wc_op_name(enum wc_op op)
-{
-	return (unsigned)op < WC_OP_COUNT ? op_names[op] : "?";
-}
-
 static void no_caps(struct wc_caps *caps)
 {
-	for (int op = 0; op < WC_OP_COUNT; op++)
+	for (int op = 0; op < WC_CAP_OPS; op++)
 		caps->ms[op] = WC_NO_CAP;
 }
 
@@ -44,13 +37,14 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
 		int op = -1;
 		if (eq) {
 			*eq = 0;
-			for (int o = 0; o < WC_OP_COUNT; o++)
-				if (strcmp(item, op_names[o]) == 0)
-					op = o;
+			op = wc_op_parse(item);
+			if (op >= WC_CAP_OPS)
+				op = -1;
 		}
 		if (op < 0) {
+			char ops[WC_OP_LIST_MAX];
 			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": \"%s\" is not OP=DURATION "
-				 "with OP one of connect, recv, send, resolve", text, item);
+				 "with OP one of %s", text, item, wc_op_list(ops, sizeof ops, WC_CAP_OPS));
 			return -1;
 		}
 		if (strcmp(eq + 1, "none") == 0)

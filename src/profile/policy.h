@@ -16,15 +16,13 @@
 
 #define WC_NO_CAP (-1) /* no cap for that op */
 
-/* The socket ops first: a socket carries a deadline for each of them
- * (WC_SOCKET_OPS).  resolve is a cap of the whole process: a lookup has no
- * destination yet, so rules never carry it. */
-enum wc_op { WC_OP_CONNECT, WC_OP_RECV, WC_OP_SEND, WC_OP_RESOLVE, WC_OP_COUNT };
-#define WC_SOCKET_OPS WC_OP_RESOLVE
+/* The ops a profile caps are the first WC_CAP_OPS of wc_vocab.h: the socket
+ * ops (WC_SOCKET_OPS), then resolve, a cap of the whole process. */
+#include "wc_vocab.h" /* enum wc_op, WC_SOCKET_OPS, WC_CAP_OPS */
 
 /* Caps per op, in milliseconds; WC_NO_CAP where none applies. */
 struct wc_caps {
-	int32_t ms[WC_OP_COUNT];
+	int32_t ms[WC_CAP_OPS];
 };
 
 /* A host name, as long as DNS allows (253) plus NUL, rounded up. */
@@ -130,10 +128,6 @@ static inline const struct wc_rollback *wc_policy_rollback_for(const struct wc_p
 		return &policy->rules[rule].rollback;
 	return &policy->rollback;
 }
-
-/* Op names as used in files, WAITCAP_CAPS and traces: "connect", "recv",
- * "send", "resolve". */
-const char *wc_op_name(enum wc_op op);
 
 /* Parse a duration with a unit ("250ms", "5s", "1.5s", "2m", "100us") into
  * nanoseconds.  A bare number, a negative value, overflow or trailing junk

@@ -15,11 +15,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "wc_vocab.h"
+
 #define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
 #define WC_STATS_VERSION 4 /* 2: the resolve op; the control block and the rows' rollback words in use; 3: would_cap (observe mode); 4: the rows' name */
 
-/* The ops counted: the deadline ops first (same order as enum wc_op),
- * then the calls that wait on sets of fds, then name lookups. */
+/* The ops counted, one row each, in the file's order (the order is the
+ * format: docs/stats.md lists it, and changing it bumps WC_STATS_VERSION):
+ * the deadline ops first, then the calls that wait on sets of fds, then
+ * name lookups.  The names are the ops' (wc_vocab.h). */
 enum wc_stats_op {
 	WC_SOP_CONNECT,
 	WC_SOP_RECV,
@@ -31,9 +35,22 @@ enum wc_stats_op {
 	WC_SOP_COUNT
 };
 
-static const char *const wc_stats_op_names[WC_SOP_COUNT] = {
-	"connect", "recv", "send", "poll", "select", "epoll", "resolve",
+/* The row of each op; WC_SOP_COUNT: not counted (accept). */
+static const uint8_t wc_stats_row_of[WC_OP_COUNT] = {
+	[WC_OP_CONNECT] = WC_SOP_CONNECT, [WC_OP_RECV] = WC_SOP_RECV,
+	[WC_OP_SEND] = WC_SOP_SEND,       [WC_OP_RESOLVE] = WC_SOP_RESOLVE,
+	[WC_OP_POLL] = WC_SOP_POLL,       [WC_OP_SELECT] = WC_SOP_SELECT,
+	[WC_OP_EPOLL] = WC_SOP_EPOLL,     [WC_OP_ACCEPT] = WC_SOP_COUNT,
 };
+
+/* The name of a row: its op's. */
+static inline const char *wc_stats_op_name(unsigned row)
+{
+	for (int op = 0; op < WC_OP_COUNT; op++)
+		if (wc_stats_row_of[op] == row)
+			return wc_op_name((enum wc_op)op);
+	return "?";
+}
 
 enum wc_stats_mode {
 	WC_MODE_CAPPING = 0,

@@ -32,7 +32,7 @@ Test(run_trace_fork, forked_child_is_traced_once_and_the_fork_does_not_hang)
 	char *text = lt_babeltrace(lt_path(&env, "trace"), false);
 	char vpid[64];
 	snprintf(vpid, sizeof vpid, "vpid = %d,", child);
-	const char *waits[] = {"waitcap:wait:", vpid, "func = \"recv\"", "outcome = \"app_timeout\"",
+	const char *waits[] = {"waitcap:wait:", vpid, "func = \"recv\"", "outcome = ( \"app_timeout\"",
 			       NULL};
 	int n = lt_count_lines(text, waits, NULL, 0);
 	cr_assert_eq(n, 1, "the child's recv was recorded %d times:\n%.4000s", n, text);

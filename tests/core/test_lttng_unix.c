@@ -57,7 +57,7 @@ Test(lttng_unix, session_daemon_channel_survives_tiny_caps)
 	char *text = lt_babeltrace(lt_path(&env, "trace"), false);
 	char vpid[64];
 	snprintf(vpid, sizeof vpid, "vpid = %d,", (int)program.pid);
-	const char *capped[] = {"waitcap:wait:", vpid, "outcome = \"capped\"", "cap_ms = 10,", NULL};
+	const char *capped[] = {"waitcap:wait:", vpid, "outcome = ( \"capped\"", "cap_ms = 10,", NULL};
 	int n = lt_count_lines(text, capped, NULL, 0);
 	cr_assert_geq(n, 4, "only %d capped TCP waits recorded:\n%.3000s", n, text);
 	const char *untagged[] = {"waitcap:wait:", vpid, "peer = \"\"", NULL};

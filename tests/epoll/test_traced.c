@@ -49,7 +49,7 @@ static void check_traced(const char *interp, const char *script, const char *mod
 	assert_field(line, "op", "recv");
 	assert_field(line, "cap_ms", "300");
 
-	const char *capped[] = {"waitcap:wait:", proc, "op = \"epoll\"", "outcome = \"capped\"", NULL};
+	const char *capped[] = {"waitcap:wait:", proc, "op = ( \"epoll\"", "outcome = ( \"capped\"", NULL};
 	n = lt_count_lines(text, capped, line, sizeof line);
 	cr_assert_eq(n, 1, "expected one capped epoll wait, found %d:\n%.6000s", n, text);
 	assert_field(line, "func", func);

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (wc_policy_from_config(&policy, cfg, fuzz_getenv) != 0) {
 		if (policy.error[0] == 0 || policy.nrules != 0)
 			abort();
-		for (int op = 0; op < WC_OP_COUNT; op++)
+		for (int op = 0; op < WC_CAP_OPS; op++)
 			if (policy.caps.ms[op] != WC_NO_CAP)
 				abort();
 	} else {

@@ -105,7 +105,7 @@ void expect_refused(const struct wc_policy *policy, const char *path, const char
 	snprintf(want, sizeof want, "%s:1:1: %s", path, what);
 	cr_assert(strncmp(policy->error, want, strlen(want)) == 0, "\nwanted: %s...\ngot:    %s",
 		  want, policy->error);
-	for (int op = 0; op < WC_OP_COUNT; op++)
+	for (int op = 0; op < WC_CAP_OPS; op++)
 		cr_assert_eq(policy->caps.ms[op], WC_NO_CAP, "a refused file leaves no caps");
 	cr_assert_eq(policy->nrules, 0);
 }

@@ -26,7 +26,7 @@ Test(schema, minimal_file_is_version_default_and_one_profile)
 	struct wc_config *cfg = parse("{\"version\": 1, \"default\": \"a\", \"profiles\": {\"a\": {}}}");
 	cr_assert_eq(cfg->nprofiles, 1);
 	cr_assert_eq(cfg->default_profile, 0);
-	for (int op = 0; op < WC_OP_COUNT; op++)
+	for (int op = 0; op < WC_CAP_OPS; op++)
 		cr_assert_eq(cfg->profiles[0].caps[op], WC_NO_CAP);
 	wc_config_free(cfg);
 }

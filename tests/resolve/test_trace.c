@@ -24,7 +24,7 @@ Test(resolve_trace, a_capped_lookup_is_traced_at_its_call_site)
 	an_record(&env, trace, argv, extra);
 
 	char *text = lt_babeltrace(trace, false);
-	const char *needles[] = {"waitcap:wait", "op = \"resolve\"", NULL};
+	const char *needles[] = {"waitcap:wait", "op = ( \"resolve\"", NULL};
 	char line[4096] = "";
 	cr_assert_eq(lt_count_lines(text, needles, line, sizeof line), 1, "trace:\n%.4000s", text);
 	char value[256];

@@ -59,12 +59,12 @@ Test(observe, the_service_waits_its_own_timeouts_and_every_passed_deadline_is_co
 	cr_assert_eq(lt_count_lines(text, observed, NULL, 0), 3, "%.6000s", text);
 	char peer[64], line[4096], value[64];
 	snprintf(peer, sizeof peer, "peer = \"127.0.0.1:%d\"", deps.full.port);
-	const char *connect_expired[] = {"waitcap:expired:", peer, "op = \"connect\"", NULL};
+	const char *connect_expired[] = {"waitcap:expired:", peer, "op = ( \"connect\"", NULL};
 	cr_assert_eq(lt_count_lines(text, connect_expired, line, sizeof line), 1, "%.6000s", text);
 	cr_assert(lt_field(line, "waited_ns", value, sizeof value), "%s", line);
 	cr_assert_capped(atoll(value) / 1000000, 300, "the connect deadline's wait (waited_ns)");
 	/* No wait of the program ended capped. */
-	const char *capped[] = {"waitcap:wait:", "outcome = \"capped\"", NULL};
+	const char *capped[] = {"waitcap:wait:", "outcome = ( \"capped\"", NULL};
 	cr_assert_eq(lt_count_lines(text, capped, NULL, 0), 0, "%.6000s", text);
 	free(text);
 }

@@ -26,7 +26,7 @@ static struct phase phase_of(const char *text, const char *op, int port)
 {
 	char peer[64], opq[32], line[4096], v[64];
 	snprintf(peer, sizeof peer, "peer = \"127.0.0.1:%d\"", port);
-	snprintf(opq, sizeof opq, "op = \"%s\"", op);
+	snprintf(opq, sizeof opq, "op = ( \"%s\"", op);
 	const char *needles[] = {"waitcap:phase:", peer, opq, NULL};
 	int n = lt_count_lines(text, needles, line, sizeof line);
 	cr_assert_eq(n, 1, "%d waitcap:phase events for %s %s:\n%.8000s", n, op, peer, text);
@@ -81,7 +81,7 @@ static char *record_and_check(const char *name, const char *const extra[], const
 	/* Both responses were armed by the same send in CPython. */
 	cr_assert_eq(a.armed_ip, s.armed_ip);
 	cr_assert_neq(a.armed_ip, c.armed_ip);
-	const char *connects[] = {"waitcap:phase:", "op = \"connect\"", NULL};
+	const char *connects[] = {"waitcap:phase:", "op = ( \"connect\"", NULL};
 	cr_assert_eq(lt_count_lines(text, connects, NULL, 0), 1, "%.8000s", text);
 	return text;
 }
@@ -119,7 +119,7 @@ Test(phases, asyncio_in_legacy_mode)
 	cr_assert(cap_held(s.dur_ms, SILENT_OWN_MS), "asyncio: response lasted %lld ms", s.dur_ms);
 	cr_assert_str_eq(a.mode, "legacy");
 	/* Only the slow connect is an event: the others connected at once. */
-	const char *connects[] = {"waitcap:phase:", "op = \"connect\"", NULL};
+	const char *connects[] = {"waitcap:phase:", "op = ( \"connect\"", NULL};
 	cr_assert_eq(lt_count_lines(text, connects, NULL, 0), 1, "%.8000s", text);
 	free(text);
 }

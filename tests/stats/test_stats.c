@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "loopback.h"
 #include "peers.h"
 #include "proc.h"
 
@@ -64,6 +65,23 @@ Test(stats, three_capped_connects_show_under_their_destination)
 	cr_expect_eq(st_num(connect, "capped"), 3);
 	cr_expect_eq(st_num(connect, "timeout_rate"), 1);
 	assert_near_cap(st_num(connect, "p95_ms"), "connect p95");
+	cJSON_Delete(proc);
+	st_stop(pid);
+}
+
+/* A blocking connect to a port nobody listens on, on a capped socket: the
+ * kernel refuses it at once, an error and not a timeout. */
+Test(stats, refused_blocking_connect_counts_as_an_error)
+{
+	int port = loopback_free_port();
+	pid_t pid = st_connector(&t, "connect", port, 2);
+	cJSON *proc = st_stats(&t, pid);
+	cJSON *connect = cJSON_GetObjectItem(cJSON_GetObjectItem(proc, "ops"), "connect");
+	cr_assert_not_null(connect);
+	cr_expect_eq(st_num(connect, "waits"), 2);
+	cr_expect_eq(st_num(connect, "errors"), 2, "ECONNREFUSED is an error");
+	cr_expect_eq(st_num(connect, "capped"), 0);
+	cr_expect_eq(st_num(connect, "app_timeouts"), 0);
 	cJSON_Delete(proc);
 	st_stop(pid);
 }

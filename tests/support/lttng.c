@@ -351,6 +351,8 @@ bool lt_field(const char *line, const char *name, char *value, size_t valuelen)
 	if (!at)
 		return false;
 	at += strlen(key);
+	if (strncmp(at, "( \"", 3) == 0)
+		at += 2; /* an enumeration: its label */
 	size_t n;
 	if (*at == '"') {
 		at++;

@@ -101,7 +101,8 @@ char *lt_babeltrace(const char *trace_dir, bool debug_info);
 int lt_count_lines(const char *text, const char *const needles[], char *first, size_t firstlen);
 
 /* The value of `name = VALUE` in an event line ("op", "peer", ...), quotes
- * removed; false when absent. */
+ * removed; an enumeration field (`op = ( "recv" : container = 1 )`) gives
+ * its label; false when absent. */
 bool lt_field(const char *line, const char *name, char *value, size_t valuelen);
 
 /* Environment the tests were given (tests/meson.build). */

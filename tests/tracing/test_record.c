@@ -39,7 +39,7 @@ Test(record, program_started_before_the_session_is_traced)
 	char *text = lt_babeltrace(lt_path(&env, "trace"), false);
 	char vpid[64];
 	snprintf(vpid, sizeof vpid, "vpid = %d,", (int)program.pid);
-	const char *waits[] = {"waitcap:wait:", vpid, "func = \"recv\"", "outcome = \"app_timeout\"",
+	const char *waits[] = {"waitcap:wait:", vpid, "func = \"recv\"", "outcome = ( \"app_timeout\"",
 			       NULL};
 	int n = lt_count_lines(text, waits, NULL, 0);
 	/* 2 s of a 150 ms loop: about thirteen; allow for the session's start. */

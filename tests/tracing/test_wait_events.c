@@ -110,7 +110,7 @@ static void one_wait(char *line, size_t len, const char *peer_port_fmt, int port
 {
 	char peer[64], outcome_field[64];
 	snprintf(peer, sizeof peer, peer_port_fmt, port);
-	snprintf(outcome_field, sizeof outcome_field, "outcome = \"%s\"", outcome);
+	snprintf(outcome_field, sizeof outcome_field, "outcome = ( \"%s\"", outcome);
 	const char *needles[] = {"waitcap:wait:", peer, "func = \"recv\"", outcome_field, NULL};
 	int n = lt_count_lines(text, needles, line, len);
 	cr_assert_eq(n, 1, "expected one recv wait on %s with %s, found %d in:\n%s", peer,

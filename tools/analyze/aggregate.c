@@ -18,31 +18,21 @@ static void copy_name(char dst[32], const char *src)
 	memcpy(dst, src, n);
 }
 
-static const char *const op_names[WC_OP_COUNT] = {
-	"connect", "accept", "recv", "send", "poll", "select", "epoll", "resolve", "other"
-};
-
 const char *wc_analyze_op_name(int op)
 {
-	return op >= 0 && op < WC_OP_COUNT ? op_names[op] : "other";
+	return op >= 0 && op < WC_OP_COUNT ? wc_op_name((enum wc_op)op) : "other";
 }
 
 int wc_analyze_op_parse(const char *name)
 {
-	for (int i = 0; i < WC_OP_OTHER; i++)
-		if (strcmp(name, op_names[i]) == 0)
-			return i;
-	return WC_OP_OTHER;
+	int op = wc_op_parse(name);
+	return op < 0 ? WC_OP_OTHER : op;
 }
 
-int wc_outcome_parse(const char *name)
+int wc_analyze_outcome_parse(const char *name)
 {
-	static const char *const names[] = { "ready", "app_timeout", "capped", "error",
-					     "interrupted" };
-	for (int i = 0; i < (int)(sizeof(names) / sizeof(*names)); i++)
-		if (strcmp(name, names[i]) == 0)
-			return i;
-	return WC_OUT_OTHER;
+	int outcome = wc_outcome_parse(name);
+	return outcome < 0 ? WC_OUT_OTHER : outcome;
 }
 
 void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs)
@@ -418,7 +408,7 @@ void wc_agg_free(struct wc_agg *agg)
 	WC_TABLE_FOREACH(&agg->stacks, e)
 		free(e->value);
 	wc_table_free(&agg->stacks);
-	for (int i = 0; i < WC_OP_COUNT; i++)
+	for (int i = 0; i < WC_ANALYZE_OPS; i++)
 		wc_cell_free(&agg->ops[i]);
 	wc_cell_free(&agg->all);
 	wc_groups_free(agg);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wc_vocab.h"
+
 #include "binmap.h"
 #include "hist.h"
 #include "table.h"
@@ -24,14 +26,15 @@ struct wc_tl_waits {
 	uint64_t dropped;     /* beyond WC_TIMELINE_MAX (timeline.h) */
 };
 
-enum wc_op { WC_OP_CONNECT, WC_OP_ACCEPT, WC_OP_RECV, WC_OP_SEND, WC_OP_POLL,
-	     WC_OP_SELECT, WC_OP_EPOLL, WC_OP_RESOLVE, WC_OP_OTHER, WC_OP_COUNT };
-enum wc_outcome { WC_OUT_READY, WC_OUT_APP_TIMEOUT, WC_OUT_CAPPED, WC_OUT_ERROR,
-		  WC_OUT_INTERRUPTED, WC_OUT_OTHER };
+/* Ops and outcomes are wc_vocab.h's; one past the last stands for a name
+ * this build does not know (a trace from a newer waitcap). */
+#define WC_OP_OTHER WC_OP_COUNT
+#define WC_OUT_OTHER WC_OUT_COUNT
+#define WC_ANALYZE_OPS (WC_OP_COUNT + 1) /* with "other" */
 
-const char *wc_analyze_op_name(int op);
+const char *wc_analyze_op_name(int op);              /* "other" if unknown */
 int wc_analyze_op_parse(const char *name);           /* WC_OP_OTHER if unknown */
-int wc_outcome_parse(const char *name);
+int wc_analyze_outcome_parse(const char *name);      /* WC_OUT_OTHER if unknown */
 
 /* One wait as the analyzer needs it. */
 struct wc_obs {
@@ -83,14 +86,12 @@ struct wc_site {
 /* One waitcap:phase: how long a connect, response or send phase of a
  * socket took and how it ended (phases.c).  Kept one by one (only slow or
  * capped phases are events): a what-if applies its caps after reading. */
-enum wc_phase_outcome { WC_PH_COMPLETED, WC_PH_ERROR, WC_PH_APP_TIMEOUT, WC_PH_CAPPED,
-			WC_PH_CLOSED, WC_PH_OTHER };
 
 struct wc_phase {
 	uint32_t host;
 	int64_t pid;
 	int op;                /* WC_OP_CONNECT, WC_OP_RECV or WC_OP_SEND */
-	int outcome;           /* enum wc_phase_outcome */
+	int outcome;           /* completed, error, app_timeout, capped, closed (WC_OUT_*) */
 	bool would_cap;        /* observe mode: its deadline passed */
 	bool observed;         /* recorded in observe mode */
 	bool resolved;         /* where is set (wc_agg_finish) */
@@ -108,7 +109,6 @@ struct wc_phases {
 
 struct wc_agg;
 struct wc_process;
-int wc_phase_outcome_parse(const char *name);
 /* A waitcap:phase of proc; strings are copied. */
 void wc_agg_phase(struct wc_agg *agg, struct wc_process *proc, const struct wc_phase *phase);
 /* Move src's phases into dst (hosts renumbered); resolve call sites. */
@@ -156,7 +156,7 @@ struct wc_agg {
 	struct wc_tl_waits tl;         /* timeline.h */
 	struct wc_phases phases;       /* waitcap:phase events (phases.c) */
 	struct wc_table groups;        /* level keys, '\0'-separated -> struct wc_cell * */
-	struct wc_cell ops[WC_OP_COUNT];  /* filled by wc_agg_finish */
+	struct wc_cell ops[WC_ANALYZE_OPS];  /* filled by wc_agg_finish */
 	struct wc_cell all;               /* filled by wc_agg_finish */
 	char **hosts;
 	uint32_t nhosts;

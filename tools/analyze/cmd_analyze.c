@@ -269,8 +269,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_OP:
 			o->filters.op = wc_analyze_op_parse(optarg);
-			if (o->filters.op == WC_OP_OTHER)
-				return usage_error("unknown op '%s' (connect accept recv send poll select epoll resolve)", optarg);
+			if (o->filters.op == WC_OP_OTHER) {
+				char what[160], ops[WC_OP_LIST_MAX];
+				snprintf(what, sizeof what, "unknown op '%.40s' (%s)", optarg,
+					 wc_op_list(ops, sizeof ops, WC_OP_COUNT));
+				return usage_error("%s", what);
+			}
 			break;
 		case O_MIN:
 			if (parse_ms_duration(optarg, &o->filters.min_ns) < 0)

@@ -23,35 +23,46 @@ enum wc_field {
 
 enum wc_ctx { C_VPID, C_VTID, C_PROCNAME, C_IP, C_COUNT };
 
+/* An op or outcome field: an enumeration (its values mapped once, through
+ * their labels, to wc_vocab.h's enum) or, in traces from before
+ * WAITCAP_TP_API_VERSION 5, a string. */
+#define WC_LABELLED_MAX 64        /* enumeration values mapped; others are "other" */
+struct wc_labelled {
+	bool is_enum;
+	int8_t id[WC_LABELLED_MAX];  /* by the field's value: enum wc_op or wc_outcome */
+};
+
 struct wc_class {
 	enum wc_kind kind;
 	int64_t field[F_COUNT];   /* member index in the payload, -1 absent */
 	int64_t ctx[C_COUNT];     /* member index in the common context, -1 absent */
+	struct wc_labelled op, outcome;
 };
 
 struct field_spec {
 	enum wc_field id;
 	const char *name;
-	int type;                 /* 'i' integer, 's' string, 'a' array of integers */
+	int type;                 /* 'i' integer, 's' string, 'a' array of integers,
+				   * 'e' enumeration or string */
 	bool required;
 };
 
 static const struct field_spec wait_fields[] = {
-	{ F_OP, "op", 's', true }, { F_DUR_NS, "dur_ns", 'i', true },
-	{ F_OUTCOME, "outcome", 's', true }, { F_TIMEOUT_MS, "timeout_ms", 'i', true },
+	{ F_OP, "op", 'e', true }, { F_DUR_NS, "dur_ns", 'i', true },
+	{ F_OUTCOME, "outcome", 'e', true }, { F_TIMEOUT_MS, "timeout_ms", 'i', true },
 	{ F_CAP_MS, "cap_ms", 'i', true }, { F_FRAMES, "frames", 'a', false },
 	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false },
 	{ F_NAME, "name", 's', false }, { 0 }
 };
 static const struct field_spec expired_fields[] = {
-	{ F_OP, "op", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
+	{ F_OP, "op", 'e', true }, { F_CAP_MS, "cap_ms", 'i', true },
 	{ F_WAITED_NS, "waited_ns", 'i', true }, { F_ARMED_IP, "armed_ip", 'i', true },
 	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false },
 	{ F_OBSERVED, "observed", 'i', false }, { 0 }
 };
 static const struct field_spec phase_fields[] = {
-	{ F_OP, "op", 's', true }, { F_DUR_NS, "dur_ns", 'i', true },
-	{ F_OUTCOME, "outcome", 's', true }, { F_CAP_MS, "cap_ms", 'i', true },
+	{ F_OP, "op", 'e', true }, { F_DUR_NS, "dur_ns", 'i', true },
+	{ F_OUTCOME, "outcome", 'e', true }, { F_CAP_MS, "cap_ms", 'i', true },
 	{ F_ARMED_IP, "armed_ip", 'i', true }, { F_WOULD_CAP, "would_cap", 'i', false },
 	{ F_MODE, "mode", 's', false },
 	{ F_PEER, "peer", 's', false }, { F_RULE, "rule", 's', false }, { 0 }
@@ -99,6 +110,10 @@ static bool type_matches(const bt_field_class *fc, int type)
 		return bt_field_class_type_is(bt_field_class_get_type(fc), BT_FIELD_CLASS_TYPE_INTEGER);
 	case 's':
 		return bt_field_class_get_type(fc) == BT_FIELD_CLASS_TYPE_STRING;
+	case 'e':
+		return bt_field_class_get_type(fc) == BT_FIELD_CLASS_TYPE_STRING ||
+		       bt_field_class_type_is(bt_field_class_get_type(fc),
+					      BT_FIELD_CLASS_TYPE_ENUMERATION);
 	case 'a':
 		return bt_field_class_type_is(bt_field_class_get_type(fc), BT_FIELD_CLASS_TYPE_ARRAY) &&
 		       bt_field_class_type_is(bt_field_class_get_type(
@@ -122,6 +137,69 @@ static int64_t member_index(const bt_field_class *sc, const char *name, int type
 			       ? (int64_t)i : -1;
 	}
 	return -1;
+}
+
+/* Values [lower, upper] of an enumeration field are called label. */
+static void label_range(struct wc_labelled *l, uint64_t lower, uint64_t upper, const char *label,
+			int (*parse)(const char *))
+{
+	int id = parse(label);
+	for (uint64_t v = lower; v <= upper && v < WC_LABELLED_MAX; v++)
+		l->id[v] = (int8_t)id;
+}
+
+/* l from the enumeration field class fc (a string field leaves it unset);
+ * parse: the analyzer's name → id. */
+static void label_values(struct wc_labelled *l, const bt_field_class *fc, int (*parse)(const char *))
+{
+	l->is_enum = fc && bt_field_class_type_is(bt_field_class_get_type(fc),
+						  BT_FIELD_CLASS_TYPE_ENUMERATION);
+	if (!l->is_enum)
+		return;
+	int unknown = parse("");
+	for (int v = 0; v < WC_LABELLED_MAX; v++)
+		l->id[v] = (int8_t)unknown;
+	bool is_signed = bt_field_class_get_type(fc) == BT_FIELD_CLASS_TYPE_SIGNED_ENUMERATION;
+	uint64_t n = bt_field_class_enumeration_get_mapping_count(fc);
+	for (uint64_t i = 0; i < n; i++) {
+		if (is_signed) {
+			const bt_field_class_enumeration_signed_mapping *m =
+				bt_field_class_enumeration_signed_borrow_mapping_by_index_const(fc, i);
+			const char *label = bt_field_class_enumeration_mapping_get_label(
+				bt_field_class_enumeration_signed_mapping_as_mapping_const(m));
+			const bt_integer_range_set_signed *ranges =
+				bt_field_class_enumeration_signed_mapping_borrow_ranges_const(m);
+			for (uint64_t r = 0; r < bt_integer_range_set_get_range_count(
+					     bt_integer_range_set_signed_as_range_set_const(ranges)); r++) {
+				const bt_integer_range_signed *range =
+					bt_integer_range_set_signed_borrow_range_by_index_const(ranges, r);
+				int64_t lo = bt_integer_range_signed_get_lower(range);
+				int64_t hi = bt_integer_range_signed_get_upper(range);
+				if (hi >= 0)
+					label_range(l, lo < 0 ? 0 : (uint64_t)lo, (uint64_t)hi, label, parse);
+			}
+		} else {
+			const bt_field_class_enumeration_unsigned_mapping *m =
+				bt_field_class_enumeration_unsigned_borrow_mapping_by_index_const(fc, i);
+			const char *label = bt_field_class_enumeration_mapping_get_label(
+				bt_field_class_enumeration_unsigned_mapping_as_mapping_const(m));
+			const bt_integer_range_set_unsigned *ranges =
+				bt_field_class_enumeration_unsigned_mapping_borrow_ranges_const(m);
+			for (uint64_t r = 0; r < bt_integer_range_set_get_range_count(
+					     bt_integer_range_set_unsigned_as_range_set_const(ranges)); r++) {
+				const bt_integer_range_unsigned *range =
+					bt_integer_range_set_unsigned_borrow_range_by_index_const(ranges, r);
+				label_range(l, bt_integer_range_unsigned_get_lower(range),
+					    bt_integer_range_unsigned_get_upper(range), label, parse);
+			}
+		}
+	}
+}
+
+static const bt_field_class *member_class(const bt_field_class *sc, int64_t index)
+{
+	return index < 0 ? NULL : bt_field_class_structure_member_borrow_field_class_const(
+		bt_field_class_structure_borrow_member_by_index_const(sc, (uint64_t)index));
 }
 
 static struct wc_class *class_info(struct wc_decoder *dec, const bt_event_class *ec)
@@ -151,6 +229,9 @@ static struct wc_class *class_info(struct wc_decoder *dec, const bt_event_class 
 				return NULL;
 			}
 		}
+		label_values(&c->op, member_class(payload, c->field[F_OP]), wc_analyze_op_parse);
+		label_values(&c->outcome, member_class(payload, c->field[F_OUTCOME]),
+			     wc_analyze_outcome_parse);
 		const bt_field_class *ctx = bt_stream_class_borrow_event_common_context_field_class_const(
 			bt_event_class_borrow_stream_class_const(ec));
 		c->ctx[C_VPID] = member_index(ctx, "vpid", 'i');
@@ -184,6 +265,21 @@ static const char *get_str(const bt_field *sf, int64_t index)
 {
 	const bt_field *f = member(sf, index);
 	return f ? bt_field_string_get_value(f) : NULL;
+}
+
+/* An op or outcome: the enumeration's value through l, or the string parsed. */
+static int get_labelled(const bt_field *sf, int64_t index, const struct wc_labelled *l,
+			int (*parse)(const char *))
+{
+	const bt_field *f = member(sf, index);
+	if (!f)
+		return parse("");
+	if (!l->is_enum) {
+		const char *s = bt_field_string_get_value(f);
+		return parse(s ? s : "");
+	}
+	int64_t v = get_int(sf, index, -1);
+	return v >= 0 && v < WC_LABELLED_MAX ? l->id[v] : parse("");
 }
 
 /* Up to max integers of an array member into out; returns how many. */
@@ -299,11 +395,10 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 	switch (c->kind) {
 	case K_WAIT: {
 		uint64_t frames[128];
-		const char *op = get_str(payload, c->field[F_OP]);
-		const char *outcome = get_str(payload, c->field[F_OUTCOME]);
 		struct wc_obs obs = {
-			.op = wc_analyze_op_parse(op ? op : ""),
-			.outcome = wc_outcome_parse(outcome ? outcome : ""),
+			.op = get_labelled(payload, c->field[F_OP], &c->op, wc_analyze_op_parse),
+			.outcome = get_labelled(payload, c->field[F_OUTCOME], &c->outcome,
+						wc_analyze_outcome_parse),
 			.dur_ns = get_int(payload, c->field[F_DUR_NS], 0),
 			.timeout_ms = get_int(payload, c->field[F_TIMEOUT_MS], -1),
 			.cap_ms = get_int(payload, c->field[F_CAP_MS], -1),
@@ -319,9 +414,8 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 		 * what-if (waitcap:phase) accounts for it. */
 		if (get_int(payload, c->field[F_OBSERVED], 0))
 			break;
-		const char *op = get_str(payload, c->field[F_OP]);
 		struct wc_obs obs = {
-			.op = wc_analyze_op_parse(op ? op : ""),
+			.op = get_labelled(payload, c->field[F_OP], &c->op, wc_analyze_op_parse),
 			.dur_ns = get_int(payload, c->field[F_WAITED_NS], 0),
 			.cap_ms = get_int(payload, c->field[F_CAP_MS], -1),
 		};
@@ -331,12 +425,11 @@ static void decode_event(struct wc_decoder *dec, const bt_message *msg, struct w
 		break;
 	}
 	case K_PHASE: {
-		const char *op = get_str(payload, c->field[F_OP]);
-		const char *outcome = get_str(payload, c->field[F_OUTCOME]);
 		const char *mode = get_str(payload, c->field[F_MODE]);
 		struct wc_phase ph = {
-			.op = wc_analyze_op_parse(op ? op : ""),
-			.outcome = wc_phase_outcome_parse(outcome ? outcome : ""),
+			.op = get_labelled(payload, c->field[F_OP], &c->op, wc_analyze_op_parse),
+			.outcome = get_labelled(payload, c->field[F_OUTCOME], &c->outcome,
+						wc_analyze_outcome_parse),
 			.would_cap = get_int(payload, c->field[F_WOULD_CAP], 0) != 0,
 			.observed = mode && strcmp(mode, "observe") == 0,
 			.dur_ns = get_int(payload, c->field[F_DUR_NS], 0),

@@ -81,7 +81,7 @@ void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src)
 	wc_groups_absorb(dst, src);
 	wc_timeline_absorb(dst, src);
 	wc_phases_absorb(dst, src);
-	for (int op = 0; op < WC_OP_COUNT; op++)
+	for (int op = 0; op < WC_ANALYZE_OPS; op++)
 		if (!wc_cell_merge(&dst->ops[op], &src->ops[op]))
 			dst->out_of_memory = true;
 	if (!wc_cell_merge(&dst->all, &src->all))
@@ -91,7 +91,7 @@ void wc_agg_absorb(struct wc_agg *dst, struct wc_agg *src)
 	dst->events_read += src->events_read;
 	dst->out_of_memory |= src->out_of_memory;
 	src->lost_events = src->lost_packets = src->events_read = 0;
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_ANALYZE_OPS; op++) {
 		wc_cell_free(&src->ops[op]);
 		memset(&src->ops[op], 0, sizeof(src->ops[op]));
 	}
@@ -121,7 +121,7 @@ void wc_agg_finish(struct wc_agg *agg)
 	/* Per-op and overall figures are sums of call sites: one histogram
 	 * update per event while reading instead of three.  From zero, so
 	 * that a live view can finish the same aggregation again. */
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_ANALYZE_OPS; op++) {
 		wc_cell_free(&agg->ops[op]);
 		memset(&agg->ops[op], 0, sizeof(agg->ops[op]));
 	}

@@ -190,7 +190,7 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 	r->avoided_ms = ms(agg->all.avoided_ns);
 	r->requested_ms = ms(agg->all.requested_ns);
 	r->latency = &agg->all.hist;
-	for (int op = 0; op < WC_OP_COUNT; op++) {
+	for (int op = 0; op < WC_ANALYZE_OPS; op++) {
 		const struct wc_cell *c = &agg->ops[op];
 		if (!c->count && !c->expired)
 			continue;

@@ -6,15 +6,6 @@
 #include "aggregate.h"
 #include "aggregate_internal.h"
 
-int wc_phase_outcome_parse(const char *name)
-{
-	static const char *const names[] = {"completed", "error", "app_timeout", "capped", "closed"};
-	for (int i = 0; i < WC_PH_OTHER; i++)
-		if (strcmp(name, names[i]) == 0)
-			return i;
-	return WC_PH_OTHER;
-}
-
 static struct wc_phase *append(struct wc_agg *agg)
 {
 	struct wc_phases *ps = &agg->phases;

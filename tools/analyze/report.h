@@ -72,7 +72,7 @@ struct wc_report {
 	struct wc_proc_row *procs;
 	size_t nprocs;
 	uint64_t lost_events, lost_packets;
-	struct wc_op_row ops[WC_OP_COUNT];   /* only those with count > 0 */
+	struct wc_op_row ops[WC_ANALYZE_OPS];   /* only those with count > 0 */
 	size_t nops;
 	struct wc_row *rows;                 /* by total blocked time, largest first */
 	size_t nrows;

@@ -5,9 +5,10 @@
 #include "report.h"
 #include "whatif.h"
 
+/* The what-if's index of a phase's op: the op itself (a socket op), or -1. */
 static int op_index(int op)
 {
-	return op == WC_OP_CONNECT ? 0 : op == WC_OP_RECV ? 1 : op == WC_OP_SEND ? 2 : -1;
+	return op >= 0 && op < WC_WHATIF_OPS ? op : -1;
 }
 
 static int64_t cap_for(const struct wc_whatif_spec *spec, const struct wc_phase *p)
@@ -112,8 +113,8 @@ struct wc_whatif *wc_whatif_build(const struct wc_agg *agg, struct wc_symbolizer
 			w->caps_ms[op_index(p->op)] = cap;
 		double over_ms = (double)p->dur_ns / 1e6 - (double)cap;
 		bool longer = over_ms > 0;
-		bool broken = longer && p->outcome == WC_PH_COMPLETED;
-		bool cut = longer && p->outcome != WC_PH_COMPLETED;
+		bool broken = longer && p->outcome == WC_OUT_COMPLETED;
+		bool cut = longer && p->outcome != WC_OUT_COMPLETED;
 		w->phases++;
 		w->cut += cut;
 		w->broken += broken;
@@ -154,11 +155,10 @@ static const char *cap_text(int64_t ms, char buf[32])
 
 static void caps_line(const struct wc_whatif *w, char *buf, size_t len)
 {
-	static const char *const names[WC_WHATIF_OPS] = {"connect", "recv", "send"};
 	size_t n = 0;
 	for (int i = 0; i < WC_WHATIF_OPS && n < len; i++) {
 		char c[32];
-		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", i ? "," : "", names[i],
+		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", i ? "," : "", wc_op_names[i],
 				      cap_text(w->caps_ms[i], c));
 	}
 }
@@ -309,15 +309,14 @@ static cJSON *row_json(const struct wc_whatif_row *r, bool site)
 
 cJSON *wc_whatif_json(const struct wc_whatif *w)
 {
-	static const char *const names[WC_WHATIF_OPS] = {"connect", "recv", "send"};
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "source", w->source);
 	cJSON *caps = cJSON_AddObjectToObject(o, "caps");
 	for (int i = 0; i < WC_WHATIF_OPS; i++) {
 		if (w->caps_ms[i] >= 0)
-			cJSON_AddNumberToObject(caps, names[i], (double)w->caps_ms[i]);
+			cJSON_AddNumberToObject(caps, wc_op_names[i], (double)w->caps_ms[i]);
 		else
-			cJSON_AddNullToObject(caps, names[i]);
+			cJSON_AddNullToObject(caps, wc_op_names[i]);
 	}
 	cJSON_AddNumberToObject(o, "phases", (double)w->phases);
 	cJSON_AddNumberToObject(o, "cut", (double)w->cut);

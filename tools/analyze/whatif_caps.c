@@ -1,8 +1,6 @@
 /* The caps a what-if applies (--what-if, --what-if-profile): parsed and
  * resolved with the library's own profile code (src/profile), so that a
- * profile file means here exactly what it means in libwaitcap.so.  Kept
- * apart from the analyzer's files: policy.h and aggregate.h both name an
- * enum wc_op. */
+ * profile file means here exactly what it means in libwaitcap.so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +10,6 @@
 #include "config.h"
 #include "policy.h"
 #include "whatif_caps.h"
-
-static const char *const op_names[WC_WHATIF_OPS] = {"connect", "recv", "send"};
 
 int wc_whatif_parse_caps(const char *text, int64_t caps_ms[WC_WHATIF_OPS], char *err, size_t errsz)
 {
@@ -33,12 +29,17 @@ int wc_whatif_parse_caps(const char *text, int64_t caps_ms[WC_WHATIF_OPS], char 
 		item[n] = 0;
 		char *eq = strchr(item, '=');
 		int op = -1;
-		for (int i = 0; eq && i < WC_WHATIF_OPS; i++)
-			if ((size_t)(eq - item) == strlen(op_names[i]) && !strncmp(item, op_names[i], strlen(op_names[i])))
-				op = i;
+		if (eq) {
+			*eq = 0;
+			op = wc_op_parse(item);
+			*eq = '=';
+		}
+		if (op >= WC_WHATIF_OPS)
+			op = -1;
 		if (op < 0) {
+			char ops[WC_OP_LIST_MAX];
 			snprintf(err, errsz, "--what-if \"%.100s\": \"%s\" is not OP=DURATION with OP "
-				 "connect, recv or send", text, item);
+				 "one of %s", text, item, wc_op_list(ops, sizeof ops, WC_WHATIF_OPS));
 			return -1;
 		}
 		int64_t ns;

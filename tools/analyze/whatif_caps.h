@@ -1,13 +1,15 @@
 /* The caps of a what-if, from --what-if OP=DUR,... or a profile file
- * (whatif_caps.c, on the library's profile code).  Ops are indexed
- * connect 0, recv 1, send 2; -1 is no cap. */
+ * (whatif_caps.c, on the library's profile code).  Indexed by enum wc_op,
+ * the socket ops (connect, recv, send); -1 is no cap. */
 #ifndef WC_ANALYZE_WHATIF_CAPS_H
 #define WC_ANALYZE_WHATIF_CAPS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define WC_WHATIF_OPS 3
+#include "wc_vocab.h"
+
+#define WC_WHATIF_OPS WC_SOCKET_OPS
 
 /* "connect=300ms,recv=2s" (OP=none allowed); -1 with a one-line err. */
 int wc_whatif_parse_caps(const char *text, int64_t caps_ms[WC_WHATIF_OPS], char *err, size_t errsz);
