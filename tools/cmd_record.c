@@ -1,6 +1,8 @@
 /* waitcap record: a recording session over the processes that already run
- * with the library — the investigation of a live service.  They loaded the
- * provider at start, so they join the session as soon as it exists. */
+ * with the library — the investigation of a live service.  Once the
+ * session exists, it asks them to load the tracer (record_ask.c): each
+ * loads it on its next wait and joins the session; processes that start
+ * while it records load it at start. */
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "policy.h"
+#include "record_ask.h"
 #include "session.h"
 #include "tools.h"
 
@@ -140,12 +143,19 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "waitcap record: %s\n", err);
 		return 1;
 	}
+	struct wc_ask_result asked;
+	wc_ask_tracer(&asked);
+	fprintf(stderr, "waitcap record: %d running process%s asked to trace (%d already %s)%s\n",
+		asked.asked, asked.asked == 1 ? "" : "es", asked.loaded,
+		asked.loaded == 1 ? "does" : "do",
+		asked.failed ? "; some stats files could not be written" : "");
 	fprintf(stderr, "waitcap record: %s %s%s (%s)\n", relay ? "streaming to" : "recording to",
 		wc_session_path(session), live ? ", live" : "",
 		duration_ns > 0 ? "until the duration ends or Ctrl-C" : "Ctrl-C to stop");
 	fflush(stderr);
 
 	wait_for_end(duration_ns);
+	wc_ask_tracer_end();
 
 	char path[4096], name[128];
 	snprintf(path, sizeof path, "%s", wc_session_path(session));

@@ -1,15 +1,19 @@
 /* Tracing: wait records → waitcap events, through libwaitcap-tp.so.
  *
- * The provider library is dlopen()ed at start unless WAITCAP_TRACE=0, so
- * that a session opened days later still sees this process, and so that
- * with tracing off liblttng-ust is never mapped.  Everything after init is
- * lock-free and allocation-free: a load to ask whether anyone listens, a
- * stack walk and an event for the waits that are worth it. */
+ * The provider library (and with it liblttng-ust) is dlopen()ed only when
+ * a session wants this process (docs/tracing.md, "When the library loads
+ * the tracer"): at start when WAITCAP_TRACE=1 or a `waitcap record` runs,
+ * else by a loader thread started on the first wait after `waitcap record`
+ * asked for it through the stats file.  WAITCAP_TRACE=0: never.  After
+ * that everything is lock-free and allocation-free: a call to ask whether
+ * anyone listens, a stack walk and an event for the waits worth it. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "stats.h"
 #include "trace.h"
 /* The emit API is plain C: no LTTng header reaches this library. */
 #include "../../tracepoints/waitcap_emit.h"
@@ -110,20 +115,28 @@ static int callsite_init(void)
 
 /* ---- the provider -------------------------------------------------- */
 
-/* Until the provider is loaded these point at a zero: "nobody listens"
- * stays one load and a compare, with no NULL check. */
-static const int no_session;
-static const volatile int *wait_state = &no_session;
-static const volatile int *expired_state = &no_session;
-static const volatile int *config_state = &no_session;
-const volatile int *wc_phase_state = &no_session;
 static const struct waitcap_tp_api *tp;
 
-/* The threads liblttng-ust started while we loaded it: their waits are
- * the tracer's own business, never traced. */
-#define WC_TRACER_THREADS_MAX 8
-static pid_t tracer_threads[WC_TRACER_THREADS_MAX];
-static int tracer_thread_count;
+/* trace.h: NULL until the provider is loaded; the stats file's
+ * trace_wanted word, or a zero without one. */
+uint32_t (*wc_trace_enabled_fn)(void);
+static const uint32_t not_wanted;
+const uint32_t *wc_trace_wanted = &not_wanted;
+
+_Static_assert(WAITCAP_TP_PHASE == 8u && (WAITCAP_TP_WAIT | WAITCAP_TP_EXPIRED) == 3u,
+	       "trace.h tests these bits without including waitcap_emit.h");
+
+/* enum wc_tracer_state, in process memory; copied to the stats file for
+ * `waitcap stats` and the tests. */
+static uint32_t tracer_state = WC_TRACER_LAZY;
+
+static void publish_state(uint32_t state)
+{
+	ST(tracer_state, state);
+	struct wc_stats_file *s = LD(wc_stats);
+	if (s)
+		ST(s->tracer, state);
+}
 
 /* waitcap:config is emitted at start, when usually no session exists yet,
  * so it is emitted again with the traced waits, at most once a second: a
@@ -140,6 +153,12 @@ static bool env_is_off(const char *value)
 {
 	return value && (!strcmp(value, "0") || !strcasecmp(value, "off") ||
 			 !strcasecmp(value, "false") || !strcasecmp(value, "no"));
+}
+
+static bool env_is_on(const char *value)
+{
+	return value && (!strcmp(value, "1") || !strcasecmp(value, "on") ||
+			 !strcasecmp(value, "true") || !strcasecmp(value, "yes"));
 }
 
 static void warn(const char *what)
@@ -166,30 +185,6 @@ static void read_min_block(void)
 	warn(what);
 }
 
-/* Thread ids in /proc/self/task, into ids (at most max); returns count. */
-static int list_threads(pid_t *ids, int max)
-{
-	DIR *dir = opendir("/proc/self/task");
-	if (!dir)
-		return 0;
-	int n = 0;
-	struct dirent *d;
-	while ((d = readdir(dir)) && n < max) {
-		if (d->d_name[0] >= '0' && d->d_name[0] <= '9')
-			ids[n++] = (pid_t)atoi(d->d_name);
-	}
-	closedir(dir);
-	return n;
-}
-
-static bool contains(const pid_t *ids, int n, pid_t id)
-{
-	for (int i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
 /* dlopen() of a bare name searches the caller's RUNPATH, and with a
  * dlopen wrapper preloaded (liblttng-ust-dl, as `waitcap run --trace`
  * does) the caller is the wrapper: the name is not found.  So the name is
@@ -202,7 +197,7 @@ static void *open_provider(void)
 		me = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
 	Dl_serinfo size;
 	if (me && dlinfo(me, RTLD_DI_SERINFOSIZE, &size) == 0) {
-		Dl_serinfo *info = malloc(size.dls_size); /* at start, not a hot path */
+		Dl_serinfo *info = malloc(size.dls_size); /* once, never on a wrapped call */
 		if (info) {
 			*info = size;
 			if (dlinfo(me, RTLD_DI_SERINFO, info) == 0) {
@@ -233,7 +228,12 @@ static void *open_provider(void)
  * them again in a forked child.  Programs that set their process title
  * (nginx, postgres) overwrite the start-up environment strings in place,
  * so the child's tracer looked for a daemon in "/.lttng".  setenv() gives
- * the values a copy of their own that no title overwrites. */
+ * the values a copy of their own that no title overwrites.  At start only
+ * (the constructor runs before the program changes anything): a late load
+ * runs beside the program's threads, where setenv() would race with their
+ * getenv(), and by then a program that sets its title has moved environ to
+ * copies of its own (nginx, postgres do before overwriting), which getenv()
+ * returns. */
 static void stable_tracer_environment(void)
 {
 	static const char *const names[] = {"LTTNG_HOME", "HOME"};
@@ -244,38 +244,40 @@ static void stable_tracer_environment(void)
 	}
 }
 
-static int load_provider(void)
+static const struct waitcap_tp_api *load_provider(void)
 {
-	pid_t before[256], after[256];
-	int nbefore = list_threads(before, 256);
-	stable_tracer_environment();
-
 	void *handle = open_provider();
 	if (!handle)
-		return -1;
+		return NULL;
 	waitcap_tp_get_api_fn get_api = (waitcap_tp_get_api_fn)dlsym(handle, WAITCAP_TP_GET_API);
 	const struct waitcap_tp_api *api = get_api ? get_api() : NULL;
 	if (!api || api->version != WAITCAP_TP_API_VERSION)
-		return -1; /* never dlclose: liblttng-ust may have started threads */
-
-	int nafter = list_threads(after, 256);
-	for (int i = 0; i < nafter && tracer_thread_count < WC_TRACER_THREADS_MAX; i++)
-		if (!contains(before, nbefore, after[i]))
-			tracer_threads[tracer_thread_count++] = after[i];
-
-	tp = api;
-	return 0;
+		return NULL; /* never dlclose: liblttng-ust may have started threads */
+	return api;
 }
 
-/* After fork() the child's tracer threads are new ones (the fork hooks
- * below restart them); we know them only by the name liblttng-ust gives
- * its threads, "PROCNAME-ust". */
-static bool forked;
+/* ---- the tracer's own threads ----------------------------------------
+ *
+ * liblttng-ust's listener threads make calls of their own (to the session
+ * daemon, over AF_UNIX sockets, which the wrappers pass through anyway);
+ * whatever they do is the tracer's business and is never traced.  LTTng
+ * has no API that names its threads, so they are known by the name
+ * liblttng-ust 2.13 gives them: the process name, cut to leave room,
+ * followed by "-ust" (lttng_ust_setustprocname).  One prctl per thread, the
+ * first time it would emit an event.  tests/tracing/test_tracer_threads.c
+ * fails if liblttng-ust names its threads otherwise. */
+static __thread int8_t tracer_thread_known __attribute__((tls_model("initial-exec")));
 
-static void after_fork_in_child(void)
+static bool on_tracer_thread(void)
 {
-	tracer_thread_count = 0;
-	forked = true;
+	int8_t known = tracer_thread_known;
+	if (WC_LIKELY(known))
+		return known > 0;
+	char name[17] = "";
+	size_t len = prctl(PR_GET_NAME, name) == 0 ? strlen(name) : 0;
+	bool tracer = len >= 4 && !strcmp(name + len - 4, "-ust");
+	tracer_thread_known = tracer ? 1 : -1;
+	return tracer;
 }
 
 /* ---- fork: the tracer's own hooks ------------------------------------
@@ -306,7 +308,6 @@ static void tracer_after_fork_parent(void)
 static void tracer_after_fork_child(void)
 {
 	tp->after_fork_child(&fork_sigset);
-	after_fork_in_child();
 }
 
 /* True when fork() resolves to liblttng-ust-fork's wrapper. */
@@ -320,65 +321,207 @@ static bool ust_fork_wrapper_loaded(void)
 
 static void handle_fork(void)
 {
-	if (ust_fork_wrapper_loaded())
-		pthread_atfork(NULL, NULL, after_fork_in_child);
-	else
+	if (!ust_fork_wrapper_loaded())
 		pthread_atfork(tracer_before_fork, tracer_after_fork_parent,
 			       tracer_after_fork_child);
 }
 
-static bool on_tracer_thread(void)
+/* Load the provider and switch the wrappers over to it.  At start (the
+ * constructor's thread) or in the loader thread, once per process. */
+static int provider_arm(void)
 {
-	if (tracer_thread_count > 0) {
-		pid_t self = (pid_t)syscall(SYS_gettid);
-		return contains(tracer_threads, tracer_thread_count, self);
+	const struct waitcap_tp_api *api = load_provider();
+	if (!api)
+		return -1;
+	if (callsite_init() != 0)
+		warn("cannot walk the stack here (libunwind); waits are traced without frames");
+	__atomic_store_n(&tp, api, __ATOMIC_RELEASE);
+	handle_fork();
+	wc_trace_config(wc_policy_now());
+	__atomic_store_n(&wc_trace_enabled_fn, api->enabled, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ---- loading late: a session wants this process ----------------------
+ *
+ * `waitcap record` stores 1 in the process's trace_wanted word (its stats
+ * file).  Nothing waits for it: the wrappers ask wc_trace_enabled() anyway
+ * before a wait, and until the provider is loaded that reads the word (one
+ * relaxed load, trace.h).  The first wait that sees it set starts a
+ * detached loader thread, which dlopen()s
+ * the provider: liblttng-ust's constructor registers with the session
+ * daemon and may wait for it (up to LTTNG_UST_REGISTER_TIMEOUT, 3 s), so
+ * never in a call the program waits on.  The session exists by then, so
+ * the daemon asks for the base-address state dump at registration and the
+ * call sites get named.  While loading, waits are timed, so that those in
+ * flight when the provider arrives are traced at their end.
+ *
+ * Where the thread may not be started from: a vfork() child (it shares
+ * our memory and must only exec or _exit), a signal handler
+ * (pthread_create allocates and locks: a handler that interrupted malloc
+ * in the same thread would deadlock), our own nested calls.  A handler is
+ * found by walking the stack with libunwind (unw_is_signal_frame, which
+ * recognises the kernel's signal trampoline frame); a stack it cannot walk
+ * to its end counts as one.  Tried again at most every 10 ms. */
+#define WC_LOADER_RETRY_NS (10 * WC_MS)
+static int64_t loader_next_try_ns;
+
+static bool maybe_in_signal_handler(void)
+{
+	unw_context_t context;
+	unw_cursor_t cursor;
+	if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0)
+		return true;
+	for (int depth = 0; depth < 512; depth++) {
+		if (unw_is_signal_frame(&cursor) > 0)
+			return true;
+		int more = unw_step(&cursor);
+		if (more == 0)
+			return false; /* the thread's outermost frame */
+		if (more < 0)
+			return true;
 	}
-	if (!forked)
+	return true;
+}
+
+static void *loader_main(void *unused)
+{
+	(void)unused;
+	wc_guard++;
+	publish_state(provider_arm() == 0 ? WC_TRACER_LOADED : WC_TRACER_FAILED);
+	wc_guard--;
+	return NULL;
+}
+
+static bool loader_start(void)
+{
+	uint32_t state = LD(tracer_state);
+	if (state != WC_TRACER_LAZY)
+		return state == WC_TRACER_LOADING;
+	int64_t now = wc_now_ns();
+	if (wc_guard || now < LD(loader_next_try_ns))
 		return false;
-	char name[17] = "";
-	if (prctl(PR_GET_NAME, name) != 0)
+	ST(loader_next_try_ns, now + WC_LOADER_RETRY_NS);
+	if (getpid() != wc_pid || maybe_in_signal_handler())
+		return false; /* a vfork() child, or perhaps a handler: later */
+	if (!__atomic_compare_exchange_n(&tracer_state, &state, WC_TRACER_LOADING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return state == WC_TRACER_LOADING;
+	publish_state(WC_TRACER_LOADING);
+
+	int saved = errno;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_attr_t attr;
+	pthread_t thread;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* The loader takes no signal meant for the program. */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&thread, &attr, loader_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	errno = saved;
+	if (rc != 0) {
+		publish_state(WC_TRACER_FAILED);
 		return false;
-	size_t len = strlen(name);
-	return len >= 4 && !strcmp(name + len - 4, "-ust");
+	}
+	return true;
+}
+
+/* The word `waitcap record` sets: in the stats file, which a forked child
+ * replaces with its own (stats.c's fork handler, registered before ours,
+ * runs first). */
+static void bind_wanted(void)
+{
+	struct wc_stats_file *s = LD(wc_stats);
+	ST(wc_trace_wanted, s ? (const uint32_t *)&s->trace_wanted : &not_wanted);
+}
+
+/* A child forked while the loader thread was loading has no loader (and
+ * perhaps a half-done dlopen): it stays without the tracer. */
+static void after_fork_in_child(void)
+{
+	bind_wanted();
+	if (LD(tracer_state) == WC_TRACER_LOADING) {
+		publish_state(WC_TRACER_FAILED);
+		ST(wc_trace_wanted, &not_wanted);
+	}
+}
+
+uint32_t wc_trace_enabled_asked(void)
+{
+	if (loader_start())
+		return WAITCAP_TP_WAIT | WAITCAP_TP_EXPIRED;
+	if (LD(tracer_state) != WC_TRACER_LAZY)
+		ST(wc_trace_wanted, &not_wanted); /* failed: stop asking */
+	return 0;
+}
+
+/* A `waitcap record` runs now (its marker exists): load at start, so that
+ * the process is traced from its first wait. */
+static bool recording_now(void)
+{
+	if (access(WC_HOST_RECORDING_PATH, F_OK) == 0)
+		return true;
+	const char *dir = wc_stats_dir_in_use();
+	if (!dir)
+		return false;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, WC_RECORDING_NAME);
+	return access(path, F_OK) == 0;
 }
 
 int wc_trace_init(const struct wc_policy *policy)
 {
+	(void)policy; /* the config event reads wc_policy_now() */
 	wc_guard++;
 	read_min_block();
 	const char *setting = getenv("WAITCAP_TRACE");
 	int ret = -1;
-	if (env_is_off(setting))
+	if (env_is_off(setting)) {
+		publish_state(WC_TRACER_OFF);
 		goto out;
-	if (load_provider() != 0) {
+	}
+	pthread_atfork(NULL, NULL, after_fork_in_child);
+	bool eager = env_is_on(setting);
+	if (!eager && setting && *setting && strcasecmp(setting, "lazy")) {
+		char what[160];
+		snprintf(what, sizeof what, "WAITCAP_TRACE=%.32s: expected 0, 1 or lazy; using lazy",
+			 setting);
+		warn(what);
+	}
+	/* Without a stats file `waitcap record` cannot reach this process
+	 * later: load now, as when every process did. */
+	if (!eager && wc_stats && !recording_now()) {
+		publish_state(WC_TRACER_LAZY);
+		bind_wanted();
+		ret = 0;
+		goto out;
+	}
+	stable_tracer_environment();
+	if (provider_arm() != 0) {
+		publish_state(WC_TRACER_FAILED);
 		if (setting && *setting)
 			warn("WAITCAP_TRACE is set but " WC_TP_LIBRARY
 			     " could not be loaded; tracing off");
 		goto out;
 	}
-	if (callsite_init() != 0) {
-		warn("cannot walk the stack here (libunwind); waits are traced without frames");
-	}
-	handle_fork();
-	wait_state = tp->wait_state;
-	expired_state = tp->expired_state;
-	config_state = tp->config_state;
-	wc_phase_state = tp->phase_state;
-	wc_trace_config(policy);
+	publish_state(WC_TRACER_LOADED);
 	ret = 0;
 out:
 	wc_guard--;
 	return ret;
 }
 
-bool wc_trace_wait_enabled(void)
+static bool config_enabled(void)
 {
-	return WC_UNLIKELY(*wait_state | *expired_state);
+	return wc_trace_enabled() & WAITCAP_TP_CONFIG;
 }
 
 static void config_if_due(void)
 {
-	if (!*config_state)
+	if (!config_enabled())
 		return;
 	int64_t now = wc_now_ns();
 	int64_t last = LD(config_emitted_ns);
@@ -392,7 +535,7 @@ static void config_if_due(void)
 
 void wc_trace_wait(const struct wc_wait_record *r)
 {
-	if (!tp || !*wait_state || on_tracer_thread())
+	if (!tp || !(wc_trace_enabled() & WAITCAP_TP_WAIT) || on_tracer_thread())
 		return;
 	config_if_due();
 	struct waitcap_tp_wait w = {
@@ -408,7 +551,7 @@ void wc_trace_wait(const struct wc_wait_record *r)
 
 void wc_trace_expired(const struct wc_expired_record *r)
 {
-	if (!tp || !*expired_state || on_tracer_thread())
+	if (!tp || !(wc_trace_enabled() & WAITCAP_TP_EXPIRED) || on_tracer_thread())
 		return;
 	config_if_due();
 	struct waitcap_tp_expired e = {
@@ -421,7 +564,7 @@ void wc_trace_expired(const struct wc_expired_record *r)
 
 void wc_trace_phase(const struct wc_phase_record *r)
 {
-	if (!tp || !*wc_phase_state || on_tracer_thread())
+	if (!tp || !wc_trace_phase_enabled() || on_tracer_thread())
 		return;
 	config_if_due();
 	struct waitcap_tp_phase p = {
@@ -464,7 +607,7 @@ void wc_trace_config(const struct wc_policy *policy)
 		.nrules = policy->nrules,
 		.control = config_control,
 	};
-	if (*config_state)
+	if (config_enabled())
 		ST(config_emitted_ns, wc_now_ns());
 	tp->emit_config(&config_event, NULL);
 }
@@ -474,7 +617,7 @@ void wc_trace_control(const char *what)
 	snprintf(config_control, sizeof config_control, "%s", what);
 	if (!tp)
 		return;
-	if (*config_state)
+	if (config_enabled())
 		ST(config_emitted_ns, wc_now_ns());
 	tp->emit_config(&config_event, NULL);
 }
