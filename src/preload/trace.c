@@ -223,25 +223,57 @@ static void *open_provider(void)
 	return dlopen(WC_TP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
 }
 
-/* liblttng-ust keeps pointers to the values of the variables it reads
- * (LTTNG_HOME, HOME: where the per-user session daemon listens) and reads
+/* The variables liblttng-ust reads to find the per-user session daemon
+ * (LTTNG_HOME, else HOME).  It keeps pointers to their values and reads
  * them again in a forked child.  Programs that set their process title
  * (nginx, postgres) overwrite the start-up environment strings in place,
- * so the child's tracer looked for a daemon in "/.lttng".  setenv() gives
- * the values a copy of their own that no title overwrites.  At start only
- * (the constructor runs before the program changes anything): a late load
- * runs beside the program's threads, where setenv() would race with their
- * getenv(), and by then a program that sets its title has moved environ to
- * copies of its own (nginx, postgres do before overwriting), which getenv()
- * returns. */
+ * so the child's tracer looked for a daemon in "/.lttng"; and nginx's
+ * workers drop the whole environment but TZ, so a tracer loaded late in a
+ * worker found no daemon at all.  So their values are copied at start
+ * (no system call), and:
+ * - at start, setenv() gives them a copy of their own that no title
+ *   overwrites;
+ * - for a late load (the loader thread, beside the program's threads),
+ *   the environment is left alone unless a variable is gone: then it is
+ *   put back for the length of the dlopen() and removed again.  glibc
+ *   never frees the strings setenv() made, so the tracer's pointers stay
+ *   good; the program sees its environment as it left it. */
+static const char *const tracer_env_names[] = {"LTTNG_HOME", "HOME"};
+#define WC_TRACER_ENV_COUNT (sizeof tracer_env_names / sizeof tracer_env_names[0])
+static char tracer_env_at_start[WC_TRACER_ENV_COUNT][1024];
+
+static void remember_tracer_environment(void)
+{
+	for (size_t i = 0; i < WC_TRACER_ENV_COUNT; i++) {
+		const char *value = getenv(tracer_env_names[i]);
+		if (value && strlen(value) < sizeof tracer_env_at_start[i])
+			strcpy(tracer_env_at_start[i], value);
+	}
+}
+
 static void stable_tracer_environment(void)
 {
-	static const char *const names[] = {"LTTNG_HOME", "HOME"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		const char *value = getenv(names[i]);
-		if (value)
-			setenv(names[i], value, 1);
-	}
+	for (size_t i = 0; i < WC_TRACER_ENV_COUNT; i++)
+		if (tracer_env_at_start[i][0])
+			setenv(tracer_env_names[i], tracer_env_at_start[i], 1);
+}
+
+/* Returns a bit per variable put back, for forget_tracer_environment. */
+static unsigned lend_tracer_environment(void)
+{
+	unsigned lent = 0;
+	for (size_t i = 0; i < WC_TRACER_ENV_COUNT; i++)
+		if (tracer_env_at_start[i][0] && !getenv(tracer_env_names[i]) &&
+		    setenv(tracer_env_names[i], tracer_env_at_start[i], 0) == 0)
+			lent |= 1u << i;
+	return lent;
+}
+
+static void forget_tracer_environment(unsigned lent)
+{
+	for (size_t i = 0; i < WC_TRACER_ENV_COUNT; i++)
+		if (lent & (1u << i))
+			unsetenv(tracer_env_names[i]);
 }
 
 static const struct waitcap_tp_api *load_provider(void)
@@ -388,7 +420,10 @@ static void *loader_main(void *unused)
 {
 	(void)unused;
 	wc_guard++;
-	publish_state(provider_arm() == 0 ? WC_TRACER_LOADED : WC_TRACER_FAILED);
+	unsigned lent = lend_tracer_environment();
+	int rc = provider_arm();
+	forget_tracer_environment(lent);
+	publish_state(rc == 0 ? WC_TRACER_LOADED : WC_TRACER_FAILED);
 	wc_guard--;
 	return NULL;
 }
@@ -484,6 +519,7 @@ int wc_trace_init(const struct wc_policy *policy)
 		goto out;
 	}
 	pthread_atfork(NULL, NULL, after_fork_in_child);
+	remember_tracer_environment();
 	bool eager = env_is_on(setting);
 	if (!eager && setting && *setting && strcasecmp(setting, "lazy")) {
 		char what[160];

@@ -130,7 +130,8 @@ Test(forked_workers, nginx_worker_waits_are_recorded_under_the_worker_pid)
 	const char *analyze_argv[] = {lt_getenv("WAITCAP_BIN"), "analyze", "--format", "json",
 				      "--pid", pid_arg, lt_path(&env, "trace"), NULL};
 	struct lt_proc analyze;
-	cr_assert_eq(lt_run(&env, &analyze, analyze_argv, NULL, 20000), 0, "%s", analyze.err);
+	cr_assert_eq(lt_run(&env, &analyze, analyze_argv, NULL, 20000), 0, "%s\nwaitcap record:\n%s",
+		     analyze.err, record.err);
 	squeeze(analyze.out);
 	char process[64];
 	snprintf(process, sizeof process, "\"pid\":%d,\"procname\":\"nginx\"", (int)worker);
