@@ -162,8 +162,9 @@ static double run_variant(const char *self, enum variant v, long trips)
 		close(out[0]);
 		if (v != BARE)
 			setenv("LD_PRELOAD", WAITCAP_LIB_PATH, 1);
-		if (v == LIB)
-			setenv("WAITCAP_TRACE", "0", 1);
+		/* Its session is a plain LTTng one: the tracer must be loaded
+		 * at start (by default the library waits for waitcap record). */
+		setenv("WAITCAP_TRACE", v == LIB ? "0" : "1", 1);
 		if (v == CAPTURE)
 			setenv("WAITCAP_MIN_BLOCK", "1ns", 1);
 		char count[32];
