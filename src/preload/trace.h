@@ -2,7 +2,7 @@
  *
  * The wrappers fill a record and call wc_trace_*; trace.c turns it into an
  * LTTng-UST event through the provider library (tracepoints/), which it
- * dlopen()s at start unless WAITCAP_TRACE=0.  Nothing here touches LTTng
+ * dlopen()s when a session wants the process (never with WAITCAP_TRACE=0).  Nothing here touches LTTng
  * headers, so liblttng-ust is never mapped when tracing is off.
  */
 #ifndef WAITCAP_TRACE_H
