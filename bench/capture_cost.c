@@ -117,7 +117,7 @@ __attribute__((noinline)) static int direct_capture(long count)
 		return 1;
 	const struct waitcap_tp_api *api = get_api();
 	/* The session was there before us: registration enabled the event. */
-	if (!(api->enabled() & WAITCAP_TP_WAIT))
+	if (!(api->enabled(WAITCAP_TP_WAIT)))
 		return 1;
 
 	struct waitcap_tp_wait w = {.op = "recv", .func = "recv", .fd = 3,

@@ -78,16 +78,16 @@ WAITCAP_EXPORT void waitcap_tp_emit_config(const struct waitcap_tp_config *c, vo
  * where the tracepoints are defined: libwaitcap.so calls this instead of
  * reading LTTng's internal structures.  Measured with callgrind on the
  * ping-pong (docs/tracing.md, "Start-up cost"). */
-WAITCAP_EXPORT uint32_t waitcap_tp_enabled(void)
+WAITCAP_EXPORT uint32_t waitcap_tp_enabled(uint32_t which)
 {
 	uint32_t on = 0;
-	if (lttng_ust_tracepoint_enabled(waitcap, wait))
+	if ((which & WAITCAP_TP_WAIT) && lttng_ust_tracepoint_enabled(waitcap, wait))
 		on |= WAITCAP_TP_WAIT;
-	if (lttng_ust_tracepoint_enabled(waitcap, expired))
+	if ((which & WAITCAP_TP_EXPIRED) && lttng_ust_tracepoint_enabled(waitcap, expired))
 		on |= WAITCAP_TP_EXPIRED;
-	if (lttng_ust_tracepoint_enabled(waitcap, config))
+	if ((which & WAITCAP_TP_CONFIG) && lttng_ust_tracepoint_enabled(waitcap, config))
 		on |= WAITCAP_TP_CONFIG;
-	if (lttng_ust_tracepoint_enabled(waitcap, phase))
+	if ((which & WAITCAP_TP_PHASE) && lttng_ust_tracepoint_enabled(waitcap, phase))
 		on |= WAITCAP_TP_PHASE;
 	return on;
 }

@@ -89,14 +89,14 @@ void waitcap_tp_emit_phase(const struct waitcap_tp_phase *p);
 /* Record waitcap:config; ip: the caller's address, or NULL. */
 void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip);
 
-/* Which events at least one session has enabled now, as WAITCAP_TP_*
- * bits (LTTng-UST's lttng_ust_tracepoint_enabled() for each): the whole
- * cost of asking "is anyone listening?" is this call. */
+/* Which of the events in `which` (WAITCAP_TP_* bits) at least one session
+ * has enabled now (LTTng-UST's lttng_ust_tracepoint_enabled() for each one
+ * asked): the whole cost of asking "is anyone listening?" is this call. */
 #define WAITCAP_TP_WAIT 1u
 #define WAITCAP_TP_EXPIRED 2u
 #define WAITCAP_TP_CONFIG 4u
 #define WAITCAP_TP_PHASE 8u
-uint32_t waitcap_tp_enabled(void);
+uint32_t waitcap_tp_enabled(uint32_t which);
 
 /* Everything above in one table, for dlsym() users. */
 #define WAITCAP_TP_API_VERSION 5 /* 2: the fork hooks; 3: waitcap_tp_wait.name; 4: phases;
@@ -104,7 +104,7 @@ uint32_t waitcap_tp_enabled(void);
 
 struct waitcap_tp_api {
 	uint32_t version;            /* WAITCAP_TP_API_VERSION */
-	uint32_t (*enabled)(void);   /* waitcap_tp_enabled */
+	uint32_t (*enabled)(uint32_t which); /* waitcap_tp_enabled */
 	void (*emit_wait)(const struct waitcap_tp_wait *, const uint64_t *, uint32_t, void *);
 	void (*emit_expired)(const struct waitcap_tp_expired *);
 	void (*emit_config)(const struct waitcap_tp_config *, void *);

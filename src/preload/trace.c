@@ -119,7 +119,7 @@ static const struct waitcap_tp_api *tp;
 
 /* trace.h: NULL until the provider is loaded; the stats file's
  * trace_wanted word, or a zero without one. */
-uint32_t (*wc_trace_enabled_fn)(void);
+uint32_t (*wc_trace_enabled_fn)(uint32_t which);
 static const uint32_t not_wanted;
 const uint32_t *wc_trace_wanted = &not_wanted;
 
@@ -484,10 +484,10 @@ static void after_fork_in_child(void)
 	}
 }
 
-uint32_t wc_trace_enabled_asked(void)
+uint32_t wc_trace_enabled_asked(uint32_t which)
 {
 	if (loader_start())
-		return WAITCAP_TP_WAIT | WAITCAP_TP_EXPIRED;
+		return which & (WAITCAP_TP_WAIT | WAITCAP_TP_EXPIRED);
 	if (LD(tracer_state) != WC_TRACER_LAZY)
 		ST(wc_trace_wanted, &not_wanted); /* failed: stop asking */
 	return 0;
@@ -552,7 +552,7 @@ out:
 
 static bool config_enabled(void)
 {
-	return wc_trace_enabled() & WAITCAP_TP_CONFIG;
+	return wc_trace_enabled(WAITCAP_TP_CONFIG);
 }
 
 static void config_if_due(void)
@@ -571,7 +571,7 @@ static void config_if_due(void)
 
 void wc_trace_wait(const struct wc_wait_record *r)
 {
-	if (!tp || !(wc_trace_enabled() & WAITCAP_TP_WAIT) || on_tracer_thread())
+	if (!tp || !wc_trace_enabled(WAITCAP_TP_WAIT) || on_tracer_thread())
 		return;
 	config_if_due();
 	struct waitcap_tp_wait w = {
@@ -587,7 +587,7 @@ void wc_trace_wait(const struct wc_wait_record *r)
 
 void wc_trace_expired(const struct wc_expired_record *r)
 {
-	if (!tp || !(wc_trace_enabled() & WAITCAP_TP_EXPIRED) || on_tracer_thread())
+	if (!tp || !wc_trace_enabled(WAITCAP_TP_EXPIRED) || on_tracer_thread())
 		return;
 	config_if_due();
 	struct waitcap_tp_expired e = {

@@ -63,17 +63,18 @@ struct wc_phase_record {
  * NULL and the question costs one load more: the process's trace_wanted
  * word, which `waitcap record` sets (wc_trace_enabled_asked: trace.c starts
  * loading the provider). */
-extern uint32_t (*wc_trace_enabled_fn)(void);
+extern uint32_t (*wc_trace_enabled_fn)(uint32_t which);
 extern const uint32_t *wc_trace_wanted;
-uint32_t wc_trace_enabled_asked(void);
+uint32_t wc_trace_enabled_asked(uint32_t which);
 
-static inline uint32_t wc_trace_enabled(void)
+/* Which of the events in `which` are enabled (asking only those). */
+static inline uint32_t wc_trace_enabled(uint32_t which)
 {
-	uint32_t (*enabled)(void) = __atomic_load_n(&wc_trace_enabled_fn, __ATOMIC_ACQUIRE);
+	uint32_t (*enabled)(uint32_t) = __atomic_load_n(&wc_trace_enabled_fn, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(enabled != 0, 0))
-		return enabled();
+		return enabled(which);
 	if (__builtin_expect(__atomic_load_n(wc_trace_wanted, __ATOMIC_RELAXED) != 0, 0))
-		return wc_trace_enabled_asked();
+		return wc_trace_enabled_asked(which);
 	return 0;
 }
 
@@ -81,7 +82,7 @@ static inline uint32_t wc_trace_enabled(void)
  * phases only then. */
 static inline bool wc_trace_phase_enabled(void)
 {
-	return __builtin_expect((wc_trace_enabled() & 8u /* WAITCAP_TP_PHASE */) != 0, 0);
+	return __builtin_expect(wc_trace_enabled(8u /* WAITCAP_TP_PHASE */) != 0, 0);
 }
 
 /* Minimum blocked time for a wait to be traced (WAITCAP_MIN_BLOCK,
@@ -101,7 +102,7 @@ int wc_trace_init(const struct wc_policy *policy);
  * time their waits only when this holds or when a cap is in play. */
 static inline bool wc_trace_wait_enabled(void)
 {
-	return __builtin_expect((wc_trace_enabled() & 3u /* WAIT | EXPIRED */) != 0, 0);
+	return __builtin_expect(wc_trace_enabled(3u /* WAIT | EXPIRED */) != 0, 0);
 }
 
 /* Emit waitcap:wait.  Captures the call stack (libunwind), dropping the
