@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "peers.h"
@@ -142,6 +143,45 @@ Test(record, program_started_during_the_record_is_traced_from_its_start)
 	cr_assert_eq(n, 5, "%d of the 5 waits of a program started during the record were "
 		     "recorded:\n%.4000s", n, text);
 	free(text);
+}
+
+/* The ask is never acted on inside a signal handler: a handler that
+ * interrupted malloc would deadlock in pthread_create.  The program waits
+ * only in a SIGALRM handler (every 20 ms) until told to wait itself. */
+Test(record, the_tracer_is_not_loaded_from_a_signal_handler)
+{
+	char client[512], preload[600], port[16];
+	snprintf(client, sizeof client, "%s/tests/tracing/traced_client", lt_getenv("WAITCAP_BUILD"));
+	snprintf(preload, sizeof preload, "LD_PRELOAD=%s", lt_getenv("WAITCAP_LIB"));
+	snprintf(port, sizeof port, "%d", silent.port);
+	const char *client_argv[] = {client, "handler", port, NULL};
+	const char *client_env[] = {preload, NULL};
+	struct lt_proc program;
+	lt_spawn(&env, &program, client_argv, client_env);
+	cr_assert(lt_wait_output(&program, "ready\n", 10000), "%s", program.err);
+
+	const char *record_argv[] = {lt_getenv("WAITCAP_BIN"), "record", "--duration", "3s",
+				     "-o", lt_path(&env, "trace"), NULL};
+	struct lt_proc record;
+	lt_spawn(&env, &record, record_argv, NULL);
+	cr_assert(lt_wait_output(&record, "recording to", 15000), "%s", record.err);
+	cr_assert(strstr(record.err, "1 running process asked"), "%s", record.err);
+	/* About 25 waits in the handler, each one seeing the ask. */
+	nanosleep(&(struct timespec){.tv_nsec = 500 * 1000000L}, NULL);
+	cr_assert(!maps_contain(program.pid, "libwaitcap-tp.so"),
+		  "the provider was loaded from a wait in a signal handler");
+
+	/* The program's own waits start the load (one of the first few: the
+	 * library tries at most every 10 ms, and the handler's waits count). */
+	bool loaded = false;
+	for (int i = 0; i < 40 && !loaded; i++) {
+		cr_assert(write(program.in_fd, "wait\n", 5) == 5);
+		nanosleep(&(struct timespec){.tv_nsec = 50 * 1000000L}, NULL);
+		loaded = maps_contain(program.pid, "libwaitcap-tp.so");
+	}
+	cr_assert(loaded, "the program's own wait did not load the provider");
+	cr_assert_eq(lt_finish(&record, 20000), 0, "waitcap record:\n%s", record.err);
+	cr_assert_eq(lt_finish(&program, 10000), 0, "%s", program.err);
 }
 
 Test(record, rejects_a_bad_duration_with_one_line)
