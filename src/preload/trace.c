@@ -116,6 +116,7 @@ static int callsite_init(void)
 /* ---- the provider -------------------------------------------------- */
 
 static const struct waitcap_tp_api *tp;
+static void emit_config(void);
 
 /* trace.h: NULL until the provider is loaded; the stats file's
  * trace_wanted word, or a zero without one. */
@@ -369,7 +370,7 @@ static int provider_arm(void)
 		warn("cannot walk the stack here (libunwind); waits are traced without frames");
 	__atomic_store_n(&tp, api, __ATOMIC_RELEASE);
 	handle_fork();
-	wc_trace_config(wc_policy_now());
+	emit_config();
 	__atomic_store_n(&wc_trace_enabled_fn, api->enabled, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -509,9 +510,9 @@ static bool recording_now(void)
 
 int wc_trace_init(const struct wc_policy *policy)
 {
-	(void)policy; /* the config event reads wc_policy_now() */
 	wc_guard++;
 	read_min_block();
+	wc_trace_config(policy); /* the event's strings, for whenever it loads */
 	const char *setting = getenv("WAITCAP_TRACE");
 	int ret = -1;
 	if (env_is_off(setting)) {
@@ -617,12 +618,24 @@ static int64_t cap_or_none(const struct wc_policy *policy, enum wc_op op)
 	return policy->legacy || ms < 0 ? -1 : ms;
 }
 
-/* Called at init and whenever the policy changes (never concurrently with
- * itself): keeps a copy of the strings so that re-emitting later does not
- * depend on the caller's storage. */
+/* waitcap:config now (the provider is loaded). */
+static void emit_config(void)
+{
+	const struct waitcap_tp_api *api = LD(tp);
+	if (!api)
+		return;
+	if (config_enabled())
+		ST(config_emitted_ns, wc_now_ns());
+	api->emit_config(&config_event, NULL);
+}
+
+/* Called at init and whenever the policy changes, from the program's
+ * threads (never concurrently with itself), whether or not the provider
+ * is loaded yet: keeps a copy of the strings so that emitting later (a
+ * late load, the refresh) does not depend on the caller's storage. */
 void wc_trace_config(const struct wc_policy *policy)
 {
-	if (!tp || !policy)
+	if (!policy)
 		return;
 	snprintf(config_profile, sizeof config_profile, "%s", policy->profile);
 	snprintf(config_reason, sizeof config_reason, "%s", policy->reason_text);
@@ -643,17 +656,11 @@ void wc_trace_config(const struct wc_policy *policy)
 		.nrules = policy->nrules,
 		.control = config_control,
 	};
-	if (config_enabled())
-		ST(config_emitted_ns, wc_now_ns());
-	tp->emit_config(&config_event, NULL);
+	emit_config();
 }
 
 void wc_trace_control(const char *what)
 {
 	snprintf(config_control, sizeof config_control, "%s", what);
-	if (!tp)
-		return;
-	if (config_enabled())
-		ST(config_emitted_ns, wc_now_ns());
-	tp->emit_config(&config_event, NULL);
+	emit_config();
 }
