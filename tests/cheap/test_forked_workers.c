@@ -1,8 +1,11 @@
 /* A service that forks its workers (nginx) started with a plain LD_PRELOAD
  * of the library: `waitcap record`, opened after the service started,
- * sees the worker's waits under the worker's pid.  Before the library ran
- * liblttng-ust's fork hooks itself, only the master registered with the
- * session daemon and the worker's waits were never recorded. */
+ * sees the worker's waits under the worker's pid.  Neither process has the
+ * tracer when the record starts (it is loaded when a session wants the
+ * process): the record asks both, and the worker loads it on its next
+ * wait, registers under its own pid and gets its call sites named; its
+ * environment, which nginx empties in workers, is lent back for the load
+ * (docs/tracing.md, "Loading late"). */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
