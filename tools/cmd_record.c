@@ -44,10 +44,11 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Sleep until the deadline (0: none) or until SIGINT/SIGTERM. */
+/* Sleep until the deadline (0: none) or until SIGINT/SIGTERM, asking the
+ * processes to trace again every second (record_ask.h). */
 static void wait_for_end(int64_t duration_ns)
 {
-	struct timespec end;
+	struct timespec now, end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += duration_ns / 1000000000;
 	end.tv_nsec += duration_ns % 1000000000;
@@ -56,13 +57,17 @@ static void wait_for_end(int64_t duration_ns)
 		end.tv_nsec -= 1000000000;
 	}
 	while (!stop_requested) {
-		if (duration_ns > 0) {
-			int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, NULL);
-			if (rc == 0)
-				return;
-		} else {
-			struct timespec day = {.tv_sec = 86400};
-			nanosleep(&day, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		struct timespec next = {.tv_sec = now.tv_sec + 1, .tv_nsec = now.tv_nsec};
+		bool last = duration_ns > 0 && (next.tv_sec > end.tv_sec ||
+						(next.tv_sec == end.tv_sec && next.tv_nsec >= end.tv_nsec));
+		if (last)
+			next = end;
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == 0 && last)
+			return;
+		if (!stop_requested) {
+			struct wc_ask_result again;
+			wc_ask_tracer(&again);
 		}
 	}
 }

@@ -1,7 +1,9 @@
 /* See record_ask.h.  The same access control as `waitcap rollback`: a
  * process's stats file is 0600, its user's or root's to open read-write. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,7 @@ static void place_markers(void)
 	}
 }
 
+/* 0 asked, 1 not to be asked (tracing off), -1 not writable or not ours. */
 static int ask_one(const char *path, bool *loaded)
 {
 	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -53,35 +56,52 @@ static int ask_one(const char *path, bool *loaded)
 	close(fd);
 	if (s == MAP_FAILED)
 		return -1;
-	if (__atomic_load_n(&s->version, __ATOMIC_ACQUIRE) != WC_STATS_VERSION) {
+	if (__atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) != WC_STATS_MAGIC
+	    || s->version != WC_STATS_VERSION) {
 		munmap(s, sizeof(*s));
 		return -1;
 	}
-	*loaded = __atomic_load_n(&s->tracer, __ATOMIC_RELAXED) == WC_TRACER_LOADED;
+	uint32_t tracer = __atomic_load_n(&s->tracer, __ATOMIC_RELAXED);
+	if (tracer == WC_TRACER_OFF) {
+		munmap(s, sizeof(*s));
+		return 1; /* WAITCAP_TRACE=0: not to be asked */
+	}
+	*loaded = tracer == WC_TRACER_LOADED;
 	__atomic_store_n(&s->trace_wanted, 1u, __ATOMIC_RELAXED);
 	munmap(s, sizeof(*s));
 	return 0;
 }
 
+/* Every stats file in the directories the readers look in (numeric names;
+ * the marker and anything else skipped).  No snapshot: a file is opened,
+ * its word set, and closed. */
 void wc_ask_tracer(struct wc_ask_result *r)
 {
 	*r = (struct wc_ask_result){0};
 	place_markers();
-	char err[1400];
-	struct wc_proc_stats *procs = NULL;
-	int n = wc_stats_read_all(&procs, err, sizeof err);
-	for (int i = 0; i < n; i++) {
-		bool loaded = false;
-		if (procs[i].s.tracer == WC_TRACER_OFF)
+	static char dirs[64][1024];
+	int ndirs = wc_stats_dirs(dirs, 64);
+	for (int i = 0; i < ndirs; i++) {
+		DIR *d = opendir(dirs[i]);
+		if (!d)
 			continue;
-		if (ask_one(procs[i].path, &loaded) != 0) {
-			r->failed++;
-			continue;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			char *end;
+			long pid = strtol(de->d_name, &end, 10);
+			if (!de->d_name[0] || *end || pid <= 0 || kill((pid_t)pid, 0) != 0)
+				continue; /* not a stats file, or its process is gone */
+			char path[1100];
+			snprintf(path, sizeof path, "%.1023s/%.64s", dirs[i], de->d_name);
+			bool loaded = false;
+			int rc = ask_one(path, &loaded);
+			if (rc < 0)
+				r->failed++;
+			else if (rc == 0)
+				r->asked++, r->loaded += loaded;
 		}
-		r->asked++;
-		r->loaded += loaded;
+		closedir(d);
 	}
-	free(procs);
 }
 
 void wc_ask_tracer_end(void)
