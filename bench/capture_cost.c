@@ -117,7 +117,7 @@ __attribute__((noinline)) static int direct_capture(long count)
 		return 1;
 	const struct waitcap_tp_api *api = get_api();
 	/* The session was there before us: registration enabled the event. */
-	if (!*api->wait_state)
+	if (!(api->enabled(WAITCAP_TP_WAIT)))
 		return 1;
 
 	struct waitcap_tp_wait w = {.op = WC_OP_RECV, .func = "recv", .fd = 3,
@@ -162,8 +162,9 @@ static double run_variant(const char *self, enum variant v, long trips)
 		close(out[0]);
 		if (v != BARE)
 			setenv("LD_PRELOAD", WAITCAP_LIB_PATH, 1);
-		if (v == LIB)
-			setenv("WAITCAP_TRACE", "0", 1);
+		/* Its session is a plain LTTng one: the tracer must be loaded
+		 * at start (by default the library waits for waitcap record). */
+		setenv("WAITCAP_TRACE", v == LIB ? "0" : "1", 1);
 		if (v == CAPTURE)
 			setenv("WAITCAP_MIN_BLOCK", "1ns", 1);
 		char count[32];

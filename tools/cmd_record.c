@@ -1,6 +1,8 @@
 /* waitcap record: a recording session over the processes that already run
- * with the library — the investigation of a live service.  They loaded the
- * provider at start, so they join the session as soon as it exists. */
+ * with the library — the investigation of a live service.  Once the
+ * session exists, it asks them to load the tracer (record_ask.c): each
+ * loads it on its next wait and joins the session; processes that start
+ * while it records load it at start. */
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "policy.h"
+#include "record_ask.h"
 #include "session.h"
 #include "tools.h"
 
@@ -41,10 +44,11 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Sleep until the deadline (0: none) or until SIGINT/SIGTERM. */
+/* Sleep until the deadline (0: none) or until SIGINT/SIGTERM, asking the
+ * processes to trace again every second (record_ask.h). */
 static void wait_for_end(int64_t duration_ns)
 {
-	struct timespec end;
+	struct timespec now, end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += duration_ns / 1000000000;
 	end.tv_nsec += duration_ns % 1000000000;
@@ -53,13 +57,17 @@ static void wait_for_end(int64_t duration_ns)
 		end.tv_nsec -= 1000000000;
 	}
 	while (!stop_requested) {
-		if (duration_ns > 0) {
-			int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, NULL);
-			if (rc == 0)
-				return;
-		} else {
-			struct timespec day = {.tv_sec = 86400};
-			nanosleep(&day, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		struct timespec next = {.tv_sec = now.tv_sec + 1, .tv_nsec = now.tv_nsec};
+		bool last = duration_ns > 0 && (next.tv_sec > end.tv_sec ||
+						(next.tv_sec == end.tv_sec && next.tv_nsec >= end.tv_nsec));
+		if (last)
+			next = end;
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == 0 && last)
+			return;
+		if (!stop_requested) {
+			struct wc_ask_result again;
+			wc_ask_tracer(&again);
 		}
 	}
 }
@@ -140,12 +148,19 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "waitcap record: %s\n", err);
 		return 1;
 	}
+	struct wc_ask_result asked;
+	wc_ask_tracer(&asked);
+	fprintf(stderr, "waitcap record: %d running process%s asked to trace (%d already %s)%s\n",
+		asked.asked, asked.asked == 1 ? "" : "es", asked.loaded,
+		asked.loaded == 1 ? "does" : "do",
+		asked.failed ? "; some stats files could not be written" : "");
 	fprintf(stderr, "waitcap record: %s %s%s (%s)\n", relay ? "streaming to" : "recording to",
 		wc_session_path(session), live ? ", live" : "",
 		duration_ns > 0 ? "until the duration ends or Ctrl-C" : "Ctrl-C to stop");
 	fflush(stderr);
 
 	wait_for_end(duration_ns);
+	wc_ask_tracer_end();
 
 	char path[4096], name[128];
 	snprintf(path, sizeof path, "%s", wc_session_path(session));

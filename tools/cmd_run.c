@@ -263,6 +263,9 @@ int cmd_run(int argc, char **argv)
 	if (caps[0])
 		setenv("WAITCAP_CAPS", caps, 1);
 	if (trace) {
+		/* The session exists before the command starts: load the tracer
+		 * at start (liblttng-ust-fork maps liblttng-ust anyway). */
+		setenv("WAITCAP_TRACE", "1", 1);
 		if (preload(DL_LIB) != 0 || preload(FORK_LIB) != 0 || preload(lib) != 0)
 			return 1;
 		return run_traced(argv + optind, trace_dir, relay, live, format, out);

@@ -68,40 +68,36 @@ WAITCAP_EXPORT void waitcap_tp_emit_config(const struct waitcap_tp_config *c, vo
 	lttng_ust_do_tracepoint(waitcap, config, &safe, ip);
 }
 
-WAITCAP_EXPORT const volatile int *waitcap_tp_wait_state(void)
+/* lttng_ust_tracepoint_enabled() is LTTng-UST's public way to ask; it is a
+ * macro over the tracepoint's own definition, so it can only be asked here,
+ * where the tracepoints are defined: libwaitcap.so calls this instead of
+ * reading LTTng's internal structures.  Measured with callgrind on the
+ * ping-pong (docs/tracing.md, "Start-up cost"). */
+WAITCAP_EXPORT uint32_t waitcap_tp_enabled(uint32_t which)
 {
-	return &lttng_ust_tracepoint_waitcap___wait.state;
-}
-
-WAITCAP_EXPORT const volatile int *waitcap_tp_expired_state(void)
-{
-	return &lttng_ust_tracepoint_waitcap___expired.state;
-}
-
-WAITCAP_EXPORT const volatile int *waitcap_tp_config_state(void)
-{
-	return &lttng_ust_tracepoint_waitcap___config.state;
-}
-
-WAITCAP_EXPORT const volatile int *waitcap_tp_phase_state(void)
-{
-	return &lttng_ust_tracepoint_waitcap___phase.state;
+	uint32_t on = 0;
+	if ((which & WAITCAP_TP_WAIT) && lttng_ust_tracepoint_enabled(waitcap, wait))
+		on |= WAITCAP_TP_WAIT;
+	if ((which & WAITCAP_TP_EXPIRED) && lttng_ust_tracepoint_enabled(waitcap, expired))
+		on |= WAITCAP_TP_EXPIRED;
+	if ((which & WAITCAP_TP_CONFIG) && lttng_ust_tracepoint_enabled(waitcap, config))
+		on |= WAITCAP_TP_CONFIG;
+	if ((which & WAITCAP_TP_PHASE) && lttng_ust_tracepoint_enabled(waitcap, phase))
+		on |= WAITCAP_TP_PHASE;
+	return on;
 }
 
 WAITCAP_EXPORT const struct waitcap_tp_api *waitcap_tp_get_api(void)
 {
 	static const struct waitcap_tp_api api = {
 		.version = WAITCAP_TP_API_VERSION,
-		.wait_state = &lttng_ust_tracepoint_waitcap___wait.state,
-		.expired_state = &lttng_ust_tracepoint_waitcap___expired.state,
-		.config_state = &lttng_ust_tracepoint_waitcap___config.state,
+		.enabled = waitcap_tp_enabled,
 		.emit_wait = waitcap_tp_emit_wait,
 		.emit_expired = waitcap_tp_emit_expired,
 		.emit_config = waitcap_tp_emit_config,
 		.before_fork = lttng_ust_before_fork,
 		.after_fork_parent = lttng_ust_after_fork_parent,
 		.after_fork_child = lttng_ust_after_fork_child,
-		.phase_state = &lttng_ust_tracepoint_waitcap___phase.state,
 		.emit_phase = waitcap_tp_emit_phase,
 	};
 	return &api;

@@ -98,23 +98,23 @@ void waitcap_tp_emit_phase(const struct waitcap_tp_phase *p);
 /* Record waitcap:config; ip: the caller's address, or NULL. */
 void waitcap_tp_emit_config(const struct waitcap_tp_config *c, void *ip);
 
-/* Non-zero while at least one session has the event enabled.  The pointers
- * stay valid for the life of the process: reading one is the whole cost of
- * asking "is anyone listening?". */
-const volatile int *waitcap_tp_wait_state(void);
-const volatile int *waitcap_tp_expired_state(void);
-const volatile int *waitcap_tp_config_state(void);
-const volatile int *waitcap_tp_phase_state(void);
+/* Which of the events in `which` (WAITCAP_TP_* bits) at least one session
+ * has enabled now (LTTng-UST's lttng_ust_tracepoint_enabled() for each one
+ * asked): the whole cost of asking "is anyone listening?" is this call. */
+#define WAITCAP_TP_WAIT 1u
+#define WAITCAP_TP_EXPIRED 2u
+#define WAITCAP_TP_CONFIG 4u
+#define WAITCAP_TP_PHASE 8u
+uint32_t waitcap_tp_enabled(uint32_t which);
 
 /* Everything above in one table, for dlsym() users. */
 #define WAITCAP_TP_API_VERSION 5 /* 2: the fork hooks; 3: waitcap_tp_wait.name; 4: phases;
-				  * 5: op and outcome are enums (wc_vocab.h) */
+				  * 5: op and outcome are enums (wc_vocab.h), and enabled()
+				  *    instead of LTTng's internal state words */
 
 struct waitcap_tp_api {
 	uint32_t version;            /* WAITCAP_TP_API_VERSION */
-	const volatile int *wait_state;
-	const volatile int *expired_state;
-	const volatile int *config_state;
+	uint32_t (*enabled)(uint32_t which); /* waitcap_tp_enabled */
 	void (*emit_wait)(const struct waitcap_tp_wait *, const uint64_t *, uint32_t, void *);
 	void (*emit_expired)(const struct waitcap_tp_expired *);
 	void (*emit_config)(const struct waitcap_tp_config *, void *);
@@ -125,8 +125,6 @@ struct waitcap_tp_api {
 	void (*before_fork)(sigset_t *saved);
 	void (*after_fork_parent)(sigset_t *saved);
 	void (*after_fork_child)(sigset_t *saved);
-	/* version 4 */
-	const volatile int *phase_state;
 	void (*emit_phase)(const struct waitcap_tp_phase *);
 };
 

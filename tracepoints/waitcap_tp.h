@@ -2,7 +2,8 @@
  *
  * Only tracepoints/ includes this header.  libwaitcap.so never does: it
  * dlopen()s libwaitcap-tp.so and calls the emit functions of
- * waitcap_emit.h, so that with WAITCAP_TRACE=0 liblttng-ust is never mapped.
+ * waitcap_emit.h, so that liblttng-ust is mapped only once a session wants
+ * the process (never with WAITCAP_TRACE=0).
  *
  * Every event takes the program's call address as its last argument `ip`
  * (LTTNG_UST_TP_IP_PARAM), so the `ip` context points at the program, not

@@ -47,9 +47,11 @@ __attribute__((constructor)) static void wc_init(void)
 		dprintf(2, "waitcap: %s; running without caps (tracing on)\n", initial_policy.error);
 	wc_resolve_init(&initial_policy);
 	wc_names_init(secure);
-	wc_trace_init(&initial_policy);
 	wc_stats_init(&initial_policy, secure);
 	wc_control_init(secure);
+	/* After the stats file: whether to load the tracer now or when
+	 * `waitcap record` asks through it. */
+	wc_trace_init(&initial_policy);
 	wc_reload_init(&initial_policy, env_lookup, secure);
 	__atomic_store_n(&wc_ready, true, __ATOMIC_RELEASE);
 	wc_guard--;

@@ -89,6 +89,9 @@ static void fill_header(struct wc_stats_file *s, const struct wc_stats_file *fro
 		memcpy(s->environment, from->environment, sizeof(s->environment));
 		s->mode = from->mode;
 		s->ctl = from->ctl; /* a rolled-back parent's child stays rolled back */
+		/* An asked parent's child is asked, and inherits its tracer. */
+		s->trace_wanted = LD(from->trace_wanted);
+		s->tracer = LD(from->tracer);
 	} else {
 		snprintf(s->procname, sizeof(s->procname), "%s", program_invocation_short_name);
 		snprintf(s->profile, sizeof(s->profile), "%s", p->error[0] ? "" : p->profile);
@@ -153,6 +156,11 @@ void wc_stats_init(const struct wc_policy *policy, bool secure)
 	wc_control_bind(s);
 	atexit(remove_file);
 	pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+const char *wc_stats_dir_in_use(void)
+{
+	return wc_stats ? stats_dir_path : NULL;
 }
 
 static int64_t elapsed_us(int64_t since)

@@ -23,6 +23,9 @@ extern struct wc_stats_file *wc_stats;
 /* Create this process's file (constructor; also re-made in a forked child). */
 void wc_stats_init(const struct wc_policy *policy, bool secure);
 
+/* The directory this process's stats file is in, NULL without one. */
+const char *wc_stats_dir_in_use(void);
+
 /* The stats row of a wait's op (folded at compile time for a constant);
  * WC_SOP_COUNT for ops not counted (accept). */
 static inline unsigned wc_stats_op_of(enum wc_op op)

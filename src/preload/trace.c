@@ -1,30 +1,26 @@
 /* Tracing: wait records → waitcap events, through libwaitcap-tp.so.
  *
- * The provider library is dlopen()ed at start unless WAITCAP_TRACE=0, so
- * that a session opened days later still sees this process, and so that
- * with tracing off liblttng-ust is never mapped.  Everything after init is
- * lock-free and allocation-free: a load to ask whether anyone listens, a
- * stack walk and an event for the waits that are worth it. */
+ * When the provider is loaded is trace_load.c's business; once it is
+ * (wc_trace_provider_ready) everything here is lock-free and
+ * allocation-free: a call to ask whether anyone listens, a stack walk and
+ * an event for the waits worth it. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include <dirent.h>
 #include <dlfcn.h>
+#include <signal.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <pthread.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "preload.h"
 #include "real.h"
 #include "trace.h"
-
-#define WC_TP_LIBRARY "libwaitcap-tp.so"
+#include "trace_load.h"
 
 int64_t wc_trace_min_block_ns = WC_MS;
 
@@ -109,20 +105,8 @@ static int callsite_init(void)
 
 /* ---- the provider -------------------------------------------------- */
 
-/* Until the provider is loaded these point at a zero: "nobody listens"
- * stays one load and a compare, with no NULL check. */
-static const int no_session;
-static const volatile int *wait_state = &no_session;
-static const volatile int *expired_state = &no_session;
-static const volatile int *config_state = &no_session;
-const volatile int *wc_phase_state = &no_session;
 static const struct waitcap_tp_api *tp;
-
-/* The threads liblttng-ust started while we loaded it: their waits are
- * the tracer's own business, never traced. */
-#define WC_TRACER_THREADS_MAX 8
-static pid_t tracer_threads[WC_TRACER_THREADS_MAX];
-static int tracer_thread_count;
+static void emit_config(void);
 
 /* waitcap:config is emitted at start, when usually no session exists yet,
  * so it is emitted again with the traced waits, at most once a second: a
@@ -135,12 +119,6 @@ static struct waitcap_tp_config config_event;
 static char config_profile[64], config_reason[160], config_file[4096];
 static char config_flag[64], config_error[512], config_control[256];
 
-static bool env_is_off(const char *value)
-{
-	return value && (!strcmp(value, "0") || !strcasecmp(value, "off") ||
-			 !strcasecmp(value, "false") || !strcasecmp(value, "no"));
-}
-
 static void warn(const char *what)
 {
 	char line[256];
@@ -149,7 +127,7 @@ static void warn(const char *what)
 		(void)!real_write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-static void read_min_block(void)
+void wc_trace_read_min_block(void)
 {
 	const char *text = getenv("WAITCAP_MIN_BLOCK");
 	if (!text || !*text)
@@ -165,116 +143,28 @@ static void read_min_block(void)
 	warn(what);
 }
 
-/* Thread ids in /proc/self/task, into ids (at most max); returns count. */
-static int list_threads(pid_t *ids, int max)
+/* ---- the tracer's own threads ----------------------------------------
+ *
+ * liblttng-ust's listener threads make calls of their own (to the session
+ * daemon, over AF_UNIX sockets, which the wrappers pass through anyway);
+ * whatever they do is the tracer's business and is never traced.  LTTng
+ * has no API that names its threads, so they are known by the name
+ * liblttng-ust 2.13 gives them: the process name, cut to leave room,
+ * followed by "-ust" (lttng_ust_setustprocname).  One prctl per thread, the
+ * first time it would emit an event.  tests/tracing/test_tracer_threads.c
+ * fails if liblttng-ust names its threads otherwise. */
+static __thread int8_t tracer_thread_known __attribute__((tls_model("initial-exec")));
+
+static bool on_tracer_thread(void)
 {
-	DIR *dir = opendir("/proc/self/task");
-	if (!dir)
-		return 0;
-	int n = 0;
-	struct dirent *d;
-	while ((d = readdir(dir)) && n < max) {
-		if (d->d_name[0] >= '0' && d->d_name[0] <= '9')
-			ids[n++] = (pid_t)atoi(d->d_name);
-	}
-	closedir(dir);
-	return n;
-}
-
-static bool contains(const pid_t *ids, int n, pid_t id)
-{
-	for (int i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
-/* dlopen() of a bare name searches the caller's RUNPATH, and with a
- * dlopen wrapper preloaded (liblttng-ust-dl, as `waitcap run --trace`
- * does) the caller is the wrapper: the name is not found.  So the name is
- * looked up in this library's own search path, then tried plainly. */
-static void *open_provider(void)
-{
-	Dl_info self;
-	void *me = NULL;
-	if (dladdr((void *)open_provider, &self) && self.dli_fname)
-		me = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
-	Dl_serinfo size;
-	if (me && dlinfo(me, RTLD_DI_SERINFOSIZE, &size) == 0) {
-		Dl_serinfo *info = malloc(size.dls_size); /* at start, not a hot path */
-		if (info) {
-			*info = size;
-			if (dlinfo(me, RTLD_DI_SERINFO, info) == 0) {
-				for (unsigned int i = 0; i < info->dls_cnt; i++) {
-					char path[4096];
-					snprintf(path, sizeof(path), "%s/%s", info->dls_serpath[i].dls_name,
-						 WC_TP_LIBRARY);
-					void *handle = access(path, R_OK) == 0
-							       ? dlopen(path, RTLD_NOW | RTLD_LOCAL)
-							       : NULL;
-					if (handle) {
-						free(info);
-						dlclose(me);
-						return handle;
-					}
-				}
-			}
-			free(info);
-		}
-	}
-	if (me)
-		dlclose(me);
-	return dlopen(WC_TP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-}
-
-/* liblttng-ust keeps pointers to the values of the variables it reads
- * (LTTNG_HOME, HOME: where the per-user session daemon listens) and reads
- * them again in a forked child.  Programs that set their process title
- * (nginx, postgres) overwrite the start-up environment strings in place,
- * so the child's tracer looked for a daemon in "/.lttng".  setenv() gives
- * the values a copy of their own that no title overwrites. */
-static void stable_tracer_environment(void)
-{
-	static const char *const names[] = {"LTTNG_HOME", "HOME"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		const char *value = getenv(names[i]);
-		if (value)
-			setenv(names[i], value, 1);
-	}
-}
-
-static int load_provider(void)
-{
-	pid_t before[256], after[256];
-	int nbefore = list_threads(before, 256);
-	stable_tracer_environment();
-
-	void *handle = open_provider();
-	if (!handle)
-		return -1;
-	waitcap_tp_get_api_fn get_api = (waitcap_tp_get_api_fn)dlsym(handle, WAITCAP_TP_GET_API);
-	const struct waitcap_tp_api *api = get_api ? get_api() : NULL;
-	if (!api || api->version != WAITCAP_TP_API_VERSION)
-		return -1; /* never dlclose: liblttng-ust may have started threads */
-
-	int nafter = list_threads(after, 256);
-	for (int i = 0; i < nafter && tracer_thread_count < WC_TRACER_THREADS_MAX; i++)
-		if (!contains(before, nbefore, after[i]))
-			tracer_threads[tracer_thread_count++] = after[i];
-
-	tp = api;
-	return 0;
-}
-
-/* After fork() the child's tracer threads are new ones (the fork hooks
- * below restart them); we know them only by the name liblttng-ust gives
- * its threads, "PROCNAME-ust". */
-static bool forked;
-
-static void after_fork_in_child(void)
-{
-	tracer_thread_count = 0;
-	forked = true;
+	int8_t known = tracer_thread_known;
+	if (WC_LIKELY(known))
+		return known > 0;
+	char name[17] = "";
+	size_t len = prctl(PR_GET_NAME, name) == 0 ? strlen(name) : 0;
+	bool tracer = len >= 4 && !strcmp(name + len - 4, "-ust");
+	tracer_thread_known = tracer ? 1 : -1;
+	return tracer;
 }
 
 /* ---- fork: the tracer's own hooks ------------------------------------
@@ -305,7 +195,6 @@ static void tracer_after_fork_parent(void)
 static void tracer_after_fork_child(void)
 {
 	tp->after_fork_child(&fork_sigset);
-	after_fork_in_child();
 }
 
 /* True when fork() resolves to liblttng-ust-fork's wrapper. */
@@ -319,65 +208,28 @@ static bool ust_fork_wrapper_loaded(void)
 
 static void handle_fork(void)
 {
-	if (ust_fork_wrapper_loaded())
-		pthread_atfork(NULL, NULL, after_fork_in_child);
-	else
+	if (!ust_fork_wrapper_loaded())
 		pthread_atfork(tracer_before_fork, tracer_after_fork_parent,
 			       tracer_after_fork_child);
 }
 
-static bool on_tracer_thread(void)
+void wc_trace_provider_ready(const struct waitcap_tp_api *api)
 {
-	if (tracer_thread_count > 0) {
-		pid_t self = (pid_t)syscall(SYS_gettid);
-		return contains(tracer_threads, tracer_thread_count, self);
-	}
-	if (!forked)
-		return false;
-	char name[17] = "";
-	if (prctl(PR_GET_NAME, name) != 0)
-		return false;
-	size_t len = strlen(name);
-	return len >= 4 && !strcmp(name + len - 4, "-ust");
-}
-
-int wc_trace_init(const struct wc_policy *policy)
-{
-	wc_guard++;
-	read_min_block();
-	const char *setting = getenv("WAITCAP_TRACE");
-	int ret = -1;
-	if (env_is_off(setting))
-		goto out;
-	if (load_provider() != 0) {
-		if (setting && *setting)
-			warn("WAITCAP_TRACE is set but " WC_TP_LIBRARY
-			     " could not be loaded; tracing off");
-		goto out;
-	}
-	if (callsite_init() != 0) {
+	if (callsite_init() != 0)
 		warn("cannot walk the stack here (libunwind); waits are traced without frames");
-	}
+	__atomic_store_n(&tp, api, __ATOMIC_RELEASE);
 	handle_fork();
-	wait_state = tp->wait_state;
-	expired_state = tp->expired_state;
-	config_state = tp->config_state;
-	wc_phase_state = tp->phase_state;
-	wc_trace_config(policy);
-	ret = 0;
-out:
-	wc_guard--;
-	return ret;
+	emit_config();
 }
 
-bool wc_trace_wait_enabled(void)
+static bool config_enabled(void)
 {
-	return WC_UNLIKELY(*wait_state | *expired_state);
+	return wc_trace_enabled(WAITCAP_TP_CONFIG);
 }
 
 static void config_if_due(void)
 {
-	if (!*config_state)
+	if (!config_enabled())
 		return;
 	int64_t now = wc_now_ns();
 	int64_t last = LD(config_emitted_ns);
@@ -391,7 +243,7 @@ static void config_if_due(void)
 
 void wc_trace_wait(const struct waitcap_tp_wait *event, void *ip)
 {
-	if (!tp || !*wait_state || on_tracer_thread())
+	if (!tp || !wc_trace_enabled(WAITCAP_TP_WAIT) || on_tracer_thread())
 		return;
 	config_if_due();
 	uint64_t frames[WAITCAP_TP_MAX_FRAMES];
@@ -401,7 +253,7 @@ void wc_trace_wait(const struct waitcap_tp_wait *event, void *ip)
 
 void wc_trace_expired(const struct waitcap_tp_expired *event)
 {
-	if (!tp || !*expired_state || on_tracer_thread())
+	if (!tp || !wc_trace_enabled(WAITCAP_TP_EXPIRED) || on_tracer_thread())
 		return;
 	config_if_due();
 	tp->emit_expired(event);
@@ -409,7 +261,7 @@ void wc_trace_expired(const struct waitcap_tp_expired *event)
 
 void wc_trace_phase(const struct waitcap_tp_phase *event)
 {
-	if (!tp || !*wc_phase_state || on_tracer_thread())
+	if (!tp || !wc_trace_phase_enabled() || on_tracer_thread())
 		return;
 	config_if_due();
 	tp->emit_phase(event);
@@ -421,12 +273,24 @@ static int64_t cap_or_none(const struct wc_policy *policy, enum wc_op op)
 	return policy->legacy || ms < 0 ? -1 : ms;
 }
 
-/* Called at init and whenever the policy changes (never concurrently with
- * itself): keeps a copy of the strings so that re-emitting later does not
- * depend on the caller's storage. */
+/* waitcap:config now (the provider is loaded). */
+static void emit_config(void)
+{
+	const struct waitcap_tp_api *api = LD(tp);
+	if (!api)
+		return;
+	if (config_enabled())
+		ST(config_emitted_ns, wc_now_ns());
+	api->emit_config(&config_event, NULL);
+}
+
+/* Called at init and whenever the policy changes, from the program's
+ * threads (never concurrently with itself), whether or not the provider
+ * is loaded yet: keeps a copy of the strings so that emitting later (a
+ * late load, the refresh) does not depend on the caller's storage. */
 void wc_trace_config(const struct wc_policy *policy)
 {
-	if (!tp || !policy)
+	if (!policy)
 		return;
 	snprintf(config_profile, sizeof config_profile, "%s", policy->profile);
 	snprintf(config_reason, sizeof config_reason, "%s", policy->reason_text);
@@ -447,17 +311,11 @@ void wc_trace_config(const struct wc_policy *policy)
 		.nrules = policy->nrules,
 		.control = config_control,
 	};
-	if (*config_state)
-		ST(config_emitted_ns, wc_now_ns());
-	tp->emit_config(&config_event, NULL);
+	emit_config();
 }
 
 void wc_trace_control(const char *what)
 {
 	snprintf(config_control, sizeof config_control, "%s", what);
-	if (!tp)
-		return;
-	if (*config_state)
-		ST(config_emitted_ns, wc_now_ns());
-	tp->emit_config(&config_event, NULL);
+	emit_config();
 }

@@ -18,7 +18,7 @@
 #include "wc_vocab.h"
 
 #define WC_STATS_MAGIC 0x3153544143544957ull /* "WITCATS1" little-endian */
-#define WC_STATS_VERSION 4 /* 2: the resolve op; the control block and the rows' rollback words in use; 3: would_cap (observe mode); 4: the rows' name */
+#define WC_STATS_VERSION 5 /* 2: the resolve op; the control block and the rows' rollback words in use; 3: would_cap (observe mode); 4: the rows' name; 5: trace_wanted, tracer */
 
 /* The ops counted, one row each, in the file's order (the order is the
  * format: docs/stats.md lists it, and changing it bumps WC_STATS_VERSION):
@@ -178,6 +178,22 @@ struct wc_control {
 	char reason[48];   /* --reason, "" when none given */
 };
 
+/* Where the tracer stands in a process (wc_stats_file.tracer). */
+enum wc_tracer_state {
+	WC_TRACER_LAZY = 0,     /* not loaded; loads when a session wants it */
+	WC_TRACER_LOADING = 1,  /* asked: its loader thread is loading it */
+	WC_TRACER_LOADED = 2,   /* libwaitcap-tp.so (and liblttng-ust) loaded */
+	WC_TRACER_OFF = 3,      /* WAITCAP_TRACE=0: never loaded */
+	WC_TRACER_FAILED = 4,   /* could not be loaded */
+};
+
+/* A `waitcap record` session runs: processes that start while one of
+ * these exists load the tracer at start.  The host one is root's (a root
+ * session daemon records every user's processes); the other lives in the
+ * user's own stats directory (wc_stats_dir) and is that user's. */
+#define WC_HOST_RECORDING_PATH "/run/waitcap.recording"
+#define WC_RECORDING_NAME "recording"
+
 /* The host control file: root's, mode 0644 (the library maps it read-only
  * in every process, root or not, at start).  Outside /run/waitcap, which
  * is root's private stats directory (0700).  WAITCAP_CONTROL names another
@@ -200,7 +216,13 @@ struct wc_stats_file {
 	char environment[64];    /* $ENVIRONMENT at start, "" if unset */
 	uint32_t mode;           /* enum wc_stats_mode */
 	uint32_t dest_capacity;  /* WC_STATS_DESTS of the writer */
-	uint64_t reserved_header[8];
+	/* Loading the tracer late (docs/tracing.md, "When the library loads
+	 * the tracer"): `waitcap record` stores 1 in trace_wanted, which the
+	 * library notices on its next wait and loads libwaitcap-tp.so; tracer
+	 * is the library's own account of it (enum wc_tracer_state). */
+	uint32_t trace_wanted;
+	uint32_t tracer;
+	uint64_t reserved_header[7];
 
 	/* Control block: written by `waitcap rollback/restore` (owner or
 	 * root), read by the library with one relaxed load where a cap is
@@ -225,7 +247,7 @@ _Static_assert(__builtin_offsetof(struct wc_stats_file, mode) == 384
 	       && __builtin_offsetof(struct wc_stats_file, dest) == 5472
 	       && sizeof(struct wc_stats_dest) == 2392
 	       && sizeof(struct wc_stats_file) == 160960,
-	       "stats file layout version 4");
+	       "stats file layout version 5");
 
 /* The counters' directory for a user: WAITCAP_STATS_DIR (env_dir, NULL to
  * ignore), /run/waitcap for root, $XDG_RUNTIME_DIR/waitcap, else

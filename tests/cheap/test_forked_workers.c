@@ -1,8 +1,11 @@
 /* A service that forks its workers (nginx) started with a plain LD_PRELOAD
  * of the library: `waitcap record`, opened after the service started,
- * sees the worker's waits under the worker's pid.  Before the library ran
- * liblttng-ust's fork hooks itself, only the master registered with the
- * session daemon and the worker's waits were never recorded. */
+ * sees the worker's waits under the worker's pid.  Neither process has the
+ * tracer when the record starts (it is loaded when a session wants the
+ * process): the record asks both, and the worker loads it on its next
+ * wait, registers under its own pid and gets its call sites named; its
+ * environment, which nginx empties in workers, is lent back for the load
+ * (docs/tracing.md, "Loading late"). */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,7 +115,8 @@ Test(forked_workers, nginx_worker_waits_are_recorded_under_the_worker_pid)
 	const char *analyze_argv[] = {lt_getenv("WAITCAP_BIN"), "analyze", "--format", "json",
 				      "--pid", pid_arg, lt_path(&env, "trace"), NULL};
 	struct lt_proc analyze;
-	cr_assert_eq(lt_run(&env, &analyze, analyze_argv, NULL, 20000), 0, "%s", analyze.err);
+	cr_assert_eq(lt_run(&env, &analyze, analyze_argv, NULL, 20000), 0, "%s\nwaitcap record:\n%s",
+		     analyze.err, record.err);
 	squeeze(analyze.out);
 	char process[64];
 	snprintf(process, sizeof process, "\"pid\":%d,\"procname\":\"nginx\"", (int)worker);

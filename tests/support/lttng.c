@@ -1,5 +1,6 @@
 /* The LTTng fixture: see lttng.h. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +64,24 @@ static void exec_child(const struct lt_env *env, const char *const argv[],
 	size_t nextra = 0;
 	while (extra && extra[nextra])
 		nextra++;
-	const char **all = calloc(nextra + 3, sizeof *all);
-	char home[256], lttng_home[256];
+	const char **all = calloc(nextra + 4, sizeof *all);
+	char home[256], lttng_home[256], stats_dir[256];
 	snprintf(home, sizeof home, "HOME=%s", env->home);
 	snprintf(lttng_home, sizeof lttng_home, "LTTNG_HOME=%s", env->home);
+	/* The live counters of everything the test starts, in its own
+	 * directory: `waitcap record` finds the processes it asks to trace
+	 * there (docs/tracing.md), whatever XDG_RUNTIME_DIR the caller has. */
+	snprintf(stats_dir, sizeof stats_dir, "WAITCAP_STATS_DIR=%s/stats", env->dir);
 	size_t k = 0;
 	all[k++] = home;
 	all[k++] = lttng_home;
-	for (size_t i = 0; i < nextra; i++)
+	bool stats_set = false;
+	for (size_t i = 0; i < nextra; i++) {
 		all[k++] = extra[i];
+		stats_set |= !strncmp(extra[i], "WAITCAP_STATS", 13);
+	}
+	if (!stats_set)
+		all[k++] = stats_dir;
 	char **envp = clean_environ(all);
 
 	if (chdir(env->dir) != 0)

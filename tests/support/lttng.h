@@ -74,7 +74,8 @@ void lt_cleanup(struct lt_env *env);
 const char *lt_path(const struct lt_env *env, const char *name);
 
 /* Start argv (argv[0] looked up in PATH) as the env's user, in the cleaned
- * environment (clean_env.h) with HOME and LTTNG_HOME set to env->home,
+ * environment (clean_env.h) with HOME and LTTNG_HOME set to env->home and
+ * WAITCAP_STATS_DIR to "$dir/stats" (unless extra sets WAITCAP_STATS*),
  * plus extra "K=V" entries (NULL-terminated list, may be NULL).  stdin is
  * a pipe. */
 void lt_spawn(const struct lt_env *env, struct lt_proc *p, const char *const argv[],

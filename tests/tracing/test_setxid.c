@@ -68,6 +68,19 @@ Test(setxid, with_tracing_off_the_same_program_runs)
 	cr_assert_str_eq(r.out, NOBODY "\n");
 }
 
+/* By default the tracer is not loaded until a session wants the process
+ * (docs/tracing.md, "When the library loads the tracer"): no tracer
+ * thread, and the program runs as it does bare. */
+Test(setxid, by_default_no_tracer_thread_and_the_same_program_runs)
+{
+	const char *argv[] = {SETPRIV, "id", "-u", NULL};
+	const char *env[] = RUN_ENV("lazy");
+	struct proc_result r;
+	cr_assert_eq(proc_run(&r, argv, env, true, 10000), 0);
+	cr_assert_eq(r.exit_code, 0, "exit %d: %s", r.exit_code, r.err);
+	cr_assert_str_eq(r.out, NOBODY "\n");
+}
+
 /* The workaround that keeps tracing: preload the library into the program
  * that runs after the privilege change, not into the program making it.
  * The shell prints its uid and whether liblttng-ust is mapped in it. */

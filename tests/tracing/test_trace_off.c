@@ -1,5 +1,11 @@
-/* WAITCAP_TRACE=0: the provider is never loaded, liblttng-ust never mapped. */
+/* When the library maps the tracer (docs/tracing.md, "When the library
+ * loads the tracer"): WAITCAP_TRACE=0 never; by default not until a session
+ * wants the process; WAITCAP_TRACE=1 at start.  And how the tracer's own
+ * threads are known (trace.c, on_tracer_thread): by liblttng-ust's "-ust"
+ * thread names, which this file checks so that a liblttng-ust naming its
+ * threads otherwise fails here. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +26,10 @@ static void teardown(void)
 
 TestSuite(trace_off, .init = setup, .fini = teardown, .timeout = 25);
 
-/* The mappings of a preloaded traced_client, read while it idles. */
+static char thread_names[4096];
+
+/* The mappings of a preloaded traced_client, read while it idles; its
+ * threads' names, one a line, in thread_names. */
 static char *maps_of_idle_client(const char *const extra[])
 {
 	char client[512];
@@ -45,6 +54,28 @@ static char *maps_of_idle_client(const char *const extra[])
 		len += n;
 	maps[len] = '\0';
 	fclose(f);
+
+	thread_names[0] = '\0';
+	snprintf(path, sizeof path, "/proc/%d/task", (int)p.pid);
+	DIR *tasks = opendir(path);
+	cr_assert(tasks, "%s", path);
+	struct dirent *d;
+	while ((d = readdir(tasks))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		char comm_path[400], name[32] = "";
+		snprintf(comm_path, sizeof comm_path, "%s/%s/comm", path, d->d_name);
+		FILE *c = fopen(comm_path, "r");
+		if (c) {
+			if (!fgets(name, sizeof name, c))
+				name[0] = '\0';
+			fclose(c);
+		}
+		size_t used = strlen(thread_names);
+		snprintf(thread_names + used, sizeof thread_names - used, "%s%s",
+			 atoi(d->d_name) == (int)p.pid ? "main:" : "", name);
+	}
+	closedir(tasks);
 	cr_assert_eq(lt_finish(&p, 5000), 0);
 	return maps;
 }
@@ -59,10 +90,46 @@ Test(trace_off, waitcap_trace_0_never_maps_liblttng_ust)
 	free(maps);
 }
 
-Test(trace_off, by_default_the_provider_and_liblttng_ust_are_loaded)
+Test(trace_off, by_default_nothing_of_lttng_is_mapped_until_a_session_wants_it)
 {
 	char *maps = maps_of_idle_client(NULL);
+	cr_assert(strstr(maps, "libwaitcap.so"), "libwaitcap.so is not loaded:\n%s", maps);
+	cr_assert(!strstr(maps, "libwaitcap-tp.so"), "the provider is mapped:\n%s", maps);
+	cr_assert(!strstr(maps, "liblttng-ust"), "liblttng-ust is mapped:\n%s", maps);
+	/* One thread, the program's: the library starts none of its own. */
+	cr_assert_eq(strchr(thread_names, '\n'), thread_names + strlen(thread_names) - 1,
+		     "more threads than the program's:\n%s", thread_names);
+	free(maps);
+}
+
+Test(trace_off, waitcap_trace_1_loads_the_provider_and_liblttng_ust_at_start)
+{
+	const char *extra[] = {"WAITCAP_TRACE=1", NULL};
+	char *maps = maps_of_idle_client(extra);
 	cr_assert(strstr(maps, "libwaitcap-tp.so"), "the provider is not mapped:\n%s", maps);
 	cr_assert(strstr(maps, "liblttng-ust.so"), "liblttng-ust is not mapped:\n%s", maps);
 	free(maps);
+}
+
+/* liblttng-ust 2.13 names its listener threads "PROCNAME-ust"; the library
+ * knows them by that suffix alone.  If this fails, liblttng-ust changed,
+ * and trace.c's on_tracer_thread must find another way. */
+Test(trace_off, the_threads_liblttng_ust_starts_are_named_ust)
+{
+	const char *extra[] = {"WAITCAP_TRACE=1", NULL};
+	free(maps_of_idle_client(extra));
+	int tracer_threads = 0;
+	for (char *line = thread_names; *line;) {
+		char *end = strchr(line, '\n');
+		cr_assert(end, "%s", thread_names);
+		*end = '\0';
+		if (strncmp(line, "main:", 5)) {
+			size_t len = strlen(line);
+			cr_assert(len >= 4 && !strcmp(line + len - 4, "-ust"),
+				  "a thread of the traced program is named '%s', not '...-ust'", line);
+			tracer_threads++;
+		}
+		line = end + 1;
+	}
+	cr_assert_geq(tracer_threads, 1, "liblttng-ust started no thread at all");
 }

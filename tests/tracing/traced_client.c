@@ -13,10 +13,17 @@
  *       COUNT recv()s with a 50 ms SO_RCVTIMEO, INTERVAL_MS apart.
  *   traced_client idle
  *       prints "ready" and waits for stdin to close.
+ *   traced_client handler SILENT_PORT
+ *       every 20 ms a SIGALRM handler waits 5 ms in recv() (SO_RCVTIMEO)
+ *       on a peer that never answers, while the program sits in read() on
+ *       stdin; each line "wait" makes the program itself wait the same
+ *       way (prints "waited").  Ends when stdin closes.
  *
  * Every line it prints is deterministic, so two runs can be compared. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +93,40 @@ __attribute__((noinline)) static void poll_in_loop(int port, int count, int inte
 	close(fd);
 }
 
+static int handler_fd;
+
+static void wait_in_handler(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	char buf[8];
+	(void)!recv(handler_fd, buf, sizeof buf, 0);
+	errno = saved;
+}
+
+__attribute__((noinline)) static void waits_in_a_signal_handler(int port)
+{
+	handler_fd = loopback_connect(port);
+	set_recv_timeout_ms(handler_fd, 5);
+	struct sigaction sa = {.sa_handler = wait_in_handler, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval every = {.it_interval = {.tv_usec = 20000}, .it_value = {.tv_usec = 20000}};
+	setitimer(ITIMER_REAL, &every, NULL);
+	printf("ready\n");
+	char line[32];
+	while (fgets(line, sizeof line, stdin)) {
+		if (strncmp(line, "wait", 4))
+			continue;
+		char buf[8];
+		(void)!recv(handler_fd, buf, sizeof buf, 0);
+		printf("waited\n");
+	}
+	struct itimerval off = {0};
+	setitimer(ITIMER_REAL, &off, NULL);
+	close(handler_fd);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -98,6 +139,10 @@ int main(int argc, char **argv)
 		poll_in_loop(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "handler")) {
+		waits_in_a_signal_handler(atoi(argv[2]));
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "idle")) {
 		printf("ready\n");
 		char c;
@@ -105,6 +150,6 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
-	fprintf(stderr, "usage: traced_client calls SILENT ANSWER | loop SILENT COUNT MS | idle\n");
+	fprintf(stderr, "usage: traced_client calls SILENT ANSWER | loop SILENT COUNT MS | idle | handler SILENT\n");
 	return 2;
 }
