@@ -1,5 +1,8 @@
 #include "check.h"
 
+#include "duration.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,8 @@ static const struct { const char *name; enum kind kind; bool per_op; bool global
 const char wc_check_help[] =
 	"  EXPR is [OP.]METRIC CMP VALUE, CMP one of > >= < <= ==\n"
 	"    OP:     connect accept recv send poll select epoll (omit for all waits)\n"
-	"    METRIC: count, capped (numbers); total, avg, p95 (durations: 250ms, 5s, 1.5m);\n"
+	"    METRIC: count, capped (numbers); total, avg, p95 (durations: 250ms, 5s, 1.5m;\n"
+	"            units " WC_DURATION_UNITS ");\n"
 	"            timeout_rate (3% or 0.03: (capped + app timeouts) / (count + expired));\n"
 	"            avoided, lost_events (all waits only)\n"
 	"    with --by, an EXPR without OP is checked per group (both levels)\n"
@@ -31,30 +35,26 @@ const char wc_check_help[] =
 
 static int parse_value(const char *s, enum kind kind, double *out)
 {
+	if (kind == DURATION) {
+		int64_t ns;
+		if (wc_parse_duration_ns(s, &ns) < 0)
+			return -1;
+		*out = (double)ns / 1e6;
+		return 0;
+	}
+	/* Counts and rates are plain numbers: no nan, inf or sign. */
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !isfinite(v) || v < 0)
 		return -1;
 	if (kind == COUNT)
 		return *end ? -1 : (*out = v, 0);
-	if (kind == RATE) {
-		if (strcmp(end, "%") == 0)
-			v /= 100;
-		else if (*end)
-			return -1;
-		*out = v;
-		return 0;
-	}
-	static const struct { const char *unit; double ms; } units[] = {
-		{ "ns", 1e-6 }, { "us", 1e-3 }, { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 },
-		{ "min", 6e4 }, { "h", 3.6e6 },
-	};
-	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
-		if (strcmp(end, units[i].unit) == 0) {
-			*out = v * units[i].ms;
-			return 0;
-		}
-	return -1;
+	if (strcmp(end, "%") == 0)
+		v /= 100;
+	else if (*end)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int wc_check_parse(const char *expr, struct wc_check *c, char *err, size_t errlen)
@@ -109,7 +109,8 @@ int wc_check_parse(const char *expr, struct wc_check *c, char *err, size_t errle
 		return -1;
 	}
 	if (parse_value(rest, metrics[c->metric].kind, &c->threshold) < 0) {
-		static const char *const need[] = { "a duration with a unit, e.g. 5s or 250ms",
+		static const char *const need[] = { "a duration with a unit (" WC_DURATION_UNITS
+						    "), e.g. 5s or 250ms",
 						    "a rate, e.g. 3% or 0.03", "a number" };
 		snprintf(err, errlen, "--fail-if '%s': '%s' is not %s", expr, rest,
 			 need[metrics[c->metric].kind]);
