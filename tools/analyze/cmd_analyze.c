@@ -205,7 +205,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--pid needs a process id, not '%s'", optarg);
 			break;
 		case 'h':
-			printf(usage, wc_check_help);
+			printf(usage, wc_check_help());
 			exit(EXIT_OK);
 		case O_BASELINE:
 			o->baseline = optarg;
@@ -358,7 +358,7 @@ static int check_group(const struct wc_check *c, const struct wc_report *r,
 	double actual;
 	const char *unit;
 	int status = EXIT_OK;
-	if (wc_check_breached_group(c, g, &actual, &unit)) {
+	if (wc_check_breached_group(c, r, g, &actual, &unit)) {
 		if (outer)
 			fprintf(stderr, "waitcap analyze: threshold breached: %s for %s %s, %s %s "
 				"(measured %.6g%s)\n", c->text, wc_by_name(r->by[0]), outer,
