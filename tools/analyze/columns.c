@@ -148,21 +148,17 @@ double wc_column_json_value(const struct wc_column *col, double v)
 	return round(v * 1000.0) / 1000.0;
 }
 
-/* A column's slot among the cell's kept numbers: its place among the
- * columns that keep one. */
-static int kept_slot(const struct wc_column *col)
+/* Slots hold the value plus one: a cell starts zeroed, meaning "nothing".
+ * A column's slot is its place among the columns that keep a number. */
+int64_t wc_cell_kept(const struct wc_cell *cell, int64_t (*keep)(const struct wc_obs *obs))
 {
 	int slot = 0;
-	for (const struct wc_column *c = wc_columns; c < col; c++)
-		slot += c->keep != NULL;
-	return slot < WC_KEPT_SLOTS ? slot : -1;
-}
-
-/* Slots hold the value plus one: a cell starts zeroed, meaning "nothing". */
-int64_t wc_column_kept(const struct wc_column *col, const struct wc_cell *cell)
-{
-	int slot = kept_slot(col);
-	return slot < 0 ? -1 : cell->kept[slot] - 1;
+	for (size_t i = 0; i < wc_ncolumns && slot < WC_KEPT_SLOTS; i++) {
+		if (wc_columns[i].keep == keep)
+			return cell->kept[slot] - 1;
+		slot += wc_columns[i].keep != NULL;
+	}
+	return -1;
 }
 
 void wc_columns_keep(struct wc_cell *cell, const struct wc_obs *obs)

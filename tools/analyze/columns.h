@@ -60,7 +60,7 @@ struct wc_column {
 	int drop_order;        /* terminal too narrow: dropped lowest first, 0 never */
 	/* A column that needs more than the cell's counters keeps one number
 	 * per cell: the largest keep() of its blocking waits (-1: nothing to
-	 * keep for this wait).  Read it back with wc_column_kept(). */
+	 * keep for this wait).  Its value() reads it with wc_cell_kept(). */
 	int64_t (*keep)(const struct wc_obs *obs);
 };
 
@@ -80,8 +80,9 @@ const char *wc_column_format(const struct wc_column *col, double v, char buf[32]
  * 0.0001); NAN stays NAN (null). */
 double wc_column_json_value(const struct wc_column *col, double v);
 
-/* The largest keep() of the cell's waits for col; -1 when none kept one. */
-int64_t wc_column_kept(const struct wc_column *col, const struct wc_cell *cell);
+/* The largest keep() of the cell's blocking waits; -1 when none of them
+ * kept a number (or no column has this keep). */
+int64_t wc_cell_kept(const struct wc_cell *cell, int64_t (*keep)(const struct wc_obs *obs));
 
 /* aggregate.c: a blocking wait into, and one cell into another, for every
  * column with a keep(). */
