@@ -57,6 +57,22 @@ static const char *asked_text(const struct wc_scope *s, char buf[32])
 	return strcpy(buf, s->cell->unbounded ? "none" : "-");
 }
 
+/* The program's own timeout of a wait (-1: it asked for none); a cell
+ * keeps the longest. */
+static int64_t asked_timeout(const struct wc_obs *obs) { return obs->timeout_ms; }
+
+static double max_asked(const struct wc_scope *s)
+{
+	int64_t ms = wc_cell_kept(s->cell, asked_timeout);
+	return ms < 0 ? NAN : (double)ms;
+}
+
+static const char *max_asked_text(const struct wc_scope *s, char buf[32])
+{
+	double ms = max_asked(s);
+	return isnan(ms) ? strcpy(buf, "none") : wc_fmt_ms(ms, buf);
+}
+
 #define SITE WC_AT_SITE
 #define GROUP WC_AT_GROUP
 #define OP WC_AT_OP
@@ -98,6 +114,10 @@ const struct wc_column wc_columns[] = {
 	  .human = SITE, .in_json = SITE, .width = 7, .drop_order = 2 },
 	{ .title = "asked", .key = "requested_ms", .unit = WC_UNIT_MS, .value = requested,
 	  .text = asked_text, .human = SITE, .in_json = SITE, .width = 9, .drop_order = 1 },
+	{ .title = "max asked", .key = "max_asked_ms", .metric = "max_asked", .unit = WC_UNIT_MS,
+	  .value = max_asked, .text = max_asked_text, .keep = asked_timeout,
+	  .human = SITE | GROUP, .in_json = SITE | GROUP, .check = WC_CHECK_ALL | WC_CHECK_OP,
+	  .baseline = true, .width = 9, .drop_order = 1 },
 	{ .title = "avoided", .key = "avoided_ms", .metric = "avoided", .unit = WC_UNIT_MS,
 	  .value = avoided, .human = SITE | GROUP, .in_json = SITE | GROUP,
 	  .check = WC_CHECK_ALL, .baseline = true, .width = 9, .drop_order = 1 },
