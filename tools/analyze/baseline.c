@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,17 @@ static double num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-/* The columns a baseline keeps, by their JSON keys (absent: 0). */
+/* The columns a baseline keeps, by their JSON keys.  null (nothing to
+ * show then, e.g. max_asked_ms of a call site that never asked) and a key
+ * an older report did not write stay unknown: NAN, shown "-", null in JSON. */
 static void read_values(struct wc_before *b, const cJSON *o)
 {
-	for (size_t i = 0; i < wc_ncolumns; i++)
-		if (wc_columns[i].baseline)
-			b->value[i] = num(o, wc_columns[i].key);
+	for (size_t i = 0; i < wc_ncolumns; i++) {
+		if (!wc_columns[i].baseline)
+			continue;
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, wc_columns[i].key);
+		b->value[i] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	}
 }
 
 static const char *base(const char *path)

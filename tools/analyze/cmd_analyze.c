@@ -90,15 +90,10 @@ static const char usage[] =
 	"      --debug-dir DIR    look for separate debug files under DIR too\n"
 	"                         (DIR/.build-id/xx/yyyy.debug); repeatable\n"
 	"\n"
-	"Columns (docs/analyzer.md defines each once): count = waits, calls in which\n"
-	"a thread blocked; total = their blocked time; share = of all blocked time;\n"
-	"p50/p95/max = their durations (within 0.4 %%); expired = socket deadlines\n"
-	"that fired while no call waited (event loops), not waits: not in count,\n"
-	"total or percentiles; capped = caps that fired (capped waits + expired);\n"
-	"avoided = for capped waits, what the program asked to wait minus what it\n"
-	"waited; unbounded (json) = capped waits that asked for no timeout at all.\n"
-	"Per op: count, total, avg = total / count, p95, expired, timeout rate =\n"
-	"(capped + the program's own timeouts) / (count + expired).\n"
+	"Columns (each defined at length in docs/analyzer.md, Columns):\n";
+
+/* After the columns (columns.c lists them). */
+static const char usage_tail[] =
 	"\n"
 	"Durations (DUR, and in --fail-if): a decimal number and a unit, one of\n"
 	"" WC_DURATION_UNITS " (250ms, 1.5s, 2min), as in profiles.\n"
@@ -206,6 +201,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			printf(usage, wc_check_help());
+			wc_columns_help(stdout);
+			fputs(usage_tail, stdout);
 			exit(EXIT_OK);
 		case O_BASELINE:
 			o->baseline = optarg;

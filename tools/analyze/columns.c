@@ -79,49 +79,67 @@ static const char *max_asked_text(const struct wc_scope *s, char buf[32])
 #define ALL (WC_AT_SITE | WC_AT_GROUP | WC_AT_OP)
 
 const struct wc_column wc_columns[] = {
-	{ .title = "count", .key = "count", .metric = "count", .unit = WC_UNIT_COUNT,
+	{ .title = "count",
+	  .doc = "waits: calls in which a thread blocked", .key = "count", .metric = "count", .unit = WC_UNIT_COUNT,
 	  .value = count, .human = ALL, .in_json = ALL, .check = WC_CHECK_ALL | WC_CHECK_OP,
 	  .baseline = true, .delta = true, .width = 8 },
-	{ .title = "total", .key = "total_ms", .metric = "total", .unit = WC_UNIT_MS,
+	{ .title = "total",
+	  .doc = "time those waits blocked their threads", .key = "total_ms", .metric = "total", .unit = WC_UNIT_MS,
 	  .value = total, .human = ALL, .in_json = ALL, .check = WC_CHECK_ALL | WC_CHECK_OP,
 	  .baseline = true, .delta = true, .diff_shown = true, .width = 9 },
-	{ .title = "share", .key = "share", .unit = WC_UNIT_RATE, .value = share,
+	{ .title = "share",
+	  .doc = "of all blocked time in the report", .key = "share", .unit = WC_UNIT_RATE, .value = share,
 	  .human = SITE | GROUP, .in_json = SITE | GROUP, .width = 6, .drop_order = 4 },
-	{ .title = "avg", .key = "avg_ms", .metric = "avg", .unit = WC_UNIT_MS, .value = avg,
+	{ .title = "avg",
+	  .doc = "total / count", .key = "avg_ms", .metric = "avg", .unit = WC_UNIT_MS, .value = avg,
 	  .human = OP, .in_json = OP, .check = WC_CHECK_ALL | WC_CHECK_OP, .width = 9 },
-	{ .title = "p50", .key = "p50_ms", .unit = WC_UNIT_MS, .value = p50,
+	{ .title = "p50",
+	  .doc = "median duration of the waits (within 0.4 %)", .key = "p50_ms", .unit = WC_UNIT_MS, .value = p50,
 	  .human = SITE | GROUP, .in_json = SITE | GROUP, .width = 9, .drop_order = 2 },
-	{ .title = "p95", .key = "p95_ms", .metric = "p95", .unit = WC_UNIT_MS, .value = p95,
+	{ .title = "p95",
+	  .doc = "95th percentile of their durations (within 0.4 %)", .key = "p95_ms", .metric = "p95", .unit = WC_UNIT_MS, .value = p95,
 	  .human = ALL, .in_json = ALL, .check = WC_CHECK_ALL | WC_CHECK_OP, .baseline = true,
 	  .delta = true, .width = 9, .drop_order = 6 },
-	{ .title = "max", .key = "max_ms", .unit = WC_UNIT_MS, .value = max,
+	{ .title = "max",
+	  .doc = "the longest wait", .key = "max_ms", .unit = WC_UNIT_MS, .value = max,
 	  .human = SITE | GROUP, .in_json = SITE | GROUP, .width = 9, .drop_order = 3 },
-	{ .title = "capped", .key = "capped", .metric = "capped", .unit = WC_UNIT_COUNT,
+	{ .title = "capped",
+	  .doc = "caps that fired: capped waits + expired deadlines", .key = "capped", .metric = "capped", .unit = WC_UNIT_COUNT,
 	  .value = capped, .human = SITE | GROUP, .in_json = SITE | GROUP,
 	  .check = WC_CHECK_ALL | WC_CHECK_OP, .baseline = true, .width = 7, .drop_order = 5 },
-	{ .title = "app timeouts", .key = "app_timeouts", .unit = WC_UNIT_COUNT,
+	{ .title = "app timeouts",
+	  .doc = "waits ended by the program's own timeout", .key = "app_timeouts", .unit = WC_UNIT_COUNT,
 	  .value = app_timeouts, .in_json = SITE | GROUP },
-	{ .title = "errors", .key = "errors", .unit = WC_UNIT_COUNT, .value = errors,
+	{ .title = "errors",
+	  .doc = "waits that ended on an error", .key = "errors", .unit = WC_UNIT_COUNT, .value = errors,
 	  .in_json = SITE | GROUP },
-	{ .title = "expired", .key = "expired", .unit = WC_UNIT_COUNT, .value = expired,
+	{ .title = "expired",
+	  .doc = "socket deadlines that fired while no call waited (event loops): not waits, not in count, total or percentiles", .key = "expired", .unit = WC_UNIT_COUNT, .value = expired,
 	  .human = ALL, .in_json = ALL, .width = 7, .drop_order = 3 },
-	{ .title = "expired max", .key = "expired_max_ms", .unit = WC_UNIT_MS,
+	{ .title = "expired max",
+	  .doc = "the longest a connection waited for a deadline that expired", .key = "expired_max_ms", .unit = WC_UNIT_MS,
 	  .value = expired_max, .in_json = SITE },
-	{ .title = "timeout rate", .key = "timeout_rate", .metric = "timeout_rate",
+	{ .title = "timeout rate",
+	  .doc = "(capped + app timeouts) / (count + expired)", .key = "timeout_rate", .metric = "timeout_rate",
 	  .unit = WC_UNIT_RATE, .value = timeout_rate, .human = OP, .in_json = OP,
 	  .check = WC_CHECK_ALL | WC_CHECK_OP, .width = 12 },
-	{ .title = "cap", .key = "cap_ms", .unit = WC_UNIT_MS, .value = cap,
+	{ .title = "cap",
+	  .doc = "the largest cap that ended a wait here", .key = "cap_ms", .unit = WC_UNIT_MS, .value = cap,
 	  .human = SITE, .in_json = SITE, .width = 7, .drop_order = 2 },
-	{ .title = "asked", .key = "requested_ms", .unit = WC_UNIT_MS, .value = requested,
+	{ .title = "asked",
+	  .doc = "what the capped waits with a timeout of their own asked for in all (none: they asked for none)", .key = "requested_ms", .unit = WC_UNIT_MS, .value = requested,
 	  .text = asked_text, .human = SITE, .in_json = SITE, .width = 9, .drop_order = 1 },
-	{ .title = "max asked", .key = "max_asked_ms", .metric = "max_asked", .unit = WC_UNIT_MS,
+	{ .title = "max asked",
+	  .doc = "the longest timeout of its own a wait here asked for (none: no wait asked)", .key = "max_asked_ms", .metric = "max_asked", .unit = WC_UNIT_MS,
 	  .value = max_asked, .text = max_asked_text, .keep = asked_timeout,
 	  .human = SITE | GROUP, .in_json = SITE | GROUP, .check = WC_CHECK_ALL | WC_CHECK_OP,
 	  .baseline = true, .width = 9, .drop_order = 1 },
-	{ .title = "avoided", .key = "avoided_ms", .metric = "avoided", .unit = WC_UNIT_MS,
+	{ .title = "avoided",
+	  .doc = "for capped waits, what they asked for minus what they waited", .key = "avoided_ms", .metric = "avoided", .unit = WC_UNIT_MS,
 	  .value = avoided, .human = SITE | GROUP, .in_json = SITE | GROUP,
 	  .check = WC_CHECK_ALL, .baseline = true, .width = 9, .drop_order = 1 },
-	{ .title = "unbounded", .key = "unbounded", .unit = WC_UNIT_COUNT, .value = unbounded,
+	{ .title = "unbounded",
+	  .doc = "capped waits and expired deadlines that asked for no timeout at all", .key = "unbounded", .unit = WC_UNIT_COUNT, .value = unbounded,
 	  .in_json = SITE },
 };
 
@@ -251,4 +269,29 @@ const char *wc_shown_text(const struct wc_shown *sh, const struct wc_scope *s,
 	}
 	}
 	return wc_column_text(c, s, buf);
+}
+
+void wc_columns_help(FILE *out)
+{
+	for (size_t i = 0; i < wc_ncolumns; i++) {
+		const struct wc_column *c = &wc_columns[i];
+		char text[512];
+		snprintf(text, sizeof(text), "%s%s%s%s", c->doc, !c->human ? " (json only: " : "",
+			 !c->human ? c->key : c->human == WC_AT_OP ? " (per op)" : "",
+			 !c->human ? ")" : "");
+		/* Words wrapped at 80 columns, under the text's first column. */
+		int col = fprintf(out, "  %-13s", c->title);
+		for (char *word = strtok(text, " "); word; word = strtok(NULL, " ")) {
+			int len = (int)strlen(word);
+			if (col + 1 + len > 79) {
+				fprintf(out, "\n%16s", "");
+				col = 16;
+			} else {
+				fputc(' ', out);
+				col++;
+			}
+			col += fprintf(out, "%s", word);
+		}
+		fputc('\n', out);
+	}
 }

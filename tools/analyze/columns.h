@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aggregate.h"
 
@@ -43,6 +44,8 @@ struct wc_scope {
 
 struct wc_column {
 	const char *title;    /* heading in table, markdown and html */
+	const char *doc;      /* what it means, for --help (docs/analyzer.md
+			       * says it at length) */
 	const char *key;      /* key in JSON, also read back by --baseline */
 	const char *metric;   /* --fail-if METRIC; NULL: not checkable */
 	enum wc_unit unit;
@@ -92,6 +95,9 @@ void wc_columns_merge(struct wc_cell *into, const struct wc_cell *from);
 /* The column whose --fail-if METRIC is name and that allows check (a
  * WC_CHECK_* bit); NULL: none. */
 const struct wc_column *wc_column_by_metric(const char *name, unsigned check);
+
+/* Every column and what it means, wrapped for an 80-column --help. */
+void wc_columns_help(FILE *out);
 
 /* The cells people see in one table (WC_AT_*): each column shown there,
  * and with a baseline, before and delta right after the column they
