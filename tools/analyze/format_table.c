@@ -20,6 +20,8 @@ struct tcol {
 #define MAX_TCOLS (WC_SHOWN_MAX + 3)
 #define LAST_DROP 8
 
+/* The per-op summary has no baseline: before and delta are per call site
+ * or group. */
 static size_t layout(const struct wc_report *r, unsigned at, bool ids, struct tcol *t)
 {
 	size_t n = 0;
@@ -29,7 +31,7 @@ static size_t layout(const struct wc_report *r, unsigned at, bool ids, struct tc
 		t[n++] = (struct tcol){ .kind = K_OP, .title = "op", .width = 7 };
 	}
 	struct wc_shown sh[WC_SHOWN_MAX];
-	size_t k = wc_columns_shown(at, r->baseline != NULL, sh);
+	size_t k = wc_columns_shown(at, r->baseline != NULL && at != WC_AT_OP, sh);
 	for (size_t i = 0; i < k; i++)
 		t[n++] = (struct tcol){ .kind = K_VALUE, .sh = sh[i], .title = sh[i].title,
 					.width = sh[i].width, .drop_order = sh[i].drop_order };
