@@ -11,9 +11,9 @@
 
 #define CHART_BARS 15
 
-static void esc(FILE *out, const char *s)
+void wc_html_text(FILE *out, const char *s)
 {
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		switch (*s) {
 		case '<': fputs("&lt;", out); break;
 		case '>': fputs("&gt;", out); break;
@@ -27,9 +27,9 @@ static void esc(FILE *out, const char *s)
 static void site_label(FILE *out, const struct wc_row *row)
 {
 	char where[256];
-	esc(out, row->where->function);
+	wc_html_text(out, row->where->function);
 	fputs(" (", out);
-	esc(out, wc_fmt_where(row->where, where, sizeof(where)));
+	wc_html_text(out, wc_fmt_where(row->where, where, sizeof(where)));
 	fputs(")", out);
 }
 
@@ -42,7 +42,7 @@ static void short_label(FILE *out, const struct wc_row *row)
 		 wc_fmt_where(row->where, where, sizeof(where)));
 	if (strlen(label) > 52)
 		strcpy(label + 49, "...");
-	esc(out, label);
+	wc_html_text(out, label);
 }
 
 static void bar_chart(const struct wc_report *r, FILE *out)
@@ -137,7 +137,7 @@ static void html_values(const struct wc_report *r, const struct wc_shown *sh, si
 	for (size_t c = 0; c < n; c++) {
 		char text[32];
 		fputs("<td>", out);
-		esc(out, wc_shown_text(&sh[c], &s, before, text));
+		wc_html_text(out, wc_shown_text(&sh[c], &s, before, text));
 		fputs("</td>", out);
 	}
 	fputs("</tr>\n", out);
@@ -162,9 +162,9 @@ static void tables(const struct wc_report *r, FILE *out)
 		fprintf(out, "<tr><td>%zu</td><td class=\"site\" title=\"", i + 1);
 		for (uint32_t k = 0; k < row->depth; k++) {
 			char where[256];
-			esc(out, row->stack[k]->function);
+			wc_html_text(out, row->stack[k]->function);
 			fputs(" ", out);
-			esc(out, wc_fmt_where(row->stack[k], where, sizeof(where)));
+			wc_html_text(out, wc_fmt_where(row->stack[k], where, sizeof(where)));
 			fputs(k + 1 < row->depth ? " &#8592; " : "", out);
 		}
 		fputs("\">", out);
@@ -181,7 +181,7 @@ static void html_group(const struct wc_report *r, const struct wc_shown *sh, siz
 		       const struct wc_group_row *g, const char *rank, bool inner, FILE *out)
 {
 	fprintf(out, "<tr%s><td>%s</td><td class=\"site\">", inner ? " class=\"inner\"" : "", rank);
-	esc(out, g->key);
+	wc_html_text(out, g->key);
 	fputs("</td>", out);
 	html_values(r, sh, n, &g->cell, g->before, out);
 }
@@ -230,7 +230,7 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 		r->nprocs, r->nprocs == 1 ? "" : "es", r->nhosts, r->nhosts == 1 ? "" : "s");
 	if (r->baseline) {
 		fputs("<p>Compared with baseline ", out);
-		esc(out, r->baseline_path);
+		wc_html_text(out, r->baseline_path);
 		fputs(".</p>\n", out);
 	}
 	if (r->count) {

@@ -122,6 +122,9 @@ static inline struct wc_scope wc_report_scope(const struct wc_report *r,
 {
 	return (struct wc_scope){ .cell = cell, .all_ns = r->all->total_ns };
 }
+/* s (NULL: nothing) as HTML text or attribute value: <, >, & and "
+ * escaped.  format_html.c, for every HTML part (timeline, what-if). */
+void wc_html_text(FILE *out, const char *s);
 /* "main.c:42" or the binary's name when there is no line information. */
 const char *wc_fmt_where(const struct wc_sym *sym, char *buf, size_t len);
 
