@@ -271,6 +271,22 @@ const char *wc_shown_text(const struct wc_shown *sh, const struct wc_scope *s,
 	return wc_column_text(c, s, buf);
 }
 
+void wc_shown_heads(const struct wc_shown *sh, size_t n, void (*put)(FILE *out, const char *text),
+		    FILE *out)
+{
+	for (size_t c = 0; c < n; c++)
+		put(out, sh[c].title);
+}
+
+void wc_shown_row(const struct wc_shown *sh, size_t n, const struct wc_scope *s,
+		  const struct wc_before *before, void (*put)(FILE *out, const char *text), FILE *out)
+{
+	for (size_t c = 0; c < n; c++) {
+		char text[32];
+		put(out, wc_shown_text(&sh[c], s, before, text));
+	}
+}
+
 void wc_columns_help(FILE *out)
 {
 	for (size_t i = 0; i < wc_ncolumns; i++) {

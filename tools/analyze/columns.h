@@ -117,6 +117,12 @@ struct wc_before;
 
 /* Into out (WC_SHOWN_MAX room); how many. */
 size_t wc_columns_shown(unsigned at, bool baseline, struct wc_shown *out);
+/* The headings, then a row's texts, each through put: the format's markup
+ * and escaping around one cell. */
+void wc_shown_heads(const struct wc_shown *sh, size_t n, void (*put)(FILE *out, const char *text),
+		    FILE *out);
+void wc_shown_row(const struct wc_shown *sh, size_t n, const struct wc_scope *s,
+		  const struct wc_before *before, void (*put)(FILE *out, const char *text), FILE *out);
 /* A shown cell's text: before is NULL for a row new since the baseline
  * ("-", "new"). */
 const char *wc_shown_text(const struct wc_shown *sh, const struct wc_scope *s,

@@ -123,10 +123,21 @@ static void latency_histogram(const struct wc_report *r, FILE *out)
 	fputs("</svg>\n", out);
 }
 
+static void html_head(FILE *out, const char *text)
+{
+	fprintf(out, "<th>%s</th>", text);
+}
+
+static void html_cell(FILE *out, const char *text)
+{
+	fputs("<td>", out);
+	wc_html_text(out, text);
+	fputs("</td>", out);
+}
+
 static void html_heads(const struct wc_shown *sh, size_t n, FILE *out)
 {
-	for (size_t c = 0; c < n; c++)
-		fprintf(out, "<th>%s</th>", sh[c].title);
+	wc_shown_heads(sh, n, html_head, out);
 	fputs("</tr>\n", out);
 }
 
@@ -134,12 +145,7 @@ static void html_values(const struct wc_report *r, const struct wc_shown *sh, si
 			const struct wc_cell *cell, const struct wc_before *before, FILE *out)
 {
 	struct wc_scope s = wc_report_scope(r, cell);
-	for (size_t c = 0; c < n; c++) {
-		char text[32];
-		fputs("<td>", out);
-		wc_html_text(out, wc_shown_text(&sh[c], &s, before, text));
-		fputs("</td>", out);
-	}
+	wc_shown_row(sh, n, &s, before, html_cell, out);
 	fputs("</tr>\n", out);
 }
 

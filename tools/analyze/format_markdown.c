@@ -14,11 +14,17 @@ static void md_text(FILE *out, const char *s)
 	}
 }
 
+static void md_cell(FILE *out, const char *text)
+{
+	fputc(' ', out);
+	md_text(out, text);
+	fputs(" |", out);
+}
+
 /* The header of a table's value cells and its alignment row. */
 static void md_heads(const struct wc_shown *sh, size_t n, FILE *out)
 {
-	for (size_t c = 0; c < n; c++)
-		fprintf(out, " %s |", sh[c].title);
+	wc_shown_heads(sh, n, md_cell, out);
 }
 
 static void md_rule(size_t n, FILE *out)
@@ -32,12 +38,7 @@ static void md_values(const struct wc_report *r, const struct wc_shown *sh, size
 		      const struct wc_cell *cell, const struct wc_before *before, FILE *out)
 {
 	struct wc_scope s = wc_report_scope(r, cell);
-	for (size_t c = 0; c < n; c++) {
-		char text[32];
-		fputc(' ', out);
-		md_text(out, wc_shown_text(&sh[c], &s, before, text));
-		fputs(" |", out);
-	}
+	wc_shown_row(sh, n, &s, before, md_cell, out);
 	fputc('\n', out);
 }
 
