@@ -111,7 +111,7 @@ struct wc_shown {
 	int width, drop_order;
 };
 
-#define WC_SHOWN_MAX (WC_COLUMNS_MAX + 2)
+#define WC_SHOWN_MAX (WC_COLUMNS_MAX * 3)   /* every column with its before and delta */
 
 struct wc_before;
 
