@@ -49,7 +49,7 @@ struct wc_obs {
 };
 
 /* Numbers a cell keeps for the report's columns beyond its counters. */
-#define WC_KEPT_SLOTS 4   /* columns with a keep() (columns.c): one used, by max_asked */
+#define WC_KEPT_SLOTS 4   /* the columns with a keep() (columns.c), at most */
 
 /* Everything counted for one key.  Two populations, never mixed: blocking
  * waits (waitcap:wait: a thread was blocked) are count, hist and total;
