@@ -187,19 +187,6 @@ double wc_column_json_value(const struct wc_column *col, double v)
 	return round(v * 1000.0) / 1000.0;
 }
 
-/* Slots hold the value plus one: a cell starts zeroed, meaning "nothing".
- * A column's slot is its place among the columns that keep a number. */
-int64_t wc_cell_kept(const struct wc_cell *cell, int64_t (*keep)(const struct wc_obs *obs))
-{
-	int slot = 0;
-	for (size_t i = 0; i < wc_ncolumns && slot < WC_KEPT_SLOTS; i++) {
-		if (wc_columns[i].keep == keep)
-			return cell->kept[slot] - 1;
-		slot += wc_columns[i].keep != NULL;
-	}
-	return -1;
-}
-
 /* The columns with a keep(), found once: wc_columns_keep runs for every
  * wait, and scanning the whole table there cost 1.2 % of a read. */
 static const struct wc_column *keepers[WC_KEPT_SLOTS];
@@ -211,6 +198,17 @@ static void find_keepers(void)
 	for (size_t i = 0; i < wc_ncolumns && nkeepers < WC_KEPT_SLOTS; i++)
 		if (wc_columns[i].keep)
 			keepers[nkeepers++] = &wc_columns[i];
+}
+
+/* Slots hold the value plus one: a cell starts zeroed, meaning "nothing".
+ * A column's slot is its place among the columns that keep a number. */
+int64_t wc_cell_kept(const struct wc_cell *cell, int64_t (*keep)(const struct wc_obs *obs))
+{
+	pthread_once(&keepers_once, find_keepers);
+	for (int slot = 0; slot < nkeepers; slot++)
+		if (keepers[slot]->keep == keep)
+			return cell->kept[slot] - 1;
+	return -1;
 }
 
 void wc_columns_keep(struct wc_cell *cell, const struct wc_obs *obs)
