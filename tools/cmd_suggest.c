@@ -22,6 +22,7 @@
 #include "analyze/aggregate.h"
 #include "analyze/discover.h"
 #include "analyze/read.h"
+#include "duration.h"
 #include "tools.h"
 
 /* The ops suggested: the socket ops, indexed by enum wc_op. */
@@ -139,15 +140,16 @@ static int64_t suggest_ms(struct series *s, double q, double margin, int64_t flo
 	return ms < floor_ms ? floor_ms : ms;
 }
 
-/* "100ms", "1.5s", "2m": ms, s or m, a unit required. */
+/* A duration (duration.c's grammar) in whole milliseconds, rounded up;
+ * more than 0 and at most a day. */
 static int parse_floor_ms(const char *text, int64_t *ms)
 {
-	char *end;
-	double v = strtod(text, &end);
-	double scale = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1000 : !strcmp(end, "m") ? 60000 : 0;
-	if (end == text || !scale || !(v > 0) || v * scale > 86400000)
+	int64_t ns;
+	int32_t cap_ms;
+	if (wc_parse_duration_ns(text, &ns) != 0 || wc_ns_to_cap_ms(ns, &cap_ms) != 0 ||
+	    cap_ms > 86400000)
 		return -1;
-	*ms = (int64_t)ceil(v * scale);
+	*ms = cap_ms;
 	return 0;
 }
 
@@ -218,7 +220,8 @@ int cmd_suggest(int argc, char **argv)
 			break;
 		case 'F':
 			if (parse_floor_ms(optarg, &floor_ms) != 0)
-				return usage_error("--floor needs a duration (100ms, 1s), not '%s'", optarg);
+				return usage_error("--floor needs a duration above 0 and at most a day (100ms, 1s; "
+						   WC_DURATION_UNITS "), not '%s'", optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -7,13 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "stats_read.h"
 #include "tools.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: waitcap top [--interval MS]\n\n"
+		"usage: waitcap top [--interval DUR]\n\n"
 		"A live view of the processes running with libwaitcap.so whose counters\n"
 		"this user may read (as `waitcap stats`), refreshed every second: per\n"
 		"process the waits and capped waits per second over the last interval,\n"
@@ -25,7 +26,8 @@ static void usage(FILE *out)
 		"       p by p95 connection time   t by timeout rate\n"
 		"       up/down select   enter expand/collapse the selected process\n"
 		"       a expand/collapse all\n\n"
-		"  --interval MS   refresh period (default 1000)\n"
+		"  --interval DUR  refresh period, 100ms to 1m (default 1s); a duration\n"
+		"                  (" WC_DURATION_UNITS "), a bare number is ms\n"
 		"  -h, --help      show this help\n");
 }
 
@@ -175,12 +177,18 @@ int cmd_top(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			interval = atoi(optarg);
-			if (interval < 100 || interval > 60000) {
-				fprintf(stderr, "waitcap top: --interval '%s': 100..60000 ms\n", optarg);
+		{
+			/* A bare number is milliseconds, as --interval MS was. */
+			int64_t ns;
+			if (wc_parse_number_ns(optarg, 1000000, &ns) != 0 || ns < 100000000 ||
+			    ns > 60000000000) {
+				fprintf(stderr, "waitcap top: --interval '%s': a duration from 100ms to 1m "
+					"(" WC_DURATION_UNITS "; a bare number is ms)\n", optarg);
 				return 2;
 			}
+			interval = (int)(ns / 1000000);
 			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -1,4 +1,5 @@
-/* Durations as written in profile files and environment variables.
+/* Durations as written in profile files, environment variables and on
+ * every command line option that takes one (one grammar: WC_DURATION_UNITS).
  *
  * Parsed by hand rather than with strtod: strtod follows LC_NUMERIC (a host
  * program may have switched to a decimal comma before we run) and rounds in
@@ -25,6 +26,7 @@ static const struct unit units[] = {
 	{"ms", 1000000},
 	{"s", 1000000000},
 	{"m", 60LL * 1000000000},
+	{"min", 60LL * 1000000000},
 	{"h", 3600LL * 1000000000},
 };
 

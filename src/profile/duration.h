@@ -1,9 +1,20 @@
-/* Durations and caps: the helpers behind wc_parse_duration_ns (policy.h). */
+/* Durations and caps: one grammar for profiles, environment variables and
+ * every command line option that takes a duration. */
 #ifndef WAITCAP_DURATION_H
 #define WAITCAP_DURATION_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The units every duration takes, for help texts and error messages; the
+ * table is in duration.c. */
+#define WC_DURATION_UNITS "ns, us, ms, s, m (or min), h"
+
+/* Parse a duration with a unit ("250ms", "5s", "1.5s", "2m", "100us") into
+ * nanoseconds.  A bare number, a negative value, overflow or trailing junk
+ * is an error (-1).  Returns 0 on success.  Caps are kept in milliseconds,
+ * rounded up. */
+int wc_parse_duration_ns(const char *text, int64_t *out_ns);
 
 /* Like wc_parse_duration_ns, but a bare number ("35", "30.0") is read in
  * default_unit_ns; with default_unit_ns == 0 a unit is required. */

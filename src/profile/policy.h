@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "duration.h"
+
 #define WC_NO_CAP (-1) /* no cap for that op */
 
 /* The ops a profile caps are the first WC_CAP_OPS of wc_vocab.h: the socket
@@ -129,11 +131,7 @@ static inline const struct wc_rollback *wc_policy_rollback_for(const struct wc_p
 	return &policy->rollback;
 }
 
-/* Parse a duration with a unit ("250ms", "5s", "1.5s", "2m", "100us") into
- * nanoseconds.  A bare number, a negative value, overflow or trailing junk
- * is an error (-1).  Returns 0 on success.  Caps are kept in milliseconds,
- * rounded up. */
-int wc_parse_duration_ns(const char *text, int64_t *out_ns);
+/* wc_parse_duration_ns, the one duration grammar, is in duration.h. */
 
 /* The resolver knobs a resolve cap becomes (resolver_options.c): the
  * timeout for one name server in whole seconds (at least 1) and the rounds

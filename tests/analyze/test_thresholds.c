@@ -83,6 +83,11 @@ Test(thresholds, baseline_gives_before_after_and_delta_per_call_site)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "before") && strstr(r.out, "delta") && strstr(r.out, "new"), "%s", r.out);
 	cr_assert(strstr(r.out, "gone since baseline: fetch_legacy_config"), "%s", r.out);
+	/* before and delta are per call site: the per-op summary has none. */
+	char *ops = strstr(r.out, "\nop ");
+	cr_assert(ops, "%s", r.out);
+	cr_assert(strncmp(ops + 1, "op ", 3) == 0 && !memmem(ops + 1, strcspn(ops + 1, "\n"), "before", 6),
+		  "%s", r.out);
 	an_result_free(&r);
 	unlink(path);
 }

@@ -26,6 +26,7 @@ Test(duration, every_unit_scales_exactly)
 	cr_assert_eq(ns_of("250ms"), 250000000);
 	cr_assert_eq(ns_of("5s"), 5000000000LL);
 	cr_assert_eq(ns_of("2m"), 120000000000LL);
+	cr_assert_eq(ns_of("2min"), 120000000000LL);
 	cr_assert_eq(ns_of("1h"), 3600000000000LL);
 }
 

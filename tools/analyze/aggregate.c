@@ -1,5 +1,6 @@
 #include "aggregate.h"
 #include "aggregate_internal.h"
+#include "columns.h"
 #include "groups.h"
 #include "timeline.h"
 
@@ -52,6 +53,7 @@ void wc_cell_add(struct wc_cell *cell, const struct wc_obs *obs)
 		return;
 	}
 	cell->count++;
+	wc_columns_keep(cell, obs);
 	wc_hist_add(&cell->hist, obs->dur_ns);
 	cell->total_ns += obs->dur_ns;
 	switch (obs->outcome) {
@@ -90,6 +92,7 @@ bool wc_cell_merge(struct wc_cell *into, const struct wc_cell *from)
 	into->total_ns += from->total_ns;
 	into->requested_ns += from->requested_ns;
 	into->avoided_ns += from->avoided_ns;
+	wc_columns_merge(into, from);
 	return wc_hist_merge(&into->hist, &from->hist);
 }
 

@@ -51,6 +51,9 @@ struct wc_obs {
 	int64_t ts_ns;            /* when the wait ended (ns from origin), for the timeline */
 };
 
+/* Numbers a cell keeps for the report's columns beyond its counters. */
+#define WC_KEPT_SLOTS 4   /* the columns with a keep() (columns.c), at most */
+
 /* Everything counted for one key.  Two populations, never mixed: blocking
  * waits (waitcap:wait: a thread was blocked) are count, hist and total;
  * expired deadlines (waitcap:expired: a connection waited, no thread did)
@@ -66,6 +69,7 @@ struct wc_cell {
 	int64_t total_ns;     /* time threads were blocked */
 	int64_t requested_ns; /* program timeouts of capped finite waits */
 	int64_t avoided_ns;   /* requested minus waited, same waits */
+	int64_t kept[WC_KEPT_SLOTS]; /* what columns with a keep() hold (columns.h) */
 };
 
 /* A resolved address: binary id (0: unknown, offset then is the raw

@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,19 @@ static double num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/* The columns a baseline keeps, by their JSON keys.  null (nothing to
+ * show then, e.g. max_asked_ms of a call site that never asked) and a key
+ * an older report did not write stay unknown: NAN, shown "-", null in JSON. */
+static void read_values(struct wc_before *b, const cJSON *o)
+{
+	for (size_t i = 0; i < wc_ncolumns; i++) {
+		if (!wc_columns[i].baseline)
+			continue;
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, wc_columns[i].key);
+		b->value[i] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	}
+}
+
 static const char *base(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -75,11 +89,7 @@ static struct wc_before *add_group(struct wc_report *r, const cJSON *g, const ch
 	if (!b->group)
 		return NULL;
 	snprintf(b->group, len, "%s%s%s", outer ? outer : "", outer ? "/" : "", key);
-	b->count = num(g, "count");
-	b->total_ms = num(g, "total_ms");
-	b->p95_ms = num(g, "p95_ms");
-	b->capped = num(g, "capped");
-	b->avoided_ms = num(g, "avoided_ms");
+	read_values(b, g);
 	return b;
 }
 
@@ -188,11 +198,7 @@ int wc_baseline_apply(struct wc_report *r, const char *path, char *err, size_t e
 		b->file = strdup(str(s, "file"));
 		b->binary = strdup(str(s, "binary"));
 		b->line = (long)num(s, "line");
-		b->count = num(s, "count");
-		b->total_ms = num(s, "total_ms");
-		b->p95_ms = num(s, "p95_ms");
-		b->capped = num(s, "capped");
-		b->avoided_ms = num(s, "avoided_ms");
+		read_values(b, s);
 		if (!b->op || !b->function || !b->file || !b->binary) {
 			snprintf(err, errlen, "out of memory");
 			cJSON_Delete(root);

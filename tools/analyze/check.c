@@ -1,60 +1,77 @@
 #include "check.h"
 
+#include "duration.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { DURATION, RATE, COUNT };
-enum metric { M_COUNT, M_TOTAL, M_AVG, M_P95, M_TIMEOUT_RATE, M_CAPPED, M_AVOIDED, M_LOST };
 enum cmp { GT, GE, LT, LE, EQ };
 
-static const struct { const char *name; enum kind kind; bool per_op; bool global; } metrics[] = {
-	[M_COUNT] = { "count", COUNT, true, true },
-	[M_TOTAL] = { "total", DURATION, true, true },
-	[M_AVG] = { "avg", DURATION, true, true },
-	[M_P95] = { "p95", DURATION, true, true },
-	[M_TIMEOUT_RATE] = { "timeout_rate", RATE, true, true },
-	[M_CAPPED] = { "capped", COUNT, true, true },
-	[M_AVOIDED] = { "avoided", DURATION, false, true },
-	[M_LOST] = { "lost_events", COUNT, false, true },
-};
-#define NMETRICS (sizeof(metrics) / sizeof(*metrics))
+/* The metrics are the columns with a --fail-if name (columns.c), and
+ * lost_events, a count of the whole trace. */
+#define LOST_EVENTS "lost_events"
 
-const char wc_check_help[] =
-	"  EXPR is [OP.]METRIC CMP VALUE, CMP one of > >= < <= ==\n"
-	"    OP:     connect accept recv send poll select epoll (omit for all waits)\n"
-	"    METRIC: count, capped (numbers); total, avg, p95 (durations: 250ms, 5s, 1.5m);\n"
-	"            timeout_rate (3% or 0.03: (capped + app timeouts) / (count + expired));\n"
-	"            avoided, lost_events (all waits only)\n"
-	"    with --by, an EXPR without OP is checked per group (both levels)\n"
-	"    e.g. --fail-if 'connect.p95>5s' --fail-if 'connect.timeout_rate>3%' --fail-if 'total>10s'\n";
-
-static int parse_value(const char *s, enum kind kind, double *out)
+/* "count total ...": the metrics checkable per op, or only on all waits
+ * (then with lost_events). */
+static const char *metrics(bool per_op, char *buf, size_t len)
 {
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	if (kind == COUNT)
-		return *end ? -1 : (*out = v, 0);
-	if (kind == RATE) {
-		if (strcmp(end, "%") == 0)
-			v /= 100;
-		else if (*end)
+	size_t at = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < wc_ncolumns && at < len; i++) {
+		const struct wc_column *col = &wc_columns[i];
+		if (col->metric && (per_op ? (col->check & WC_CHECK_OP) :
+				    !(col->check & WC_CHECK_OP) && (col->check & WC_CHECK_ALL)))
+			at += (size_t)snprintf(buf + at, len - at, "%s ", col->metric);
+	}
+	if (!per_op && at < len)
+		snprintf(buf + at, len - at, "%s", LOST_EVENTS);
+	else if (at)
+		buf[at - 1] = 0;
+	return buf;
+}
+
+const char *wc_check_help(void)
+{
+	static char text[1024];
+	char per_op[256], all[256];
+	snprintf(text, sizeof(text),
+		 "  EXPR is [OP.]METRIC CMP VALUE, CMP one of > >= < <= ==\n"
+		 "    OP:     connect accept recv send poll select epoll (omit for all waits)\n"
+		 "    METRIC: %s;\n"
+		 "            %s (all waits only)\n"
+		 "    VALUE:  a number for counts; a duration for times (250ms, 5s, 1.5m;\n"
+		 "            units " WC_DURATION_UNITS "); 3%% or 0.03 for rates\n"
+		 "    with --by, an EXPR without OP is checked per group (both levels)\n"
+		 "    e.g. --fail-if 'connect.p95>5s' --fail-if 'connect.timeout_rate>3%%' "
+		 "--fail-if 'total>10s'\n",
+		 metrics(true, per_op, sizeof(per_op)), metrics(false, all, sizeof(all)));
+	return text;
+}
+
+static int parse_value(const char *s, enum wc_unit unit, double *out)
+{
+	if (unit == WC_UNIT_MS) {
+		int64_t ns;
+		if (wc_parse_duration_ns(s, &ns) < 0)
 			return -1;
-		*out = v;
+		*out = (double)ns / 1e6;
 		return 0;
 	}
-	static const struct { const char *unit; double ms; } units[] = {
-		{ "ns", 1e-6 }, { "us", 1e-3 }, { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 },
-		{ "min", 6e4 }, { "h", 3.6e6 },
-	};
-	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
-		if (strcmp(end, units[i].unit) == 0) {
-			*out = v * units[i].ms;
-			return 0;
-		}
-	return -1;
+	/* Counts and rates are plain numbers: no nan, inf or sign. */
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || !isfinite(v) || v < 0)
+		return -1;
+	if (unit == WC_UNIT_COUNT)
+		return *end ? -1 : (*out = v, 0);
+	if (strcmp(end, "%") == 0)
+		v /= 100;
+	else if (*end)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int wc_check_parse(const char *expr, struct wc_check *c, char *err, size_t errlen)
@@ -97,76 +114,35 @@ int wc_check_parse(const char *expr, struct wc_check *c, char *err, size_t errle
 			return -1;
 		}
 	}
-	c->metric = -1;
-	for (size_t i = 0; i < NMETRICS; i++)
-		if (strcmp(metric, metrics[i].name) == 0 &&
-		    (c->op < 0 ? metrics[i].global : metrics[i].per_op))
-			c->metric = (int)i;
-	if (c->metric < 0) {
-		snprintf(err, errlen, "--fail-if '%s': unknown metric '%s'%s (count total avg p95 "
-			 "timeout_rate capped; avoided lost_events without an op)", expr, metric,
-			 c->op >= 0 ? " for an op" : "");
+	bool lost = c->op < 0 && strcmp(metric, LOST_EVENTS) == 0;
+	c->column = lost ? NULL : wc_column_by_metric(metric, c->op < 0 ? WC_CHECK_ALL : WC_CHECK_OP);
+	if (!lost && !c->column) {
+		char all[256], per_op[256];
+		snprintf(err, errlen, "--fail-if '%s': unknown metric '%s'%s (%s; %s without an op)",
+			 expr, metric, c->op >= 0 ? " for an op" : "", metrics(true, per_op, sizeof(per_op)),
+			 metrics(false, all, sizeof(all)));
 		return -1;
 	}
-	if (parse_value(rest, metrics[c->metric].kind, &c->threshold) < 0) {
-		static const char *const need[] = { "a duration with a unit, e.g. 5s or 250ms",
-						    "a rate, e.g. 3% or 0.03", "a number" };
-		snprintf(err, errlen, "--fail-if '%s': '%s' is not %s", expr, rest,
-			 need[metrics[c->metric].kind]);
+	enum wc_unit unit = c->column ? c->column->unit : WC_UNIT_COUNT;
+	if (parse_value(rest, unit, &c->threshold) < 0) {
+		static const char *const need[] = {
+			[WC_UNIT_MS] = "a duration with a unit (" WC_DURATION_UNITS "), e.g. 5s or 250ms",
+			[WC_UNIT_RATE] = "a rate, e.g. 3% or 0.03",
+			[WC_UNIT_COUNT] = "a number",
+		};
+		snprintf(err, errlen, "--fail-if '%s': '%s' is not %s", expr, rest, need[unit]);
 		return -1;
-	}
-	return 0;
-}
-
-static double measure(const struct wc_check *c, const struct wc_report *r)
-{
-	if (c->op < 0) {
-		uint64_t capped = 0, timeouts = 0;
-		for (size_t i = 0; i < r->nrows; i++) {
-			capped += r->rows[i].capped;
-			timeouts += r->rows[i].app_timeouts;
-		}
-		switch (c->metric) {
-		case M_COUNT: return (double)r->count;
-		case M_TOTAL: return r->total_ms;
-		case M_AVG: return r->count ? r->total_ms / (double)r->count : 0;
-		case M_P95: return (double)wc_hist_quantile(r->latency, 0.95) / 1e6;
-		case M_TIMEOUT_RATE: return r->count + r->expired ?
-			(double)(capped + timeouts) / (double)(r->count + r->expired) : 0;
-		case M_CAPPED: return (double)capped;
-		case M_AVOIDED: return r->avoided_ms;
-		case M_LOST: return (double)r->lost_events;
-		}
-		return 0;
-	}
-	const struct wc_op_row *o = NULL;
-	for (size_t i = 0; i < r->nops; i++)
-		if (r->ops[i].op == c->op)
-			o = &r->ops[i];
-	if (!o)
-		return 0;
-	switch (c->metric) {
-	case M_COUNT: return (double)o->count;
-	case M_TOTAL: return o->total_ms;
-	case M_AVG: return o->avg_ms;
-	case M_P95: return o->p95_ms;
-	case M_TIMEOUT_RATE: return o->timeout_rate;
-	case M_CAPPED: {
-		uint64_t capped = 0;
-		for (size_t i = 0; i < r->nrows; i++)
-			if (r->rows[i].op == c->op)
-				capped += r->rows[i].capped;
-		return (double)capped;
-	}
 	}
 	return 0;
 }
 
 static bool compare(const struct wc_check *c, double v, double *actual, const char **unit)
 {
-	enum kind kind = metrics[c->metric].kind;
-	*actual = kind == RATE ? v * 100 : v;
-	*unit = kind == DURATION ? "ms" : kind == RATE ? "%" : "";
+	enum wc_unit u = c->column ? c->column->unit : WC_UNIT_COUNT;
+	*actual = u == WC_UNIT_RATE ? v * 100 : v;
+	*unit = u == WC_UNIT_MS ? "ms" : u == WC_UNIT_RATE ? "%" : "";
+	if (isnan(v))
+		return false; /* nothing measured: no threshold can be breached */
 	switch (c->cmp) {
 	case GT: return v > c->threshold;
 	case GE: return v >= c->threshold;
@@ -177,32 +153,35 @@ static bool compare(const struct wc_check *c, double v, double *actual, const ch
 	return false;
 }
 
+static double measure_cell(const struct wc_check *c, const struct wc_report *r,
+			   const struct wc_cell *cell)
+{
+	struct wc_scope s = wc_report_scope(r, cell);
+	return wc_column_value(c->column, &s);
+}
+
 bool wc_check_breached(const struct wc_check *c, const struct wc_report *r,
 		       double *actual, const char **unit)
 {
-	return compare(c, measure(c, r), actual, unit);
+	if (!c->column)
+		return compare(c, (double)r->lost_events, actual, unit);
+	if (c->op < 0)
+		return compare(c, measure_cell(c, r, r->all), actual, unit);
+	for (size_t i = 0; i < r->nops; i++)
+		if (r->ops[i].op == c->op)
+			return compare(c, measure_cell(c, r, r->ops[i].cell), actual, unit);
+	/* The op never waited: every column of it is that of an empty cell. */
+	struct wc_cell empty = { 0 };
+	return compare(c, measure_cell(c, r, &empty), actual, unit);
 }
 
 bool wc_check_per_group(const struct wc_check *c)
 {
-	return c->op < 0 && c->metric != M_LOST;
+	return c->op < 0 && c->column;
 }
 
-bool wc_check_breached_group(const struct wc_check *c, const struct wc_group_row *g,
-			     double *actual, const char **unit)
+bool wc_check_breached_group(const struct wc_check *c, const struct wc_report *r,
+			     const struct wc_group_row *g, double *actual, const char **unit)
 {
-	double v = 0;
-	switch (c->metric) {
-	case M_COUNT: v = (double)g->count; break;
-	case M_TOTAL: v = g->total_ms; break;
-	case M_AVG: v = g->count ? g->total_ms / (double)g->count : 0; break;
-	case M_P95: v = g->p95_ms; break;
-	case M_TIMEOUT_RATE:
-		v = g->count + g->expired ?
-			(double)(g->capped + g->app_timeouts) / (double)(g->count + g->expired) : 0;
-		break;
-	case M_CAPPED: v = (double)g->capped; break;
-	case M_AVOIDED: v = g->avoided_ms; break;
-	}
-	return compare(c, v, actual, unit);
+	return compare(c, measure_cell(c, r, &g->cell), actual, unit);
 }

@@ -11,9 +11,9 @@
 struct wc_check {
 	char text[128];    /* as written */
 	int op;            /* -1: all waits */
-	int metric;
+	const struct wc_column *column;  /* NULL: lost_events */
 	int cmp;
-	double threshold;  /* ms, fraction or count, by metric */
+	double threshold;  /* in the column's unit: ms, fraction or count */
 };
 
 /* 0, or -1 with one line in err saying what is wrong and what is allowed. */
@@ -27,10 +27,10 @@ bool wc_check_breached(const struct wc_check *check, const struct wc_report *r,
 /* With a view (--by), a threshold without OP (other than lost_events) is
  * checked against every group, at both levels, instead of all waits. */
 bool wc_check_per_group(const struct wc_check *check);
-bool wc_check_breached_group(const struct wc_check *check, const struct wc_group_row *group,
-			     double *actual, const char **unit);
+bool wc_check_breached_group(const struct wc_check *check, const struct wc_report *r,
+			     const struct wc_group_row *group, double *actual, const char **unit);
 
-/* The accepted metrics, for --help. */
-extern const char wc_check_help[];
+/* The accepted expressions and metrics (from the columns), for --help. */
+const char *wc_check_help(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../tools.h"
+#include "duration.h"
 #include "aggregate.h"
 #include "baseline.h"
 #include "check.h"
@@ -89,15 +90,13 @@ static const char usage[] =
 	"      --debug-dir DIR    look for separate debug files under DIR too\n"
 	"                         (DIR/.build-id/xx/yyyy.debug); repeatable\n"
 	"\n"
-	"Columns (docs/analyzer.md defines each once): count = waits, calls in which\n"
-	"a thread blocked; total = their blocked time; share = of all blocked time;\n"
-	"p50/p95/max = their durations (within 0.4 %%); expired = socket deadlines\n"
-	"that fired while no call waited (event loops), not waits: not in count,\n"
-	"total or percentiles; capped = caps that fired (capped waits + expired);\n"
-	"avoided = for capped waits, what the program asked to wait minus what it\n"
-	"waited; unbounded (json) = capped waits that asked for no timeout at all.\n"
-	"Per op: count, total, avg = total / count, p95, expired, timeout rate =\n"
-	"(capped + the program's own timeouts) / (count + expired).\n"
+	"Columns (each defined at length in docs/analyzer.md, Columns):\n";
+
+/* After the columns (columns.c lists them). */
+static const char usage_tail[] =
+	"\n"
+	"Durations (DUR, and in --fail-if): a decimal number and a unit, one of\n"
+	"" WC_DURATION_UNITS " (250ms, 1.5s, 2min), as in profiles.\n"
 	"\n"
 	"If LTTng discarded events (buffers full), the count is shown first and\n"
 	"every total is a lower bound.\n"
@@ -142,23 +141,6 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (see waitcap analyze --help)\n");
 	return EXIT_USAGE;
-}
-
-static int parse_ms_duration(const char *s, int64_t *ns)
-{
-	char *end;
-	double v = strtod(s, &end);
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 6e10 },
-	};
-	if (end == s || v < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
-		if (strcmp(end, units[i].unit) == 0) {
-			*ns = (int64_t)(v * units[i].ns);
-			return 0;
-		}
-	return -1;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -218,7 +200,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--pid needs a process id, not '%s'", optarg);
 			break;
 		case 'h':
-			printf(usage, wc_check_help);
+			printf(usage, wc_check_help());
+			wc_columns_help(stdout);
+			fputs(usage_tail, stdout);
 			exit(EXIT_OK);
 		case O_BASELINE:
 			o->baseline = optarg;
@@ -240,9 +224,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--live needs a relay URL net://HOST[:PORT], not '%s'", optarg);
 			break;
 		case O_INTERVAL:
-			if (parse_ms_duration(optarg, &o->interval_ns) < 0 || o->interval_ns < 100000000)
-				return usage_error("--interval needs a duration of at least 100ms (5s, 1m), not '%s'",
-						   optarg);
+			if (wc_parse_duration_ns(optarg, &o->interval_ns) < 0 || o->interval_ns < 100000000)
+				return usage_error("--interval needs a duration of at least 100ms (5s, 1m; "
+						   WC_DURATION_UNITS "), not '%s'", optarg);
 			break;
 		case O_WHAT_IF:
 			if (o->whatif.kind == WC_WHATIF_CAPS || o->whatif_profile)
@@ -277,8 +261,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case O_MIN:
-			if (parse_ms_duration(optarg, &o->filters.min_ns) < 0)
-				return usage_error("--min needs a duration with a unit (10ms, 1s), not '%s'", optarg);
+			if (wc_parse_duration_ns(optarg, &o->filters.min_ns) < 0)
+				return usage_error("--min needs a duration with a unit (10ms, 1s; "
+						   WC_DURATION_UNITS "), not '%s'", optarg);
 			break;
 		case O_DEBUG_DIR:
 			if (strlen(o->debug_dirs) + strlen(optarg) + 2 > sizeof(o->debug_dirs))
@@ -374,7 +359,7 @@ static int check_group(const struct wc_check *c, const struct wc_report *r,
 	double actual;
 	const char *unit;
 	int status = EXIT_OK;
-	if (wc_check_breached_group(c, g, &actual, &unit)) {
+	if (wc_check_breached_group(c, r, g, &actual, &unit)) {
 		if (outer)
 			fprintf(stderr, "waitcap analyze: threshold breached: %s for %s %s, %s %s "
 				"(measured %.6g%s)\n", c->text, wc_by_name(r->by[0]), outer,

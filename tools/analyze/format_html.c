@@ -11,9 +11,9 @@
 
 #define CHART_BARS 15
 
-static void esc(FILE *out, const char *s)
+void wc_html_text(FILE *out, const char *s)
 {
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		switch (*s) {
 		case '<': fputs("&lt;", out); break;
 		case '>': fputs("&gt;", out); break;
@@ -27,9 +27,9 @@ static void esc(FILE *out, const char *s)
 static void site_label(FILE *out, const struct wc_row *row)
 {
 	char where[256];
-	esc(out, row->where->function);
+	wc_html_text(out, row->where->function);
 	fputs(" (", out);
-	esc(out, wc_fmt_where(row->where, where, sizeof(where)));
+	wc_html_text(out, wc_fmt_where(row->where, where, sizeof(where)));
 	fputs(")", out);
 }
 
@@ -42,7 +42,7 @@ static void short_label(FILE *out, const struct wc_row *row)
 		 wc_fmt_where(row->where, where, sizeof(where)));
 	if (strlen(label) > 52)
 		strcpy(label + 49, "...");
-	esc(out, label);
+	wc_html_text(out, label);
 }
 
 static void bar_chart(const struct wc_report *r, FILE *out)
@@ -50,7 +50,7 @@ static void bar_chart(const struct wc_report *r, FILE *out)
 	size_t n = wc_report_shown(r);
 	if (n > CHART_BARS)
 		n = CHART_BARS;
-	double max = n ? r->rows[0].total_ms : 0;
+	double max = n ? (double)r->rows[0].cell.total_ns / 1e6 : 0;
 	const int label_w = 360, bar_w = 440, row_h = 24, width = label_w + bar_w + 110;
 	fprintf(out, "<svg id=\"callsite-chart\" role=\"img\" aria-label=\"Top call sites by blocked time\" "
 		"xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\">\n",
@@ -58,16 +58,17 @@ static void bar_chart(const struct wc_report *r, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct wc_row *row = &r->rows[i];
 		int y = (int)i * row_h + 5;
-		int w = max > 0 ? (int)(row->total_ms / max * bar_w) : 0;
+		double total_ms = (double)row->cell.total_ns / 1e6;
+		int w = max > 0 ? (int)(total_ms / max * bar_w) : 0;
 		char t[32];
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\"><title>", label_w - 8, y + 16);
 		site_label(out, row);
 		fputs("</title>", out);
 		short_label(out, row);
 		fprintf(out, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"bar-%s\"/>\n",
-			label_w, y + 3, w < 1 ? 1 : w, row_h - 6, row->capped ? "capped" : "plain");
+			label_w, y + 3, w < 1 ? 1 : w, row_h - 6, row->cell.capped ? "capped" : "plain");
 		fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"value\">%s</text>\n", label_w + (w < 1 ? 1 : w) + 6,
-			y + 16, wc_fmt_ms(row->total_ms, t));
+			y + 16, wc_fmt_ms(total_ms, t));
 	}
 	fputs("</svg>\n", out);
 }
@@ -122,94 +123,90 @@ static void latency_histogram(const struct wc_report *r, FILE *out)
 	fputs("</svg>\n", out);
 }
 
+static void html_head(FILE *out, const char *text)
+{
+	fprintf(out, "<th>%s</th>", text);
+}
+
+static void html_cell(FILE *out, const char *text)
+{
+	fputs("<td>", out);
+	wc_html_text(out, text);
+	fputs("</td>", out);
+}
+
+static void html_heads(const struct wc_shown *sh, size_t n, FILE *out)
+{
+	wc_shown_heads(sh, n, html_head, out);
+	fputs("</tr>\n", out);
+}
+
+static void html_values(const struct wc_report *r, const struct wc_shown *sh, size_t n,
+			const struct wc_cell *cell, const struct wc_before *before, FILE *out)
+{
+	struct wc_scope s = wc_report_scope(r, cell);
+	wc_shown_row(sh, n, &s, before, html_cell, out);
+	fputs("</tr>\n", out);
+}
+
 static void tables(const struct wc_report *r, FILE *out)
 {
-	char a[32], b[32], c[32];
-	fputs("<h2>Per operation</h2>\n<table><tr><th>op</th><th>count</th><th>total</th><th>avg</th>"
-	      "<th>p95</th><th>expired</th><th>timeout rate</th></tr>\n", out);
-	for (size_t i = 0; i < r->nops; i++)
-		fprintf(out, "<tr><td>%s</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td><td>%llu</td>"
-			"<td>%.1f%%</td></tr>\n",
-			wc_analyze_op_name(r->ops[i].op), (unsigned long long)r->ops[i].count,
-			wc_fmt_ms(r->ops[i].total_ms, c), wc_fmt_ms(r->ops[i].avg_ms, a),
-			wc_fmt_ms(r->ops[i].p95_ms, b), (unsigned long long)r->ops[i].expired,
-			r->ops[i].timeout_rate * 100);
-	fputs("</table>\n<h2>Call sites</h2>\n<table><tr><th>#</th><th>call site</th><th>op</th>"
-	      "<th>count</th><th>total</th>", out);
-	if (r->baseline)
-		fputs("<th>before</th><th>delta</th>", out);
-	fputs("<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>expired</th><th>cap</th><th>asked</th><th>avoided</th></tr>\n", out);
+	struct wc_shown sh[WC_SHOWN_MAX];
+	size_t n = wc_columns_shown(WC_AT_OP, false, sh);
+	fputs("<h2>Per operation</h2>\n<table><tr><th>op</th>", out);
+	html_heads(sh, n, out);
+	for (size_t i = 0; i < r->nops; i++) {
+		fprintf(out, "<tr><td>%s</td>", wc_analyze_op_name(r->ops[i].op));
+		html_values(r, sh, n, r->ops[i].cell, NULL, out);
+	}
+	n = wc_columns_shown(WC_AT_SITE, r->baseline != NULL, sh);
+	fputs("</table>\n<h2>Call sites</h2>\n<table><tr><th>#</th><th>call site</th><th>op</th>", out);
+	html_heads(sh, n, out);
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
 		const struct wc_row *row = &r->rows[i];
 		fprintf(out, "<tr><td>%zu</td><td class=\"site\" title=\"", i + 1);
 		for (uint32_t k = 0; k < row->depth; k++) {
 			char where[256];
-			esc(out, row->stack[k]->function);
+			wc_html_text(out, row->stack[k]->function);
 			fputs(" ", out);
-			esc(out, wc_fmt_where(row->stack[k], where, sizeof(where)));
+			wc_html_text(out, wc_fmt_where(row->stack[k], where, sizeof(where)));
 			fputs(k + 1 < row->depth ? " &#8592; " : "", out);
 		}
 		fputs("\">", out);
 		site_label(out, row);
-		fprintf(out, "</td><td>%s</td><td>%llu</td><td>%s</td>", wc_analyze_op_name(row->op),
-			(unsigned long long)row->count, wc_fmt_ms(row->total_ms, a));
-		if (r->baseline) {
-			if (row->before) {
-				double d = row->total_ms - row->before->total_ms;
-				fprintf(out, "<td>%s</td><td>%s%s</td>", wc_fmt_ms(row->before->total_ms, b),
-					d < 0 ? "-" : "+", wc_fmt_ms(d < 0 ? -d : d, c));
-			} else {
-				fputs("<td>-</td><td>new</td>", out);
-			}
-		}
-		fprintf(out, "<td>%.1f%%</td><td>%s</td>", row->share * 100, wc_fmt_ms(row->p50_ms, a));
-		fprintf(out, "<td>%s</td><td>%s</td>", wc_fmt_ms(row->p95_ms, b), wc_fmt_ms(row->max_ms, c));
-		fprintf(out, "<td>%llu</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			(unsigned long long)row->capped, (unsigned long long)row->expired, wc_fmt_cap(row, a), wc_fmt_asked(row, b),
-			wc_fmt_ms(row->avoided_ms, c));
+		fprintf(out, "</td><td>%s</td>", wc_analyze_op_name(row->op));
+		html_values(r, sh, n, &row->cell, row->before, out);
 	}
 	fputs("</table>\n", out);
 	if (shown < r->nrows)
 		fprintf(out, "<p>%zu more call sites not shown (--top N).</p>\n", r->nrows - shown);
 }
 
-static void html_group(const struct wc_report *r, const struct wc_group_row *g, const char *rank,
-		       bool inner, FILE *out)
+static void html_group(const struct wc_report *r, const struct wc_shown *sh, size_t n,
+		       const struct wc_group_row *g, const char *rank, bool inner, FILE *out)
 {
-	char t[6][32];
 	fprintf(out, "<tr%s><td>%s</td><td class=\"site\">", inner ? " class=\"inner\"" : "", rank);
-	esc(out, g->key);
-	fprintf(out, "</td><td>%llu</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%s</td><td>%s</td>"
-		"<td>%llu</td><td>%llu</td><td>%s</td>", (unsigned long long)g->count,
-		wc_fmt_ms(g->total_ms, t[0]), g->share * 100, wc_fmt_ms(g->p50_ms, t[1]),
-		wc_fmt_ms(g->p95_ms, t[2]), wc_fmt_ms(g->max_ms, t[3]), (unsigned long long)g->capped,
-		(unsigned long long)g->expired, wc_fmt_ms(g->avoided_ms, t[4]));
-	if (r->baseline && g->before) {
-		double d = g->total_ms - g->before->total_ms;
-		fprintf(out, "<td>%s</td><td>%s%s</td>", wc_fmt_ms(g->before->total_ms, t[4]),
-			d < 0 ? "-" : "+", wc_fmt_ms(d < 0 ? -d : d, t[5]));
-	} else if (r->baseline) {
-		fputs("<td>-</td><td>new</td>", out);
-	}
-	fputs("</tr>\n", out);
+	wc_html_text(out, g->key);
+	fputs("</td>", out);
+	html_values(r, sh, n, &g->cell, g->before, out);
 }
 
 static void html_groups(const struct wc_report *r, FILE *out)
 {
-	fprintf(out, "<h2>By %s%s%s</h2>\n<table><tr><th>#</th><th>%s%s%s</th><th>count</th><th>total</th>"
-		"<th>share</th><th>p50</th><th>p95</th><th>max</th><th>capped</th><th>expired</th>"
-		"<th>avoided</th>%s</tr>\n",
+	struct wc_shown sh[WC_SHOWN_MAX];
+	size_t n = wc_columns_shown(WC_AT_GROUP, r->baseline != NULL, sh);
+	fprintf(out, "<h2>By %s%s%s</h2>\n<table><tr><th>#</th><th>%s%s%s</th>",
 		wc_by_name(r->by[0]), r->nby > 1 ? ", then " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
-		wc_by_name(r->by[0]), r->nby > 1 ? " / " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "",
-		r->baseline ? "<th>before</th><th>delta</th>" : "");
+		wc_by_name(r->by[0]), r->nby > 1 ? " / " : "", r->nby > 1 ? wc_by_name(r->by[1]) : "");
+	html_heads(sh, n, out);
 	size_t shown = r->top && r->top < r->ngroups ? r->top : r->ngroups;
 	for (size_t i = 0; i < shown; i++) {
 		char rank[24];
 		snprintf(rank, sizeof(rank), "%zu", i + 1);
-		html_group(r, &r->groups[i], rank, false, out);
+		html_group(r, sh, n, &r->groups[i], rank, false, out);
 		for (size_t k = 0; k < r->groups[i].nsub; k++)
-			html_group(r, &r->groups[i].sub[k], "", true, out);
+			html_group(r, sh, n, &r->groups[i].sub[k], "", true, out);
 	}
 	fputs("</table>\n", out);
 }
@@ -239,7 +236,7 @@ int wc_format_html(const struct wc_report *r, FILE *out)
 		r->nprocs, r->nprocs == 1 ? "" : "es", r->nhosts, r->nhosts == 1 ? "" : "s");
 	if (r->baseline) {
 		fputs("<p>Compared with baseline ", out);
-		esc(out, r->baseline_path);
+		wc_html_text(out, r->baseline_path);
 		fputs(".</p>\n", out);
 	}
 	if (r->count) {

@@ -13,6 +13,25 @@ static double round3(double v)
 	return round(v * 1000.0) / 1000.0;
 }
 
+static void add_value(cJSON *o, const struct wc_column *col, double v)
+{
+	v = wc_column_json_value(col, v);
+	if (isnan(v))
+		cJSON_AddNullToObject(o, col->key);
+	else
+		cJSON_AddNumberToObject(o, col->key, v);
+}
+
+/* Every column of this table (WC_AT_*), in the table's order. */
+static void add_columns(const struct wc_report *r, cJSON *o, const struct wc_cell *cell,
+			unsigned at)
+{
+	struct wc_scope s = wc_report_scope(r, cell);
+	for (size_t i = 0; i < wc_ncolumns; i++)
+		if (wc_columns[i].in_json & at)
+			add_value(o, &wc_columns[i], wc_column_value(&wc_columns[i], &s));
+}
+
 static cJSON *frame_json(const struct wc_sym *s)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -26,12 +45,30 @@ static cJSON *frame_json(const struct wc_sym *s)
 static cJSON *before_json(const struct wc_before *b)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "count", b->count);
-	cJSON_AddNumberToObject(o, "total_ms", round3(b->total_ms));
-	cJSON_AddNumberToObject(o, "p95_ms", round3(b->p95_ms));
-	cJSON_AddNumberToObject(o, "capped", b->capped);
-	cJSON_AddNumberToObject(o, "avoided_ms", round3(b->avoided_ms));
+	for (size_t i = 0; i < wc_ncolumns; i++)
+		if (wc_columns[i].baseline)
+			add_value(o, &wc_columns[i], b->value[i]);
 	return o;
+}
+
+/* "before" and "delta" of a row or group, null for one new since. */
+static void add_baseline(const struct wc_report *r, cJSON *o, const struct wc_cell *cell,
+			 const struct wc_before *before)
+{
+	if (!r->baseline)
+		return;
+	if (!before) {
+		cJSON_AddNullToObject(o, "before");
+		cJSON_AddNullToObject(o, "delta");
+		return;
+	}
+	cJSON_AddItemToObject(o, "before", before_json(before));
+	cJSON *d = cJSON_AddObjectToObject(o, "delta");
+	struct wc_scope s = wc_report_scope(r, cell);
+	for (size_t i = 0; i < wc_ncolumns; i++)
+		if (wc_columns[i].delta)
+			add_value(d, &wc_columns[i],
+				  wc_column_value(&wc_columns[i], &s) - before->value[i]);
 }
 
 static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
@@ -42,39 +79,11 @@ static cJSON *row_json(const struct wc_report *r, const struct wc_row *row)
 	cJSON_AddNumberToObject(o, "line", row->where->line);
 	cJSON_AddStringToObject(o, "binary", row->where->binary);
 	cJSON_AddStringToObject(o, "op", wc_analyze_op_name(row->op));
-	cJSON_AddNumberToObject(o, "count", (double)row->count);
-	cJSON_AddNumberToObject(o, "total_ms", round3(row->total_ms));
-	cJSON_AddNumberToObject(o, "share", round(row->share * 1e4) / 1e4);
-	cJSON_AddNumberToObject(o, "p50_ms", round3(row->p50_ms));
-	cJSON_AddNumberToObject(o, "p95_ms", round3(row->p95_ms));
-	cJSON_AddNumberToObject(o, "max_ms", round3(row->max_ms));
-	cJSON_AddNumberToObject(o, "capped", (double)row->capped);
-	cJSON_AddNumberToObject(o, "app_timeouts", (double)row->app_timeouts);
-	cJSON_AddNumberToObject(o, "errors", (double)row->errors);
-	cJSON_AddNumberToObject(o, "requested_ms", round3(row->requested_ms));
-	cJSON_AddNumberToObject(o, "avoided_ms", round3(row->avoided_ms));
-	cJSON_AddNumberToObject(o, "unbounded", (double)row->unbounded);
-	cJSON_AddNumberToObject(o, "expired", (double)row->expired);
-	cJSON_AddNumberToObject(o, "expired_max_ms", round3(row->expired_max_ms));
-	if (row->cap_ms > 0)
-		cJSON_AddNumberToObject(o, "cap_ms", row->cap_ms);
-	else
-		cJSON_AddNullToObject(o, "cap_ms");
+	add_columns(r, o, &row->cell, WC_AT_SITE);
 	cJSON *stack = cJSON_AddArrayToObject(o, "stack");
 	for (uint32_t i = 0; i < row->depth; i++)
 		cJSON_AddItemToArray(stack, frame_json(row->stack[i]));
-	if (r->baseline) {
-		if (row->before) {
-			cJSON_AddItemToObject(o, "before", before_json(row->before));
-			cJSON *d = cJSON_AddObjectToObject(o, "delta");
-			cJSON_AddNumberToObject(d, "count", (double)row->count - row->before->count);
-			cJSON_AddNumberToObject(d, "total_ms", round3(row->total_ms - row->before->total_ms));
-			cJSON_AddNumberToObject(d, "p95_ms", round3(row->p95_ms - row->before->p95_ms));
-		} else {
-			cJSON_AddNullToObject(o, "before");
-			cJSON_AddNullToObject(o, "delta");
-		}
-	}
+	add_baseline(r, o, &row->cell, row->before);
 	return o;
 }
 
@@ -82,29 +91,8 @@ static cJSON *group_json(const struct wc_report *r, const struct wc_group_row *g
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "key", g->key);
-	cJSON_AddNumberToObject(o, "count", (double)g->count);
-	cJSON_AddNumberToObject(o, "total_ms", round3(g->total_ms));
-	cJSON_AddNumberToObject(o, "share", round(g->share * 1e4) / 1e4);
-	cJSON_AddNumberToObject(o, "p50_ms", round3(g->p50_ms));
-	cJSON_AddNumberToObject(o, "p95_ms", round3(g->p95_ms));
-	cJSON_AddNumberToObject(o, "max_ms", round3(g->max_ms));
-	cJSON_AddNumberToObject(o, "capped", (double)g->capped);
-	cJSON_AddNumberToObject(o, "app_timeouts", (double)g->app_timeouts);
-	cJSON_AddNumberToObject(o, "errors", (double)g->errors);
-	cJSON_AddNumberToObject(o, "expired", (double)g->expired);
-	cJSON_AddNumberToObject(o, "avoided_ms", round3(g->avoided_ms));
-	if (r->baseline) {
-		if (g->before) {
-			cJSON_AddItemToObject(o, "before", before_json(g->before));
-			cJSON *d = cJSON_AddObjectToObject(o, "delta");
-			cJSON_AddNumberToObject(d, "count", (double)g->count - g->before->count);
-			cJSON_AddNumberToObject(d, "total_ms", round3(g->total_ms - g->before->total_ms));
-			cJSON_AddNumberToObject(d, "p95_ms", round3(g->p95_ms - g->before->p95_ms));
-		} else {
-			cJSON_AddNullToObject(o, "before");
-			cJSON_AddNullToObject(o, "delta");
-		}
-	}
+	add_columns(r, o, &g->cell, WC_AT_GROUP);
+	add_baseline(r, o, &g->cell, g->before);
 	if (g->sub) {
 		cJSON *sub = cJSON_AddArrayToObject(o, "groups");
 		for (size_t i = 0; i < g->nsub; i++)
@@ -137,12 +125,7 @@ int wc_format_json(const struct wc_report *r, FILE *out)
 	cJSON *ops = cJSON_AddObjectToObject(root, "ops");
 	for (size_t i = 0; i < r->nops; i++) {
 		cJSON *o = cJSON_AddObjectToObject(ops, wc_analyze_op_name(r->ops[i].op));
-		cJSON_AddNumberToObject(o, "count", (double)r->ops[i].count);
-		cJSON_AddNumberToObject(o, "total_ms", round3(r->ops[i].total_ms));
-		cJSON_AddNumberToObject(o, "expired", (double)r->ops[i].expired);
-		cJSON_AddNumberToObject(o, "avg_ms", round3(r->ops[i].avg_ms));
-		cJSON_AddNumberToObject(o, "p95_ms", round3(r->ops[i].p95_ms));
-		cJSON_AddNumberToObject(o, "timeout_rate", round(r->ops[i].timeout_rate * 1e4) / 1e4);
+		add_columns(r, o, r->ops[i].cell, WC_AT_OP);
 	}
 	cJSON *sites = cJSON_AddArrayToObject(root, "callsites");
 	size_t shown = r->top ? wc_report_shown(r) : r->nrows;

@@ -6,19 +6,44 @@
 #include "groups.h"
 #include "report.h"
 
-enum col { C_RANK, C_SITE, C_OP, C_COUNT, C_TOTAL, C_BEFORE, C_DELTA, C_SHARE, C_P50,
-	   C_P95, C_MAX, C_CAPPED, C_EXPIRED, C_CAP, C_ASKED, C_AVOIDED, C_NCOLS };
+/* The call-site table's columns: rank, call site and op, then the cells
+ * of the columns (columns.c). */
+enum kind { K_RANK, K_SITE, K_OP, K_VALUE };
 
-static const struct { const char *title; int width; int drop_order; } cols[C_NCOLS] = {
-	[C_RANK] = { "#", 3, 0 },          [C_SITE] = { "call site", 0, 0 },
-	[C_OP] = { "op", 7, 0 },           [C_COUNT] = { "count", 8, 0 },
-	[C_TOTAL] = { "total", 9, 0 },     [C_BEFORE] = { "before", 9, 7 },
-	[C_DELTA] = { "delta", 10, 8 },    [C_SHARE] = { "share", 6, 4 },
-	[C_P50] = { "p50", 9, 2 },         [C_P95] = { "p95", 9, 6 },
-	[C_MAX] = { "max", 9, 3 },         [C_CAPPED] = { "capped", 7, 5 },
-	[C_AVOIDED] = { "avoided", 9, 1 },  [C_EXPIRED] = { "expired", 7, 3 },
-	[C_CAP] = { "cap", 7, 2 },          [C_ASKED] = { "asked", 9, 1 },
+struct tcol {
+	enum kind kind;
+	struct wc_shown sh;   /* K_VALUE */
+	int width, drop_order;
+	const char *title;
 };
+
+#define MAX_TCOLS (WC_SHOWN_MAX + 3)
+#define LAST_DROP 8
+
+/* The per-op summary has no baseline: before and delta are per call site
+ * or group. */
+static size_t layout(const struct wc_report *r, unsigned at, bool ids, struct tcol *t)
+{
+	size_t n = 0;
+	if (ids) {
+		t[n++] = (struct tcol){ .kind = K_RANK, .title = "#", .width = 3 };
+		t[n++] = (struct tcol){ .kind = K_SITE, .title = "call site" };
+		t[n++] = (struct tcol){ .kind = K_OP, .title = "op", .width = 7 };
+	}
+	struct wc_shown sh[WC_SHOWN_MAX];
+	size_t k = wc_columns_shown(at, r->baseline != NULL && at != WC_AT_OP, sh);
+	for (size_t i = 0; i < k; i++)
+		t[n++] = (struct tcol){ .kind = K_VALUE, .sh = sh[i], .title = sh[i].title,
+					.width = sh[i].width, .drop_order = sh[i].drop_order };
+	return n;
+}
+
+static const char *value_text(const struct wc_report *r, const struct tcol *t,
+			      const struct wc_cell *cell, const struct wc_before *b, char buf[32])
+{
+	struct wc_scope s = wc_report_scope(r, cell);
+	return wc_shown_text(&t->sh, &s, b, buf);
+}
 
 #define MIN_SITE 24
 
@@ -36,27 +61,25 @@ static int widest_site(const struct wc_report *r)
 	return widest;
 }
 
-static void choose_columns(const struct wc_report *r, bool on[C_NCOLS], int *site_width)
+static void choose_columns(const struct wc_report *r, const struct tcol *t, size_t n, bool *on,
+			   int *site_width)
 {
 	int used = 0;
+	for (size_t c = 0; c < n; c++) {
+		on[c] = true;
+		used += t[c].width + 1;
+	}
 	if (r->width <= 0) {
 		/* Not a terminal: every column, labels in full. */
-		for (int c = 0; c < C_NCOLS; c++)
-			on[c] = (c != C_BEFORE && c != C_DELTA) || r->baseline;
 		*site_width = widest_site(r);
 		return;
 	}
-	for (int c = 0; c < C_NCOLS; c++) {
-		on[c] = (c != C_BEFORE && c != C_DELTA) || r->baseline;
-		if (on[c])
-			used += cols[c].width + 1;
-	}
 	/* Drop the lowest drop_order first until the site column fits. */
-	for (int order = 1; order <= 8 && r->width - used < MIN_SITE; order++)
-		for (int c = 0; c < C_NCOLS; c++)
-			if (on[c] && cols[c].drop_order == order) {
+	for (int order = 1; order <= LAST_DROP && r->width - used < MIN_SITE; order++)
+		for (size_t c = 0; c < n; c++)
+			if (on[c] && t[c].drop_order == order) {
 				on[c] = false;
-				used -= cols[c].width + 1;
+				used -= t[c].width + 1;
 			}
 	*site_width = r->width - used;
 	if (*site_width > widest_site(r))
@@ -70,16 +93,16 @@ struct line {
 	size_t len;
 };
 
-static void cell(struct line *l, int c, int site_width, const char *text)
+static void cell(struct line *l, const struct tcol *t, int site_width, const char *text)
 {
 	size_t room = sizeof(l->text) - l->len;
 	int n;
-	if (c == C_SITE && (int)strlen(text) > site_width)
+	if (t->kind == K_SITE && (int)strlen(text) > site_width)
 		n = snprintf(l->text + l->len, room, "%.*s~ ", site_width - 1, text);
-	else if (c == C_SITE || c == C_OP)
-		n = snprintf(l->text + l->len, room, "%-*s ", c == C_SITE ? site_width : cols[c].width, text);
+	else if (t->kind == K_SITE || t->kind == K_OP)
+		n = snprintf(l->text + l->len, room, "%-*s ", t->kind == K_SITE ? site_width : t->width, text);
 	else
-		n = snprintf(l->text + l->len, room, "%*s ", cols[c].width, text);
+		n = snprintf(l->text + l->len, room, "%*s ", t->width, text);
 	if (n > 0)
 		l->len += (size_t)n < room ? (size_t)n : room - 1;
 }
@@ -96,36 +119,41 @@ static void end_line(struct line *l, FILE *out)
 
 static void print_ops(const struct wc_report *r, FILE *out)
 {
-	char a[32], b[32], t[32];
-	fprintf(out, "%-8s %9s %10s %10s %10s %8s %13s\n", "op", "count", "total", "avg", "p95",
-		"expired", "timeout rate");
+	struct tcol t[MAX_TCOLS];
+	size_t n = layout(r, WC_AT_OP, false, t);
+	struct line line = { .len = 0 };
+	struct tcol op = { .kind = K_OP, .width = 8 };
+	cell(&line, &op, 0, "op");
+	for (size_t c = 0; c < n; c++)
+		cell(&line, &t[c], 0, t[c].title);
+	end_line(&line, out);
 	for (size_t i = 0; i < r->nops; i++) {
-		const struct wc_op_row *o = &r->ops[i];
-		fprintf(out, "%-8s %9llu %10s %10s %10s %8llu %12.1f%%\n", wc_analyze_op_name(o->op),
-			(unsigned long long)o->count, wc_fmt_ms(o->total_ms, t), wc_fmt_ms(o->avg_ms, a),
-			wc_fmt_ms(o->p95_ms, b), (unsigned long long)o->expired, o->timeout_rate * 100);
+		cell(&line, &op, 0, wc_analyze_op_name(r->ops[i].op));
+		for (size_t c = 0; c < n; c++) {
+			char text[32];
+			cell(&line, &t[c], 0, value_text(r, &t[c], r->ops[i].cell, NULL, text));
+		}
+		end_line(&line, out);
 	}
 }
 
-static void group_line(const struct wc_report *r, const struct wc_group_row *g, const char *rank,
-		       int indent, int key_width, FILE *out)
+/* One group: its key indented under its outer group, then its columns. */
+static void group_line(const struct wc_report *r, const struct tcol *t, size_t n,
+		       const struct wc_group_row *g, const char *rank, int indent, int key_width,
+		       FILE *out)
 {
-	char t[6][32];
-	fprintf(out, "%4s %*s%-*s %8llu %9s %6.1f%% %9s %9s %9s %7llu %7llu %9s", rank, indent, "",
-		key_width - indent, g->key, (unsigned long long)g->count, wc_fmt_ms(g->total_ms, t[0]),
-		g->share * 100, wc_fmt_ms(g->p50_ms, t[1]), wc_fmt_ms(g->p95_ms, t[2]),
-		wc_fmt_ms(g->max_ms, t[3]), (unsigned long long)g->capped,
-		(unsigned long long)g->expired, wc_fmt_ms(g->avoided_ms, t[4]));
-	if (r->baseline) {
-		if (g->before) {
-			double d = g->total_ms - g->before->total_ms;
-			fprintf(out, " %9s %s%s", wc_fmt_ms(g->before->total_ms, t[4]), d < 0 ? "-" : "+",
-				wc_fmt_ms(d < 0 ? -d : d, t[5]));
-		} else {
-			fprintf(out, " %9s %s", "-", "new");
-		}
+	struct line line = { .len = 0 };
+	char key[600];
+	snprintf(key, sizeof(key), "%*s%s", indent, "", g->key);
+	struct tcol rank_col = { .kind = K_RANK, .width = 4 };
+	struct tcol key_col = { .kind = K_OP, .width = key_width };
+	cell(&line, &rank_col, 0, rank);
+	cell(&line, &key_col, 0, key);
+	for (size_t c = 0; c < n; c++) {
+		char text[32];
+		cell(&line, &t[c], 0, value_text(r, &t[c], &g->cell, g->before, text));
 	}
-	fputc('\n', out);
+	end_line(&line, out);
 }
 
 /* The view (--by): its groups, and with two levels the groups inside. */
@@ -143,19 +171,35 @@ static void print_groups(const struct wc_report *r, FILE *out)
 			key_width = w > key_width ? w : key_width;
 		}
 	}
-	fprintf(out, "%4s %-*s %8s %9s %7s %9s %9s %9s %7s %7s %9s%s\n", "#", key_width, title, "count",
-		"total", "share", "p50", "p95", "max", "capped", "expired", "avoided",
-		r->baseline ? "    before delta" : "");
+	struct tcol t[MAX_TCOLS];
+	size_t n = layout(r, WC_AT_GROUP, false, t);
+	struct line line = { .len = 0 };
+	struct tcol rank_col = { .kind = K_RANK, .width = 4 };
+	struct tcol key_col = { .kind = K_OP, .width = key_width };
+	cell(&line, &rank_col, 0, "#");
+	cell(&line, &key_col, 0, title);
+	for (size_t c = 0; c < n; c++)
+		cell(&line, &t[c], 0, t[c].title);
+	end_line(&line, out);
 	for (size_t i = 0; i < shown; i++) {
 		char rank[24];
 		snprintf(rank, sizeof(rank), "%zu", i + 1);
-		group_line(r, &r->groups[i], rank, 0, key_width, out);
+		group_line(r, t, n, &r->groups[i], rank, 0, key_width, out);
 		for (size_t k = 0; k < r->groups[i].nsub; k++)
-			group_line(r, &r->groups[i].sub[k], "", 4, key_width, out);
+			group_line(r, t, n, &r->groups[i].sub[k], "", 4, key_width, out);
 	}
 	if (shown < r->ngroups)
 		fprintf(out, "... %zu more %ss (--top N to see more)\n", r->ngroups - shown,
 			wc_by_name(r->by[0]));
+}
+
+/* What a call site gone since the baseline blocked then. */
+static const char *gone_total(const struct wc_before *b, char buf[32])
+{
+	for (size_t i = 0; i < wc_ncolumns; i++)
+		if (wc_columns[i].diff_shown)
+			return wc_column_format(&wc_columns[i], b->value[i], buf);
+	return strcpy(buf, "?");
 }
 
 int wc_format_table(const struct wc_report *r, FILE *out)
@@ -191,50 +235,45 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 		return ferror(out) ? -1 : 0;
 	}
 
-	bool on[C_NCOLS];
+	struct tcol t[MAX_TCOLS];
+	size_t n = layout(r, WC_AT_SITE, true, t);
+	bool on[MAX_TCOLS];
 	int site_width;
-	choose_columns(r, on, &site_width);
+	choose_columns(r, t, n, on, &site_width);
 	struct line line = { .len = 0 };
-	for (int c = 0; c < C_NCOLS; c++)
+	for (size_t c = 0; c < n; c++)
 		if (on[c])
-			cell(&line, c, site_width, cols[c].title);
+			cell(&line, &t[c], site_width, t[c].title);
 	end_line(&line, out);
 	size_t shown = wc_report_shown(r);
 	for (size_t i = 0; i < shown; i++) {
 		const struct wc_row *row = &r->rows[i];
-		char text[C_NCOLS][256], where[200];
-		snprintf(text[C_RANK], 256, "%zu", i + 1);
-		/* Too long: shorten the function name, keep where it is. */
-		wc_fmt_where(row->where, where, sizeof(where));
-		int room = site_width - (int)strlen(where) - 4;
-		if ((int)(strlen(row->where->function) + strlen(where)) + 3 > site_width && room >= 8)
-			snprintf(text[C_SITE], 256, "%.*s~ (%s)", room, row->where->function, where);
-		else
-			snprintf(text[C_SITE], 256, "%s (%s)", row->where->function, where);
-		snprintf(text[C_OP], 256, "%s", wc_analyze_op_name(row->op));
-		snprintf(text[C_COUNT], 256, "%llu", (unsigned long long)row->count);
-		wc_fmt_ms(row->total_ms, text[C_TOTAL]);
-		if (row->before) {
-			wc_fmt_ms(row->before->total_ms, text[C_BEFORE]);
-			double d = row->total_ms - row->before->total_ms;
-			char abs[32];
-			snprintf(text[C_DELTA], 256, "%s%s", d < 0 ? "-" : "+", wc_fmt_ms(d < 0 ? -d : d, abs));
-		} else {
-			snprintf(text[C_BEFORE], 256, "-");
-			snprintf(text[C_DELTA], 256, "new");
+		for (size_t c = 0; c < n; c++) {
+			if (!on[c])
+				continue;
+			char text[256], where[200];
+			switch (t[c].kind) {
+			case K_RANK:
+				snprintf(text, sizeof(text), "%zu", i + 1);
+				break;
+			case K_SITE: {
+				/* Too long: shorten the function name, keep where it is. */
+				wc_fmt_where(row->where, where, sizeof(where));
+				int room = site_width - (int)strlen(where) - 4;
+				if ((int)(strlen(row->where->function) + strlen(where)) + 3 > site_width && room >= 8)
+					snprintf(text, sizeof(text), "%.*s~ (%s)", room, row->where->function, where);
+				else
+					snprintf(text, sizeof(text), "%s (%s)", row->where->function, where);
+				break;
+			}
+			case K_OP:
+				snprintf(text, sizeof(text), "%s", wc_analyze_op_name(row->op));
+				break;
+			default:
+				value_text(r, &t[c], &row->cell, row->before, text);
+			}
+			cell(&line, &t[c], site_width, text);
 		}
-		snprintf(text[C_SHARE], 256, "%.1f%%", row->share * 100);
-		wc_fmt_ms(row->p50_ms, text[C_P50]);
-		wc_fmt_ms(row->p95_ms, text[C_P95]);
-		wc_fmt_ms(row->max_ms, text[C_MAX]);
-		snprintf(text[C_CAPPED], 256, "%llu", (unsigned long long)row->capped);
-		snprintf(text[C_EXPIRED], 256, "%llu", (unsigned long long)row->expired);
-		wc_fmt_cap(row, text[C_CAP]);
-		wc_fmt_asked(row, text[C_ASKED]);
-		wc_fmt_ms(row->avoided_ms, text[C_AVOIDED]);
-		for (int c = 0; c < C_NCOLS; c++)
-			if (on[c])
-				cell(&line, c, site_width, text[c]);
 		end_line(&line, out);
 	}
 	if (shown < r->nrows)
@@ -244,6 +283,6 @@ int wc_format_table(const struct wc_report *r, FILE *out)
 			if (!r->baseline[i].matched)
 				fprintf(out, "gone since baseline: %s (%s:%ld) %s, was %s\n",
 					r->baseline[i].function, r->baseline[i].file, r->baseline[i].line,
-					r->baseline[i].op, wc_fmt_ms(r->baseline[i].total_ms, t1));
+					r->baseline[i].op, gone_total(&r->baseline[i], t1));
 	return ferror(out) ? -1 : 0;
 }

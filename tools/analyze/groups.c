@@ -179,29 +179,13 @@ static int by_keys(const void *a, const void *b)
 
 static int by_total_desc(const void *a, const void *b)
 {
-	const struct wc_group_row *x = a, *y = b;
-	if (x->total_ms != y->total_ms)
-		return x->total_ms < y->total_ms ? 1 : -1;
+	const struct wc_cell *x = &((const struct wc_group_row *)a)->cell;
+	const struct wc_cell *y = &((const struct wc_group_row *)b)->cell;
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
 	if (x->count + x->expired != y->count + y->expired)
 		return x->count + x->expired < y->count + y->expired ? 1 : -1;
-	return strcmp(x->key, y->key);
-}
-
-static void fill_group(struct wc_group_row *g, const char *key, const struct wc_cell *c,
-		       int64_t all_ns)
-{
-	g->key = key;
-	g->count = c->count;
-	g->capped = c->capped;
-	g->app_timeouts = c->app_timeouts;
-	g->errors = c->errors;
-	g->expired = c->expired;
-	g->total_ms = (double)c->total_ns / 1e6;
-	g->share = all_ns ? (double)c->total_ns / (double)all_ns : 0;
-	g->p50_ms = (double)wc_hist_quantile(&c->hist, 0.50) / 1e6;
-	g->p95_ms = (double)wc_hist_quantile(&c->hist, 0.95) / 1e6;
-	g->max_ms = (double)c->hist.max_ns / 1e6;
-	g->avoided_ms = (double)c->avoided_ns / 1e6;
+	return strcmp(((const struct wc_group_row *)a)->key, ((const struct wc_group_row *)b)->key);
 }
 
 /* "function (file:line) op" for a call-site level's reading key; NULL when
@@ -299,12 +283,10 @@ int wc_report_groups(struct wc_report *r, const struct wc_agg *agg, struct wc_sy
 		while (end < n && strcmp(entries[end].key[0], entries[i].key[0]) == 0)
 			end++;
 		struct wc_group_row *g = &r->groups[r->ngroups++];
-		struct wc_cell sum = { 0 };
+		g->key = entries[i].key[0];
 		for (size_t j = i; j < end; j++)
-			if (!wc_cell_merge(&sum, entries[j].cell))
+			if (!wc_cell_merge(&g->cell, entries[j].cell))
 				rc = -1;
-		fill_group(g, entries[i].key[0], &sum, agg->all.total_ns);
-		wc_cell_free(&sum);
 		if (agg->nby > 1) {
 			g->sub = calloc(end - i, sizeof(*g->sub));
 			if (!g->sub) {
@@ -313,12 +295,11 @@ int wc_report_groups(struct wc_report *r, const struct wc_agg *agg, struct wc_sy
 			}
 			for (size_t j = i; j < end;) {
 				size_t jend = j;
-				struct wc_cell inner = { 0 };
+				struct wc_group_row *inner = &g->sub[g->nsub++];
+				inner->key = entries[j].key[1];
 				while (jend < end && strcmp(entries[jend].key[1], entries[j].key[1]) == 0)
-					if (!wc_cell_merge(&inner, entries[jend++].cell))
+					if (!wc_cell_merge(&inner->cell, entries[jend++].cell))
 						rc = -1;
-				fill_group(&g->sub[g->nsub++], entries[j].key[1], &inner, agg->all.total_ns);
-				wc_cell_free(&inner);
 				j = jend;
 			}
 			qsort(g->sub, g->nsub, sizeof(*g->sub), by_total_desc);

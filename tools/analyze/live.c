@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "decode.h"
 #include "report.h"
+#include "sink.h"
 #include "symbolize.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -97,35 +97,6 @@ out:
 	return rc;
 }
 
-struct live_sink {
-	struct wc_decoder dec;
-};
-
-static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it, void *data)
-{
-	struct live_sink *st = data;
-	bt_message_array_const msgs;
-	uint64_t count;
-	switch (bt_message_iterator_next(it, &msgs, &count)) {
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
-		break;
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
-	default:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
-	}
-	bool ok = true;
-	for (uint64_t i = 0; i < count; i++) {
-		if (ok)
-			ok = wc_decode_message(&st->dec, msgs[i]);
-		bt_message_put_ref(msgs[i]);
-	}
-	return ok ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK
-		  : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
-}
-
 /* What was read since the last refresh joins the total, and the table is
  * drawn again from the top of the screen. */
 static void refresh(const struct wc_live_options *o, const char *session, struct wc_agg *total,
@@ -182,7 +153,7 @@ int wc_live_run(const struct wc_live_options *o)
 	memcpy(cur.by, o->by, sizeof(cur.by));
 	/* Kept on raw addresses until each refresh re-keys them in the total. */
 	cur.defer_all = true;
-	struct live_sink st;
+	struct wc_sink st = { .after_batch = NULL };
 	wc_decoder_init(&st.dec, &cur);
 	bt_graph *graph = NULL;
 	bt_value *params = NULL, *inputs = NULL;
@@ -203,7 +174,7 @@ int wc_live_run(const struct wc_live_options *o)
 	    bt_value_map_insert_string_entry(params, "session-not-found-action", "end") ||
 	    bt_graph_add_source_component(graph, live, "live", params, BT_LOGGING_LEVEL_NONE, &src) ||
 	    bt_graph_add_filter_component(graph, muxer, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &mux) ||
-	    bt_graph_add_simple_sink_component(graph, "waitcap", NULL, consume, NULL, &st, &sink) ||
+	    bt_graph_add_simple_sink_component(graph, "waitcap", NULL, wc_sink_consume, NULL, &st, &sink) ||
 	    bt_graph_connect_ports(graph, bt_component_source_borrow_output_port_by_index_const(src, 0),
 				   bt_component_filter_borrow_input_port_by_index_const(mux, 0), NULL) ||
 	    bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),

@@ -10,10 +10,10 @@
 static int by_total(const void *a, const void *b)
 {
 	const struct wc_row *x = a, *y = b;
-	if (x->total_ms != y->total_ms)
-		return x->total_ms < y->total_ms ? 1 : -1;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
+	if (x->cell.total_ns != y->cell.total_ns)
+		return x->cell.total_ns < y->cell.total_ns ? 1 : -1;
+	if (x->cell.count != y->cell.count)
+		return x->cell.count < y->cell.count ? 1 : -1;
 	return strcmp(x->where->function, y->where->function);
 }
 
@@ -38,34 +38,14 @@ static double ms(int64_t ns)
 /* Call sites that symbolize to the same op, binary, function and line are
  * one row: the compiler may have copied a call (unrolled loops, inlining)
  * but the reader thinks in source lines. */
-static void fill_row(struct wc_row *row, const struct wc_cell *cell, int64_t all_ns)
-{
-	row->count = cell->count;
-	row->capped = cell->capped;
-	row->app_timeouts = cell->app_timeouts;
-	row->errors = cell->errors;
-	row->unbounded = cell->unbounded;
-	row->expired = cell->expired;
-	row->expired_max_ms = ms(cell->expired_max_ns);
-	row->cap_ms = (double)cell->cap_ms;
-	row->total_ms = ms(cell->total_ns);
-	row->share = all_ns ? (double)cell->total_ns / (double)all_ns : 0;
-	row->p50_ms = ms(wc_hist_quantile(&cell->hist, 0.50));
-	row->p95_ms = ms(wc_hist_quantile(&cell->hist, 0.95));
-	row->max_ms = ms(cell->hist.max_ns);
-	row->requested_ms = ms(cell->requested_ns);
-	row->avoided_ms = ms(cell->avoided_ns);
-}
-
 static int build_rows(struct wc_report *r, const struct wc_agg *agg, struct wc_symbolizer *sym)
 {
 	size_t n = agg->sites.count;
-	struct wc_cell *cells = calloc(n + 1, sizeof(*cells));
 	int64_t *biggest = calloc(n + 1, sizeof(*biggest));
 	r->rows = calloc(n + 1, sizeof(*r->rows));
 	struct wc_table by_line = { 0 };
 	int rc = -1;
-	if (!cells || !biggest || !r->rows)
+	if (!biggest || !r->rows)
 		goto out;
 	WC_TABLE_FOREACH(&agg->sites, e) {
 		const struct wc_site *s = e->value;
@@ -88,7 +68,7 @@ static int build_rows(struct wc_report *r, const struct wc_agg *agg, struct wc_s
 		}
 		struct wc_row *row = g->value;
 		size_t i = (size_t)(row - r->rows);
-		if (!wc_cell_merge(&cells[i], &s->cell))
+		if (!wc_cell_merge(&row->cell, &s->cell))
 			goto out;
 		/* The stack shown is that of the copy that blocked longest. */
 		if (!row->stack || s->cell.total_ns > biggest[i]) {
@@ -103,14 +83,9 @@ static int build_rows(struct wc_report *r, const struct wc_agg *agg, struct wc_s
 			biggest[i] = s->cell.total_ns;
 		}
 	}
-	for (size_t i = 0; i < r->nrows; i++)
-		fill_row(&r->rows[i], &cells[i], agg->all.total_ns);
 	qsort(r->rows, r->nrows, sizeof(*r->rows), by_total);
 	rc = 0;
 out:
-	for (size_t i = 0; cells && i < n; i++)
-		wc_cell_free(&cells[i]);
-	free(cells);
 	free(biggest);
 	wc_table_free(&by_line);
 	return rc;
@@ -189,22 +164,14 @@ struct wc_report *wc_report_build(const struct wc_agg *agg, struct wc_symbolizer
 	r->total_ms = ms(agg->all.total_ns);
 	r->avoided_ms = ms(agg->all.avoided_ns);
 	r->requested_ms = ms(agg->all.requested_ns);
+	r->all = &agg->all;
 	r->latency = &agg->all.hist;
 	for (int op = 0; op < WC_ANALYZE_OPS; op++) {
 		const struct wc_cell *c = &agg->ops[op];
 		if (!c->count && !c->expired)
 			continue;
-		struct wc_op_row *o = &r->ops[r->nops++];
-		o->op = op;
-		o->count = c->count;
-		o->expired = c->expired;
-		o->total_ms = ms(c->total_ns);
-		/* count, total, avg and p95 are the blocking waits; expired
-		 * deadlines are outcomes too, so the rate covers both. */
-		o->avg_ms = c->count ? o->total_ms / (double)c->count : 0;
-		o->p95_ms = ms(wc_hist_quantile(&c->hist, 0.95));
-		o->timeout_rate = (double)(c->capped + c->app_timeouts) /
-				  (double)(c->count + c->expired);
+		r->ops[r->nops].op = op;
+		r->ops[r->nops++].cell = c;
 	}
 	r->procs = calloc(agg->processes.count + 1, sizeof(*r->procs));
 	if (!r->procs)
@@ -242,12 +209,18 @@ void wc_report_free(struct wc_report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nrows; i++)
+	for (size_t i = 0; i < r->nrows; i++) {
 		free(r->rows[i].stack);
+		wc_cell_free(&r->rows[i].cell);
+	}
 	free(r->rows);
 	free(r->procs);
-	for (size_t i = 0; i < r->ngroups; i++)
+	for (size_t i = 0; i < r->ngroups; i++) {
+		for (size_t k = 0; k < r->groups[i].nsub; k++)
+			wc_cell_free(&r->groups[i].sub[k].cell);
 		free(r->groups[i].sub);
+		wc_cell_free(&r->groups[i].cell);
+	}
 	free(r->groups);
 	for (size_t i = 0; i < r->ngroup_labels; i++)
 		free(r->group_labels[i]);
@@ -286,18 +259,4 @@ const char *wc_fmt_where(const struct wc_sym *sym, char *buf, size_t len)
 		snprintf(buf, len, "%s", slash ? slash + 1 : sym->binary);
 	}
 	return buf;
-}
-
-const char *wc_fmt_cap(const struct wc_row *row, char buf[32])
-{
-	if (row->cap_ms > 0)
-		return wc_fmt_ms(row->cap_ms, buf);
-	return strcpy(buf, "-");
-}
-
-const char *wc_fmt_asked(const struct wc_row *row, char buf[32])
-{
-	if (row->requested_ms > 0)
-		return wc_fmt_ms(row->requested_ms, buf);
-	return strcpy(buf, row->unbounded ? "none" : "-");
 }

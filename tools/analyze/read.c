@@ -6,42 +6,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "decode.h"
 #include "progress.h"
+#include "sink.h"
 #include "watch.h"
 
-struct sink_state {
-	struct wc_decoder dec;
+struct file_sink {
+	struct wc_sink sink;   /* first: the hook gets it back as a file_sink */
 	struct wc_progress progress;
 };
 
-static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it, void *data)
+/* After every batch: the bar moves and the supervisor sees a heartbeat. */
+static void file_batch(struct wc_sink *sink)
 {
-	struct sink_state *st = data;
-	bt_message_array_const msgs;
-	uint64_t count;
-	switch (bt_message_iterator_next(it, &msgs, &count)) {
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
-		break;
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
-	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
-	default:
-		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
-	}
-	bool ok = true;
-	for (uint64_t i = 0; i < count; i++) {
-		if (ok)
-			ok = wc_decode_message(&st->dec, msgs[i]);
-		bt_message_put_ref(msgs[i]);
-	}
-	wc_progress_update(&st->progress, st->dec.last_ns, wc_events_seen);
+	struct file_sink *st = (struct file_sink *)sink;
+	wc_progress_update(&st->progress, st->sink.dec.last_ns, wc_events_seen);
 	wc_watch_beat();
-	return ok ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK
-		  : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
 }
 
 /* libbabeltrace2 reports errors as a chain of causes; the first one
@@ -187,9 +166,9 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 		   const struct wc_plugins *plugins, bool progress, char *err, size_t errlen)
 {
 	int rc = -1;
-	struct sink_state st;
+	struct file_sink st = { .sink.after_batch = file_batch };
 	wc_watch_begin();
-	wc_decoder_init(&st.dec, agg);
+	wc_decoder_init(&st.sink.dec, agg);
 	wc_progress_start(&st.progress, false, 0, 0);
 	bt_graph *graph = NULL;
 	const bt_plugin *ctf = plugins->ctf, *utils = plugins->utils;
@@ -199,7 +178,7 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 	const bt_component_filter *mux = NULL;
 	const bt_component_sink *sink;
 	if (!fs || !muxer || !graph ||
-	    bt_graph_add_simple_sink_component(graph, "waitcap", NULL, consume, NULL, &st, &sink)) {
+	    bt_graph_add_simple_sink_component(graph, "waitcap", NULL, wc_sink_consume, NULL, &st.sink, &sink)) {
 		take_error(err, errlen, "cannot set up the babeltrace2 graph");
 		goto out;
 	}
@@ -267,15 +246,12 @@ int wc_read_traces(struct wc_agg *agg, char *const *dirs, size_t ndirs,
 		wc_watch_at(which);
 	}
 
-	bt_graph_run_status status;
-	do {
-		status = bt_graph_run(graph);
-	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
+	bt_graph_run_status status = wc_sink_run(graph, &st.sink);
 	wc_progress_end(&st.progress);
 	if (status != BT_GRAPH_RUN_STATUS_OK) {
-		if (st.dec.error[0]) {
+		if (st.sink.dec.error[0]) {
 			bt_current_thread_clear_error();
-			snprintf(err, errlen, "%s", st.dec.error);
+			snprintf(err, errlen, "%s", st.sink.dec.error);
 		} else {
 			char what[128];
 			snprintf(what, sizeof(what), "cannot read the trace (%s)",
@@ -294,7 +270,7 @@ out_srcs:
 	free(srcs);
 out:
 	bt_graph_put_ref(graph);
-	wc_decoder_free(&st.dec);
+	wc_decoder_free(&st.sink.dec);
 	wc_watch_end();
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+#include "columns.h"
 #include "symbolize.h"
 
 struct wc_whatif;
@@ -17,27 +18,25 @@ struct wc_before {
 	char *op, *function, *file, *binary;
 	char *group;          /* a view's group (--by): its keys, '/'-joined */
 	long line;
-	double count, total_ms, p95_ms, capped, avoided_ms;
+	double value[WC_COLUMNS_MAX]; /* by column (wc_columns[]), those with baseline set */
 	bool matched;
 };
 
+/* Rows keep their cell: every column is computed from it (columns.c). */
 struct wc_row {
 	int op;
 	const struct wc_sym *where;
-	uint64_t count, capped, app_timeouts, errors, unbounded, expired;
-	double total_ms, share, p50_ms, p95_ms, max_ms, requested_ms, avoided_ms;
-	double cap_ms; /* the largest cap that ended a wait here, 0 none */
-	double expired_max_ms; /* the longest wait of a connection whose deadline expired */
+	struct wc_cell cell;           /* owned */
 	const struct wc_sym **stack;   /* the call site first, outermost last */
 	uint32_t depth;
 	const struct wc_before *before; /* with --baseline; NULL: new call site */
 };
 
-/* Every column is defined once, in docs/analyzer.md (Columns). */
+/* Every column is defined once, in columns.c (meaning: docs/analyzer.md,
+ * Columns). */
 struct wc_op_row {
 	int op;
-	uint64_t count, expired;
-	double total_ms, avg_ms, p95_ms, timeout_rate;
+	const struct wc_cell *cell;    /* the aggregation's */
 };
 
 struct wc_proc_row {
@@ -52,8 +51,7 @@ struct wc_proc_row {
  * site, and with two levels the groups inside it. */
 struct wc_group_row {
 	const char *key;
-	uint64_t count, capped, app_timeouts, errors, expired;
-	double total_ms, share, p50_ms, p95_ms, max_ms, avoided_ms;
+	struct wc_cell cell;        /* owned */
 	struct wc_group_row *sub;  /* second level, largest total first */
 	size_t nsub;
 	const struct wc_before *before; /* with --baseline; NULL: new group */
@@ -81,6 +79,7 @@ struct wc_report {
 	uint64_t expired;                    /* expired deadlines */
 	double total_ms, avoided_ms;
 	double requested_ms; /* what the capped waits with a finite timeout asked for */
+	const struct wc_cell *all;           /* every wait (the aggregation's) */
 	const struct wc_hist *latency;       /* every wait */
 	struct wc_folded *folded;
 	size_t nfolded;
@@ -117,10 +116,15 @@ int wc_format_folded(const struct wc_report *r, FILE *out);
 
 /* "1.50 s", "200 ms", "85 us": for people, not for parsing. */
 const char *wc_fmt_ms(double ms, char buf[32]);
-/* A row's cap ("-": none ended a wait) and what its capped waits asked
- * for ("none": only waits with no timeout of their own). */
-const char *wc_fmt_cap(const struct wc_row *row, char buf[32]);
-const char *wc_fmt_asked(const struct wc_row *row, char buf[32]);
+/* The scope a column is computed on: a cell of this report. */
+static inline struct wc_scope wc_report_scope(const struct wc_report *r,
+					      const struct wc_cell *cell)
+{
+	return (struct wc_scope){ .cell = cell, .all_ns = r->all->total_ns };
+}
+/* s (NULL: nothing) as HTML text or attribute value: <, >, & and "
+ * escaped.  format_html.c, for every HTML part (timeline, what-if). */
+void wc_html_text(FILE *out, const char *s);
 /* "main.c:42" or the binary's name when there is no line information. */
 const char *wc_fmt_where(const struct wc_sym *sym, char *buf, size_t len);
 

@@ -170,33 +170,20 @@ void wc_timeline_destroy(struct wc_timeline *tl)
 #define TL_BAR_BUDGET 5000
 #define TL_COLUMN_BUDGET 10000
 
-static void esc(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
-
 static void bar_title(const struct wc_tl_bar *b, FILE *out)
 {
 	char t[32], where[256];
 	fputs("<title>", out);
 	if (b->where) {
-		esc(out, b->where->function);
+		wc_html_text(out, b->where->function);
 		fputs(" (", out);
-		esc(out, wc_fmt_where(b->where, where, sizeof(where)));
+		wc_html_text(out, wc_fmt_where(b->where, where, sizeof(where)));
 		fputs(")", out);
 	} else {
 		fputs("?", out);
 	}
 	fprintf(out, "\n%s ", wc_analyze_op_name(b->op));
-	esc(out, b->peer);
+	wc_html_text(out, b->peer);
 	fprintf(out, ": waited %s", wc_fmt_ms((double)b->dur_ns / 1e6, t));
 	if (b->timeout_ms >= 0)
 		fprintf(out, "\nasked %s", wc_fmt_ms((double)b->timeout_ms, t));
@@ -254,7 +241,7 @@ void wc_timeline_svg(const struct wc_timeline *tl, FILE *out)
 		int y = 20 + (int)i * TL_ROW;
 		fprintf(out, "<g class=\"thread\"><text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\">",
 			TL_LABEL - 6, y + 11);
-		esc(out, th->label);
+		wc_html_text(out, th->label);
 		fprintf(out, "</text>\n");
 		memset(col, 0, sizeof(col));
 		/* A bar never covers another: a wait that overlaps the last one

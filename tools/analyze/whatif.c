@@ -228,25 +228,12 @@ void wc_whatif_text(const struct wc_whatif *w, FILE *out, bool markdown)
 	}
 }
 
-static void html_esc(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
-
 void wc_whatif_html(const struct wc_whatif *w, FILE *out)
 {
 	char a[32], b[32], caps[128], where[256];
 	caps_line(w, caps, sizeof caps);
 	fputs("<h2 id=\"what-if\">What if: ", out);
-	html_esc(out, w->source);
+	wc_html_text(out, w->source);
 	fprintf(out, "</h2>\n<p>Caps %s: %s saved by %llu phases cut short, <b>%llu broken</b> "
 		"(completed after longer than the cap), of %llu phases.</p>\n", caps,
 		wc_fmt_ms(w->saved_ms, a), (unsigned long long)w->cut, (unsigned long long)w->broken,
@@ -257,9 +244,9 @@ void wc_whatif_html(const struct wc_whatif *w, FILE *out)
 		const struct wc_whatif_row *r = &w->sites[i];
 		char c[32];
 		fputs("<tr><td class=\"site\">", out);
-		html_esc(out, r->where->function);
+		wc_html_text(out, r->where->function);
 		fputs("</td><td class=\"site\">", out);
-		html_esc(out, wc_fmt_where(r->where, where, sizeof where));
+		wc_html_text(out, wc_fmt_where(r->where, where, sizeof where));
 		fprintf(out, "</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>%s</td>"
 			"<td>%llu</td><td>%s</td></tr>\n", wc_analyze_op_name(r->op), cap_text(r->cap_ms, c),
 			(unsigned long long)r->phases, (unsigned long long)r->cut, wc_fmt_ms(r->saved_ms, a),
@@ -271,9 +258,9 @@ void wc_whatif_html(const struct wc_whatif *w, FILE *out)
 		const struct wc_whatif_row *r = &w->dests[i];
 		char c[32];
 		fputs("<tr><td class=\"site\">", out);
-		html_esc(out, r->peer);
+		wc_html_text(out, r->peer);
 		fputs("</td><td class=\"site\">", out);
-		html_esc(out, r->rule);
+		wc_html_text(out, r->rule);
 		fprintf(out, "</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>%s</td>"
 			"<td>%llu</td><td>%s</td></tr>\n", wc_analyze_op_name(r->op), cap_text(r->cap_ms, c),
 			(unsigned long long)r->phases, (unsigned long long)r->cut, wc_fmt_ms(r->saved_ms, a),
