@@ -59,12 +59,46 @@ static bool env_is_on(const char *value)
 			 !strcasecmp(value, "true") || !strcasecmp(value, "yes"));
 }
 
-/* dlopen() of a bare name searches the caller's RUNPATH, and with a
- * dlopen wrapper preloaded (liblttng-ust-dl, as `waitcap run --trace`
- * does) the caller is the wrapper: the name is not found.  So the name is
- * looked up in this library's own search path, then tried plainly. */
+/* The provider's path, taken at start: it sits next to this library
+ * (installed, both are in pkglibdir; in the build tree src/preload has a
+ * link to it).  Taken at start because a relative LD_PRELOAD path means
+ * what it means only until the program changes directory, and the provider
+ * may be loaded days later.  This library has no RUNPATH: the loader probes
+ * a runpath's glibc-hwcaps, tls and platform subdirectories (about 20
+ * openat and stat) for each of the library's own dependencies at every
+ * process start (measured: 2 % of `python3 -c pass`). */
+static char provider_path[4096];
+
+static void remember_provider_path(void)
+{
+	Dl_info self;
+	if (!dladdr((void *)remember_provider_path, &self) || !self.dli_fname)
+		return;
+	const char *slash = strrchr(self.dli_fname, '/');
+	if (!slash)
+		return;
+	char cwd[4096] = "";
+	if (self.dli_fname[0] != '/' && !getcwd(cwd, sizeof cwd))
+		return;
+	int n = snprintf(provider_path, sizeof provider_path, "%s%s%.*s/%s", cwd, *cwd ? "/" : "",
+			 (int)(slash - self.dli_fname), self.dli_fname, WC_TP_LIBRARY);
+	if (n < 0 || (size_t)n >= sizeof provider_path)
+		provider_path[0] = '\0';
+}
+
+/* Next to this library first.  Then by name, as the loader would for this
+ * library (LD_LIBRARY_PATH, the system's directories): dlopen() of a bare
+ * name searches the caller's search path, and with a dlopen wrapper
+ * preloaded (liblttng-ust-dl, as `waitcap run --trace` does) the caller is
+ * the wrapper; so the name is looked up in this library's own search
+ * path, then tried plainly. */
 static void *open_provider(void)
 {
+	if (provider_path[0] && access(provider_path, R_OK) == 0) {
+		void *handle = dlopen(provider_path, RTLD_NOW | RTLD_LOCAL);
+		if (handle)
+			return handle;
+	}
 	Dl_info self;
 	void *me = NULL;
 	if (dladdr((void *)open_provider, &self) && self.dli_fname)
@@ -320,6 +354,7 @@ int wc_trace_init(const struct wc_policy *policy)
 	}
 	pthread_atfork(NULL, NULL, after_fork_in_child);
 	remember_tracer_environment();
+	remember_provider_path();
 	bool eager = env_is_on(setting);
 	if (!eager && setting && *setting && strcasecmp(setting, "lazy")) {
 		dprintf(2, "waitcap: WAITCAP_TRACE=%.32s: expected 0, 1 or lazy; using lazy\n",
