@@ -162,8 +162,16 @@ struct wc_selection {
 int wc_config_select(const struct wc_config *config, wc_getenv_fn getenv_fn,
 		     struct wc_selection *sel, char *err, size_t errsz);
 
-/* Parse WAITCAP_CAPS ("connect=300ms,recv=2s"; "none" removes a cap) over
- * caps.  -1 and err set on a bad value. */
+/* OP=DURATION[,OP=DURATION]... ("connect=300ms,recv=2s"; "none" removes a
+ * cap) over ms[0..nops), the first nops ops of wc_vocab.h, in whole
+ * milliseconds rounded up: the one grammar of WAITCAP_CAPS and `analyze
+ * --what-if`.  what names the source in errors
+ * ("WAITCAP_CAPS=", "--what-if ").  Returns how many items it read; on a bad
+ * value -1, err set, ms untouched. */
+int wc_parse_op_caps(const char *what, const char *text, int nops, int64_t *ms, char *err,
+		     size_t errsz);
+
+/* WAITCAP_CAPS over caps (wc_parse_op_caps).  -1 and err set on a bad value. */
 int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, size_t errsz);
 
 /* Everything wc_policy_load does after loading: environment overrides,

@@ -19,16 +19,19 @@ static void no_caps(struct wc_caps *caps)
 		caps->ms[op] = WC_NO_CAP;
 }
 
-int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, size_t errsz)
+int wc_parse_op_caps(const char *what, const char *text, int nops, int64_t *ms, char *err,
+		     size_t errsz)
 {
-	struct wc_caps out = *caps;
+	int64_t out[WC_OP_COUNT];
+	memcpy(out, ms, sizeof out[0] * (size_t)nops);
+	int items = 0;
 	const char *s = text;
 	while (*s) {
 		size_t n = strcspn(s, ",");
 		char item[96];
 		if (n == 0 || n >= sizeof item) {
-			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": expected OP=DURATION[,OP=DURATION]...",
-				 text);
+			snprintf(err, errsz, "%s\"%.100s\": expected OP=DURATION[,OP=DURATION]... "
+				 "(connect=300ms,recv=2s)", what, text);
 			return -1;
 		}
 		memcpy(item, s, n);
@@ -38,29 +41,46 @@ int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, si
 		if (eq) {
 			*eq = 0;
 			op = wc_op_parse(item);
-			if (op >= WC_CAP_OPS)
-				op = -1;
+			*eq = '=';
 		}
+		if (op >= nops)
+			op = -1;
 		if (op < 0) {
 			char ops[WC_OP_LIST_MAX];
-			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": \"%s\" is not OP=DURATION "
-				 "with OP one of %s", text, item, wc_op_list(ops, sizeof ops, WC_CAP_OPS));
+			snprintf(err, errsz, "%s\"%.100s\": \"%s\" is not OP=DURATION with OP one of %s",
+				 what, text, item, wc_op_list(ops, sizeof ops, nops));
 			return -1;
 		}
-		if (strcmp(eq + 1, "none") == 0)
-			out.ms[op] = WC_NO_CAP;
-		else if (wc_parse_cap_ms(eq + 1, 0, &out.ms[op]) != 0) {
-			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": bad duration \"%s\" for %s "
-				 "(expected e.g. 300ms, 2s)", text, eq + 1, item);
+		int32_t cap;
+		if (strcmp(eq + 1, "none") == 0) {
+			out[op] = WC_NO_CAP;
+		} else if (wc_parse_cap_ms(eq + 1, 0, &cap) != 0) {
+			snprintf(err, errsz, "%s\"%.100s\": \"%s\" is not a duration (e.g. 300ms, 2s)",
+				 what, text, item);
 			return -1;
+		} else {
+			out[op] = cap;
 		}
+		items++;
 		s += n;
 		if (*s == ',' && *++s == 0) {
-			snprintf(err, errsz, "WAITCAP_CAPS=\"%.100s\": trailing comma", text);
+			snprintf(err, errsz, "%s\"%.100s\": trailing comma", what, text);
 			return -1;
 		}
 	}
-	*caps = out;
+	memcpy(ms, out, sizeof out[0] * (size_t)nops);
+	return items;
+}
+
+int wc_parse_caps_override(const char *text, struct wc_caps *caps, char *err, size_t errsz)
+{
+	int64_t ms[WC_CAP_OPS];
+	for (int op = 0; op < WC_CAP_OPS; op++)
+		ms[op] = caps->ms[op];
+	if (wc_parse_op_caps("WAITCAP_CAPS=", text, WC_CAP_OPS, ms, err, errsz) < 0)
+		return -1;
+	for (int op = 0; op < WC_CAP_OPS; op++)
+		caps->ms[op] = (int32_t)ms[op];
 	return 0;
 }
 

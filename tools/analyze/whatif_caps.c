@@ -15,55 +15,12 @@ int wc_whatif_parse_caps(const char *text, int64_t caps_ms[WC_WHATIF_OPS], char 
 {
 	for (int i = 0; i < WC_WHATIF_OPS; i++)
 		caps_ms[i] = -1;
-	const char *s = text;
-	int set = 0;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		char item[96];
-		if (n == 0 || n >= sizeof item) {
-			snprintf(err, errsz, "--what-if \"%.100s\": expected OP=DURATION[,OP=DURATION]... "
-				 "(connect=300ms,recv=2s)", text);
-			return -1;
-		}
-		memcpy(item, s, n);
-		item[n] = 0;
-		char *eq = strchr(item, '=');
-		int op = -1;
-		if (eq) {
-			*eq = 0;
-			op = wc_op_parse(item);
-			*eq = '=';
-		}
-		if (op >= WC_WHATIF_OPS)
-			op = -1;
-		if (op < 0) {
-			char ops[WC_OP_LIST_MAX];
-			snprintf(err, errsz, "--what-if \"%.100s\": \"%s\" is not OP=DURATION with OP "
-				 "one of %s", text, item, wc_op_list(ops, sizeof ops, WC_WHATIF_OPS));
-			return -1;
-		}
-		int64_t ns;
-		if (strcmp(eq + 1, "none") == 0) {
-			caps_ms[op] = -1;
-		} else if (wc_parse_duration_ns(eq + 1, &ns) != 0 || ns <= 0) {
-			snprintf(err, errsz, "--what-if \"%.100s\": \"%s\" is not a duration (300ms, 2s)",
-				 text, eq + 1);
-			return -1;
-		} else {
-			caps_ms[op] = (ns + 999999) / 1000000;
-		}
-		set++;
-		s += n;
-		if (*s == ',' && !*++s) {
-			snprintf(err, errsz, "--what-if \"%.100s\": trailing comma", text);
-			return -1;
-		}
-	}
-	if (!set) {
+	int items = wc_parse_op_caps("--what-if ", text, WC_WHATIF_OPS, caps_ms, err, errsz);
+	if (items == 0) {
 		snprintf(err, errsz, "--what-if needs caps: connect=300ms,recv=2s");
 		return -1;
 	}
-	return 0;
+	return items < 0 ? -1 : 0;
 }
 
 /* The environment a --what-if-profile resolves in: ENVIRONMENT only, so
