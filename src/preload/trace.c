@@ -8,6 +8,7 @@
 #include <libunwind.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <signal.h>
 #include <link.h>
 #include <stdio.h>
@@ -86,6 +87,18 @@ static uint32_t callsite_capture(uint64_t *frames, uint32_t max)
 	return kept;
 }
 
+void wc_trace_unwind_init(void)
+{
+	/* libunwind's one-time set-up (tdep_init) opens a pipe it validates
+	 * addresses with and leaves errno set by its probes: done here, at
+	 * start, errno kept, never inside a program's call.  Per-thread
+	 * caches: no global lock in libunwind on the capture path, and none
+	 * a fork() could leave locked in the child. */
+	int saved = errno;
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	errno = saved;
+}
+
 static int callsite_init(void)
 {
 	Dl_info self;
@@ -96,8 +109,7 @@ static int callsite_init(void)
 	if (own_text_count == 0)
 		return -1;
 
-	/* Per-thread caches: no global lock in libunwind on the capture path. */
-	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	wc_trace_unwind_init();
 
 	uint64_t warm[8];
 	return callsite_capture(warm, 8) > 0 ? 0 : -1;

@@ -60,6 +60,10 @@ extern int64_t wc_trace_min_block_ns;
  * is available now or later. */
 int wc_trace_init(const struct wc_policy *policy);
 
+/* libunwind's one-time set-up, at start (its pipe, its errno): before any
+ * stack walk, also the loader's signal-handler check (trace_load.c). */
+void wc_trace_unwind_init(void);
+
 /* True when the provider is loaded and some session enabled waitcap:wait
  * or waitcap:expired (and while it is being loaded late): the wrappers
  * time their waits only when this holds or when a cap is in play. */

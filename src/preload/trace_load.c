@@ -318,13 +318,18 @@ static void after_fork_in_child(void)
 	}
 }
 
+/* Asked from inside the program's calls, success paths included: errno
+ * is the program's. */
 uint32_t wc_trace_enabled_asked(uint32_t which)
 {
+	int saved = errno;
+	uint32_t enabled = 0;
 	if (loader_start())
-		return which & (WAITCAP_TP_WAIT | WAITCAP_TP_EXPIRED);
-	if (LD(tracer_state) != WC_TRACER_LAZY)
+		enabled = which & (WAITCAP_TP_WAIT | WAITCAP_TP_EXPIRED);
+	else if (LD(tracer_state) != WC_TRACER_LAZY)
 		ST(wc_trace_wanted, &not_wanted); /* failed: stop asking */
-	return 0;
+	errno = saved;
+	return enabled;
 }
 
 /* A `waitcap record` runs now (its marker exists): load at start, so that
@@ -363,6 +368,7 @@ int wc_trace_init(const struct wc_policy *policy)
 	/* Without a stats file `waitcap record` cannot reach this process
 	 * later: load now, as when every process did. */
 	if (!eager && wc_stats && !recording_now()) {
+		wc_trace_unwind_init(); /* before the first walk of a program's call */
 		publish_state(WC_TRACER_LAZY);
 		bind_wanted();
 		ret = 0;

@@ -133,3 +133,20 @@ Test(trace_off, the_threads_liblttng_ust_starts_are_named_ust)
 	}
 	cr_assert_geq(tracer_threads, 1, "liblttng-ust started no thread at all");
 }
+
+/* Noticing `waitcap record`'s ask happens inside the program's calls:
+ * their successful returns keep errno untouched, as the kernel's do (the
+ * first stack walk once set errno in libunwind's set-up). */
+Test(trace_off, calls_that_notice_an_ask_keep_errno)
+{
+	char program[512], preload[600];
+	snprintf(program, sizeof program, "%s/tests/tracing/asked_errno", lt_getenv("WAITCAP_BUILD"));
+	snprintf(preload, sizeof preload, "LD_PRELOAD=%s", lt_getenv("WAITCAP_LIB"));
+	const char *argv[] = {program, NULL};
+	const char *extra[] = {preload, NULL};
+	struct lt_proc p;
+	lt_spawn(&env, &p, argv, extra);
+	int status = lt_finish(&p, 20000);
+	cr_assert_eq(status, 0, "asked_errno: status %d: %s%s", status, p.out, p.err);
+	cr_assert(strstr(p.out, "loaded"), "%s", p.out);
+}
