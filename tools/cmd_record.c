@@ -44,7 +44,7 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Sleep until the deadline (0: none) or until SIGINT/SIGTERM, asking the
+/* Sleep until the deadline (0: none) or until SIGINT/TERM/HUP/QUIT, asking the
  * processes to trace again every second (record_ask.h). */
 static void wait_for_end(int64_t duration_ns)
 {
@@ -139,8 +139,13 @@ int cmd_record(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = request_stop;
 	sigemptyset(&sa.sa_mask);
+	/* Every signal that ends a terminal session ends the record the same
+	 * way: its markers removed, the session stopped (a marker left behind
+	 * would make every new preloaded process load the tracer at start). */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 
 	struct wc_session *session = relay ? wc_session_start_relay(relay, live, err, sizeof err)
 					   : wc_session_start(dir, err, sizeof err);

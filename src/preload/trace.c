@@ -253,9 +253,16 @@ static void config_if_due(void)
 	tp->emit_config(&config_event, NULL);
 }
 
+/* The provider, once wc_trace_provider_ready published it (acquire: what
+ * it set up before, own_text for the stack filter, is seen too). */
+static const struct waitcap_tp_api *provider(void)
+{
+	return __atomic_load_n(&tp, __ATOMIC_ACQUIRE);
+}
+
 void wc_trace_wait(const struct waitcap_tp_wait *event, void *ip)
 {
-	if (!tp || !wc_trace_enabled(WAITCAP_TP_WAIT) || on_tracer_thread())
+	if (!provider() || !wc_trace_enabled(WAITCAP_TP_WAIT) || on_tracer_thread())
 		return;
 	config_if_due();
 	uint64_t frames[WAITCAP_TP_MAX_FRAMES];
@@ -265,7 +272,7 @@ void wc_trace_wait(const struct waitcap_tp_wait *event, void *ip)
 
 void wc_trace_expired(const struct waitcap_tp_expired *event)
 {
-	if (!tp || !wc_trace_enabled(WAITCAP_TP_EXPIRED) || on_tracer_thread())
+	if (!provider() || !wc_trace_enabled(WAITCAP_TP_EXPIRED) || on_tracer_thread())
 		return;
 	config_if_due();
 	tp->emit_expired(event);
@@ -273,7 +280,7 @@ void wc_trace_expired(const struct waitcap_tp_expired *event)
 
 void wc_trace_phase(const struct waitcap_tp_phase *event)
 {
-	if (!tp || !wc_trace_phase_enabled() || on_tracer_thread())
+	if (!provider() || !wc_trace_phase_enabled() || on_tracer_thread())
 		return;
 	config_if_due();
 	tp->emit_phase(event);

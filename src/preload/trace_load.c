@@ -166,10 +166,30 @@ static void stable_tracer_environment(void)
 			setenv(tracer_env_names[i], tracer_env_at_start[i], 1);
 }
 
-/* Returns a bit per variable put back, for forget_tracer_environment. */
+/* The loader and at most one other thread run in this process.  Changing
+ * the environment races with other threads' getenv and setenv (setenv may
+ * move the array another thread is reading), so it is lent only then: the
+ * case it exists for, nginx's workers, is single-threaded. */
+static bool alone_with_the_program(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	long threads = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Threads: %ld", &threads) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return threads > 0 && threads <= 2;
+}
+
+/* Returns a bit per variable put back, for forget_tracer_environment.
+ * Only variables the program removed: values it set itself are its own. */
 static unsigned lend_tracer_environment(void)
 {
 	unsigned lent = 0;
+	if (!alone_with_the_program())
+		return 0;
 	for (size_t i = 0; i < WC_TRACER_ENV_COUNT; i++)
 		if (tracer_env_at_start[i][0] && !getenv(tracer_env_names[i]) &&
 		    setenv(tracer_env_names[i], tracer_env_at_start[i], 0) == 0)

@@ -42,6 +42,9 @@ static const uint8_t wc_stats_row_of[WC_OP_COUNT] = {
 	[WC_OP_POLL] = WC_SOP_POLL,       [WC_OP_SELECT] = WC_SOP_SELECT,
 	[WC_OP_EPOLL] = WC_SOP_EPOLL,     [WC_OP_ACCEPT] = WC_SOP_COUNT,
 };
+/* An op missing above would count in row 0, connect's: a new op in
+ * wc_vocab.h must get its row (or WC_SOP_COUNT) here first. */
+_Static_assert(WC_OP_COUNT == 8, "wc_stats_row_of: give the new op its stats row");
 
 /* The name of a row: its op's. */
 static inline const char *wc_stats_op_name(unsigned row)

@@ -35,10 +35,10 @@ static const char *metrics(bool per_op, char *buf, size_t len)
 const char *wc_check_help(void)
 {
 	static char text[1024];
-	char per_op[256], all[256];
+	char per_op[256], all[256], ops[WC_OP_LIST_MAX];
 	snprintf(text, sizeof(text),
 		 "  EXPR is [OP.]METRIC CMP VALUE, CMP one of > >= < <= ==\n"
-		 "    OP:     connect accept recv send poll select epoll (omit for all waits)\n"
+		 "    OP:     %s (omit for all waits)\n"
 		 "    METRIC: %s;\n"
 		 "            %s (all waits only)\n"
 		 "    VALUE:  a number for counts; a duration for times (250ms, 5s, 1.5m;\n"
@@ -46,7 +46,8 @@ const char *wc_check_help(void)
 		 "    with --by, an EXPR without OP is checked per group (both levels)\n"
 		 "    e.g. --fail-if 'connect.p95>5s' --fail-if 'connect.timeout_rate>3%%' "
 		 "--fail-if 'total>10s'\n",
-		 metrics(true, per_op, sizeof(per_op)), metrics(false, all, sizeof(all)));
+		 wc_op_list(ops, sizeof ops, WC_OP_COUNT), metrics(true, per_op, sizeof(per_op)),
+		 metrics(false, all, sizeof(all)));
 	return text;
 }
 
@@ -109,8 +110,9 @@ int wc_check_parse(const char *expr, struct wc_check *c, char *err, size_t errle
 		metric = dot + 1;
 		c->op = wc_analyze_op_parse(left);
 		if (c->op == WC_OP_OTHER) {
-			snprintf(err, errlen, "--fail-if '%s': unknown op '%s' (connect accept recv "
-				 "send poll select epoll)", expr, left);
+			char ops[WC_OP_LIST_MAX];
+			snprintf(err, errlen, "--fail-if '%s': unknown op '%s' (%s)", expr, left,
+				 wc_op_list(ops, sizeof ops, WC_OP_COUNT));
 			return -1;
 		}
 	}
