@@ -4,10 +4,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,34 +42,43 @@ static void place_markers(void)
 	}
 }
 
-/* 0 asked, 1 not to be asked (tracing off), -1 not writable or not ours. */
+/* 0 asked, 1 not to be asked (tracing off), -1 not writable or not ours.
+ * Read and written with pread/pwrite, not a mapping: root asks every
+ * user's files, and a file its user truncated under a mapping would kill
+ * the record with SIGBUS.  The words are aligned 4- and 8-byte values, so
+ * the kernel copies each whole. */
 static int ask_one(const char *path, bool *loaded)
 {
 	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	struct stat st;
-	struct wc_stats_file *s = MAP_FAILED;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
-	    && (size_t)st.st_size >= sizeof(struct wc_stats_file))
-		s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint64_t magic = 0;
+	uint32_t version = 0, tracer = 0;
+	int rc = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size >= sizeof(struct wc_stats_file) &&
+	    pread(fd, &magic, sizeof magic, offsetof(struct wc_stats_file, magic)) ==
+		    (ssize_t)sizeof magic &&
+	    magic == WC_STATS_MAGIC &&
+	    pread(fd, &version, sizeof version, offsetof(struct wc_stats_file, version)) ==
+		    (ssize_t)sizeof version &&
+	    version == WC_STATS_VERSION &&
+	    pread(fd, &tracer, sizeof tracer, offsetof(struct wc_stats_file, tracer)) ==
+		    (ssize_t)sizeof tracer) {
+		if (tracer == WC_TRACER_OFF) {
+			rc = 1; /* WAITCAP_TRACE=0: not to be asked */
+		} else {
+			uint32_t one = 1;
+			*loaded = tracer == WC_TRACER_LOADED;
+			rc = pwrite(fd, &one, sizeof one,
+				    offsetof(struct wc_stats_file, trace_wanted)) == (ssize_t)sizeof one
+				     ? 0
+				     : -1;
+		}
+	}
 	close(fd);
-	if (s == MAP_FAILED)
-		return -1;
-	if (__atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) != WC_STATS_MAGIC
-	    || s->version != WC_STATS_VERSION) {
-		munmap(s, sizeof(*s));
-		return -1;
-	}
-	uint32_t tracer = __atomic_load_n(&s->tracer, __ATOMIC_RELAXED);
-	if (tracer == WC_TRACER_OFF) {
-		munmap(s, sizeof(*s));
-		return 1; /* WAITCAP_TRACE=0: not to be asked */
-	}
-	*loaded = tracer == WC_TRACER_LOADED;
-	__atomic_store_n(&s->trace_wanted, 1u, __ATOMIC_RELAXED);
-	munmap(s, sizeof(*s));
-	return 0;
+	return rc;
 }
 
 /* Every stats file in the directories the readers look in (numeric names;
