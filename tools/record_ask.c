@@ -33,7 +33,7 @@ static void place_markers(void)
 			own_marker[0] = '\0';
 	}
 	if (geteuid() == 0) {
-		int fd = open(WC_HOST_RECORDING_PATH, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		int fd = open(wc_host_recording_path(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 			      0644);
 		if (fd >= 0) {
 			close(fd);
@@ -118,5 +118,5 @@ void wc_ask_tracer_end(void)
 	if (own_marker[0])
 		unlink(own_marker);
 	if (host_marker)
-		unlink(WC_HOST_RECORDING_PATH);
+		unlink(wc_host_recording_path());
 }

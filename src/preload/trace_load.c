@@ -356,7 +356,7 @@ uint32_t wc_trace_enabled_asked(uint32_t which)
  * the process is traced from its first wait. */
 static bool recording_now(void)
 {
-	if (access(WC_HOST_RECORDING_PATH, F_OK) == 0)
+	if (access(wc_host_recording_path(), F_OK) == 0)
 		return true;
 	const char *dir = wc_stats_dir_in_use();
 	if (!dir)

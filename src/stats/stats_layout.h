@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "wc_vocab.h"
 
@@ -196,6 +197,20 @@ enum wc_tracer_state {
  * user's own stats directory (wc_stats_dir) and is that user's. */
 #define WC_HOST_RECORDING_PATH "/run/waitcap.recording"
 #define WC_RECORDING_NAME "recording"
+
+/* The host marker's path.  A test build (-Dtest_hooks=true) lets
+ * WAITCAP_TEST_RECORDING_FILE stand in for it (ignored under AT_SECURE),
+ * so that a test neither sees a record running on the machine nor, running
+ * its own record as root, makes other tests' processes load the tracer. */
+static inline const char *wc_host_recording_path(void)
+{
+#ifdef WC_TEST_HOOKS
+	const char *stand_in = secure_getenv("WAITCAP_TEST_RECORDING_FILE");
+	if (stand_in && stand_in[0] == '/')
+		return stand_in;
+#endif
+	return WC_HOST_RECORDING_PATH;
+}
 
 /* The host control file: root's, mode 0644 (the library maps it read-only
  * in every process, root or not, at start).  Outside /run/waitcap, which

@@ -156,7 +156,7 @@ char **clean_environ(const char *const extra[])
 		n++;
 	while (extra && extra[nextra])
 		nextra++;
-	char **envp = calloc(n + nextra + 2, sizeof *envp);
+	char **envp = calloc(n + nextra + 3, sizeof *envp);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		char name[256];
@@ -169,6 +169,13 @@ char **clean_environ(const char *const extra[])
 		 clean_env_no_system_file());
 	if (!set_by(system_file, extra))
 		envp[k++] = system_file;
+	/* The host's `waitcap record` marker: never the machine's
+	 * (/run/waitcap.recording), which a record elsewhere, or another test's
+	 * record running as root, would create. */
+	static const char recording_file[] =
+		"WAITCAP_TEST_RECORDING_FILE=/nonexistent/waitcap-test-host-recording";
+	if (!set_by(recording_file, extra))
+		envp[k++] = (char *)recording_file;
 	for (size_t i = 0; i < nextra; i++)
 		envp[k++] = (char *)extra[i];
 	envp[k] = NULL;
