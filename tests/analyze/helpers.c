@@ -238,7 +238,8 @@ const char *an_shared_trace(const char *name, void (*record)(const char *trace_d
 	return trace;
 }
 
-void an_record_blocker(const char *trace_dir)
+void an_record_silent(const char *trace_dir, const char *program, const char *arg,
+		      const char *const extra_env[])
 {
 	struct lt_env env;
 	struct peer silent;
@@ -247,13 +248,18 @@ void an_record_blocker(const char *trace_dir)
 	cr_assert(peer_silent_server(&silent, 0) == 0);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", silent.port);
-	char times[700];
-	snprintf(times, sizeof(times), "%s.times", trace_dir);
-	const char *argv[] = { an_build("tests/analyze/blocker"), port, times, NULL };
-	const char *extra[] = { "WAITCAP_CAPS=recv=300ms", NULL };
-	an_record(&env, trace_dir, argv, extra);
+	const char *argv[] = { an_build(program), port, arg, NULL };
+	an_record(&env, trace_dir, argv, extra_env);
 	peer_stop(&silent);
 	lt_cleanup(&env);
+}
+
+void an_record_blocker(const char *trace_dir)
+{
+	char times[700];
+	snprintf(times, sizeof(times), "%s.times", trace_dir);
+	const char *extra[] = { "WAITCAP_CAPS=recv=300ms", NULL };
+	an_record_silent(trace_dir, "tests/analyze/blocker", times, extra);
 }
 
 void an_record_two_peers(const char *trace_dir, int waits_a, int waits_b,

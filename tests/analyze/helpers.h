@@ -30,6 +30,12 @@ struct an_result {
  * reuse it.  Removed when the run ends. */
 const char *an_shared_trace(const char *name, void (*record)(const char *trace_dir));
 
+/* PROGRAM (a path under the build directory) PORT [ARG] against a silent
+ * loopback peer listening on PORT, with extra "K=V" environment (may be
+ * NULL), recorded into trace_dir under a real lttng-sessiond of its own. */
+void an_record_silent(const char *trace_dir, const char *program, const char *arg,
+		      const char *const extra_env[]);
+
 /* tests/analyze/blocker against a silent loopback peer, with
  * WAITCAP_CAPS=recv=300ms, recorded into trace_dir under a real
  * lttng-sessiond (for an_shared_trace). */

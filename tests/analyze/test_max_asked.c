@@ -9,23 +9,11 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "lttng.h"
-#include "peers.h"
 
 /* tests/analyze/asks against a silent loopback peer. */
 static void record_asks(const char *trace_dir)
 {
-	struct lt_env env;
-	struct peer silent;
-	lt_init(&env);
-	lt_start_sessiond(&env);
-	cr_assert(peer_silent_server(&silent, 0) == 0);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", silent.port);
-	const char *argv[] = { an_build("tests/analyze/asks"), port, NULL };
-	an_record(&env, trace_dir, argv, NULL);
-	peer_stop(&silent);
-	lt_cleanup(&env);
+	an_record_silent(trace_dir, "tests/analyze/asks", NULL, NULL);
 }
 
 static const char *trace;
